@@ -1,0 +1,82 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "promptmill",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "promptmill", targets: ["promptmill"]),
+        .library(name: "PromptmillCore", targets: ["PromptmillCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(
+            name: "PromptmillTokenizer",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Resources/cl100k_base.tiktoken"), .copy("Resources/o200k_base.tiktoken")]
+        ),
+        .target(
+            name: "PromptmillCore",
+            dependencies: [
+                "CZlib",
+                "PromptmillTokenizer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources/openai-models.json"), .copy("Resources/openai-models.source.json")]
+        ),
+        .target(
+            name: "PromptmillSimulator",
+            dependencies: [
+                "PromptmillCore",
+                "PromptmillTokenizer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "PromptmillTesting",
+            dependencies: ["PromptmillCore", "PromptmillSimulator"]
+        ),
+        .executableTarget(
+            name: "promptmill",
+            dependencies: [
+                "PromptmillCore",
+                "PromptmillSimulator",
+                "PromptmillTokenizer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "promptmill-bench",
+            dependencies: ["PromptmillCore", "PromptmillTokenizer"]
+        ),
+        .testTarget(
+            name: "PromptmillCoreTests",
+            dependencies: ["PromptmillCore", "PromptmillTesting", "PromptmillSimulator"]
+        ),
+        .testTarget(
+            name: "PromptmillSimulatorTests",
+            dependencies: ["PromptmillSimulator", "PromptmillTesting"]
+        ),
+        .testTarget(
+            name: "PromptmillTokenizerTests",
+            dependencies: ["PromptmillTokenizer"],
+            resources: [.copy("Resources/token-vectors.jsonl")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

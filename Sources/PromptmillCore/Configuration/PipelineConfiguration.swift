@@ -1,0 +1,63 @@
+import PromptmillTokenizer
+
+/// A pipeline resolved once, with every default filled in and every flag applied.
+///
+/// This is the only form of the configuration that travels through a run: no optionals
+/// left to interpret, no raw YAML.
+public struct PipelineConfiguration: Sendable {
+    public struct Input: Sendable {
+        /// Absolute path of the input file.
+        public var path: String
+        /// The path as the pipeline wrote it, for messages.
+        public var displayPath: String
+        public var format: InputFormat
+        /// The field that holds each row's unique id; nil: the 1-based row number is the id.
+        public var idField: String?
+        public var onBadRow: BadRowPolicy
+    }
+
+    public enum BadRowPolicy: String, Sendable, CaseIterable {
+        /// Stop before anything is sent, naming the row.
+        case fail
+        /// Leave the row out, and write it to `OUTPUT.rejects.jsonl` with its line and reason.
+        case skip
+    }
+
+    public struct Limits: Sendable {
+        public var requestsPerMinute: Int?
+        public var tokensPerMinute: Int?
+        public var maxConcurrency: Int
+        public var maxRetries: Int
+        public var timeout: Duration
+    }
+
+    public struct Output: Sendable {
+        /// Absolute path of the gzip JSONL file.
+        public var path: String
+        public var displayPath: String
+        /// Input fields copied into each record's `input`.
+        public var include: [String]
+
+        public var summaryPath: String { path + ".summary.json" }
+        public var rejectsPath: String {
+            let base = path.hasSuffix(".jsonl.gz") ? String(path.dropLast(".jsonl.gz".count)) : path
+            return base + ".rejects.jsonl"
+        }
+    }
+
+    public var name: String
+    /// The pipeline file as the user named it.
+    public var pipelinePath: String
+    public var input: Input
+    public var endpoint: Endpoint
+    public var model: String
+    /// The tokenizer the model counts with: from `tokenizer:` or from the model's family.
+    public var encoding: TokenEncoding
+    public var template: RequestTemplate
+    /// Parameters passed to the API as they are (checked against the endpoint's own list).
+    public var params: JSONObject
+    public var batchSize: Int
+    public var limits: Limits
+    public var output: Output
+    public var api: APIConfiguration
+}

@@ -1,0 +1,88 @@
+import Yams
+
+extension PipelineFile {
+    static let topLevelKeys = [
+        "name", "input", "endpoint", "model", "tokenizer", "prompt", "messages", "input_field",
+        "params", "batch_size", "limits", "budget", "cache", "output", "pricing", "base_url",
+    ]
+    /// Keys of the contract whose capability this build does not have yet: refused rather
+    /// than silently ignored, since a user may rely on them (a budget above all).
+    static let keysNotYetSupported: [String: String] = [
+        "budget": "spending limits are not enforced by this build yet; remove the key rather than rely on it",
+        "cache": "the response cache is not in this build yet; remove the key",
+        "pricing": "cost accounting is not in this build yet; remove the key",
+    ]
+
+    /// Decodes the composed YAML tree, reporting every problem to `reader`.
+    static func decode(_ root: Node, reader: YAMLNodeReader) -> PipelineFile {
+        var file = PipelineFile()
+        let top = reader.mapping(root, at: "", known: topLevelKeys)
+        for (key, reason) in keysNotYetSupported.sorted(by: { $0.key < $1.key }) {
+            if top[key] != nil { reader.report("\(key): \(reason)", line: reader.keyLine(root, key)) }
+        }
+        file.name = reader.string(top["name"], at: "name")
+        file.endpoint = reader.string(top["endpoint"], at: "endpoint")
+        file.model = reader.string(top["model"], at: "model")
+        file.tokenizer = reader.string(top["tokenizer"], at: "tokenizer")
+        file.prompt = reader.string(top["prompt"], at: "prompt")
+        file.inputField = reader.string(top["input_field"], at: "input_field")
+        file.batchSize = reader.integer(top["batch_size"], at: "batch_size")
+        file.baseURL = reader.string(top["base_url"], at: "base_url")
+
+        if let node = top["input"] {
+            let input = reader.mapping(node, at: "input", known: ["path", "id", "on_bad_row", "format"])
+            file.input.path = reader.string(input["path"], at: "input.path")
+            file.input.id = reader.string(input["id"], at: "input.id")
+            file.input.onBadRow = reader.string(input["on_bad_row"], at: "input.on_bad_row")
+            file.input.format = reader.string(input["format"], at: "input.format")
+        }
+        if let node = top["messages"] {
+            file.messages = decodeMessages(node, reader: reader)
+        }
+        if let node = top["params"] {
+            if case .mapping = node, case .object(let object)? = reader.json(node, at: "params") {
+                file.params = Located(object, line: node.mark?.line)
+            } else if case .mapping = node {
+                // json(_:at:) has reported the problem.
+            } else {
+                reader.report("params must be a mapping of API parameters, found \(reader.describe(node))", line: node.mark?.line)
+            }
+        }
+        if let node = top["limits"] {
+            let limits = reader.mapping(node, at: "limits", known: [
+                "requests_per_minute", "tokens_per_minute", "max_concurrency", "max_retries", "timeout_s",
+            ])
+            file.limits.requestsPerMinute = reader.integer(limits["requests_per_minute"], at: "limits.requests_per_minute")
+            file.limits.tokensPerMinute = reader.integer(limits["tokens_per_minute"], at: "limits.tokens_per_minute")
+            file.limits.maxConcurrency = reader.integer(limits["max_concurrency"], at: "limits.max_concurrency")
+            file.limits.maxRetries = reader.integer(limits["max_retries"], at: "limits.max_retries")
+            file.limits.timeoutSeconds = reader.number(limits["timeout_s"], at: "limits.timeout_s")
+        }
+        if let node = top["output"] {
+            let output = reader.mapping(node, at: "output", known: ["path", "include"])
+            file.output.path = reader.string(output["path"], at: "output.path")
+            file.output.include = reader.stringList(output["include"], at: "output.include")
+        }
+        return file
+    }
+
+    private static func decodeMessages(_ node: Node, reader: YAMLNodeReader) -> Located<[Message]>? {
+        guard case .sequence(let sequence) = node else {
+            reader.report("messages must be a list of {role, content} templates, found \(reader.describe(node))", line: node.mark?.line)
+            return nil
+        }
+        var messages: [Message] = []
+        for (index, element) in sequence.enumerated() {
+            let path = "messages[\(index)]"
+            let fields = reader.mapping(element, at: path, known: ["role", "content", "name"])
+            let role = reader.string(fields["role"], at: "\(path).role")
+            let content = reader.string(fields["content"], at: "\(path).content")
+            if fields["role"] == nil { reader.report("\(path) needs a role", line: element.mark?.line) }
+            if fields["content"] == nil { reader.report("\(path) needs a content template", line: element.mark?.line) }
+            if let role, let content {
+                messages.append(Message(role: role, content: content, name: reader.string(fields["name"], at: "\(path).name")))
+            }
+        }
+        return Located(messages, line: node.mark?.line)
+    }
+}

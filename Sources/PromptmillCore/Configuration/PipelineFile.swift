@@ -1,0 +1,45 @@
+/// The pipeline file as written: every key optional, every value with its line.
+///
+/// Decoded once from YAML (`PipelineFile+Decoding.swift`), then resolved once into a
+/// `PipelineConfiguration` with every default filled in.
+struct PipelineFile: Sendable {
+    struct Input: Sendable {
+        var path: Located<String>?
+        var id: Located<String>?
+        var onBadRow: Located<String>?
+        var format: Located<String>?
+    }
+
+    struct Message: Sendable {
+        var role: Located<String>
+        var content: Located<String>
+        var name: Located<String>?
+    }
+
+    struct Limits: Sendable {
+        var requestsPerMinute: Located<Int>?
+        var tokensPerMinute: Located<Int>?
+        var maxConcurrency: Located<Int>?
+        var maxRetries: Located<Int>?
+        var timeoutSeconds: Located<Double>?
+    }
+
+    struct Output: Sendable {
+        var path: Located<String>?
+        var include: Located<[String]>?
+    }
+
+    var name: Located<String>?
+    var input = Input()
+    var endpoint: Located<String>?
+    var model: Located<String>?
+    var tokenizer: Located<String>?
+    var prompt: Located<String>?
+    var messages: Located<[Message]>?
+    var inputField: Located<String>?
+    var params: Located<JSONObject>?
+    var batchSize: Located<Int>?
+    var limits = Limits()
+    var output = Output()
+    var baseURL: Located<String>?
+}

@@ -1,0 +1,14 @@
+/// Command-line flags that beat the pipeline file's keys.
+public struct PipelineOverrides: Sendable {
+    /// Paths given as flags are relative to the working directory, as in any Unix tool.
+    public var outputPath: String?
+    public var baseURL: String?
+    /// When set, the run targets the built-in simulator and needs no key.
+    public var mockBaseURL: String?
+
+    public init(outputPath: String? = nil, baseURL: String? = nil, mockBaseURL: String? = nil) {
+        self.outputPath = outputPath
+        self.baseURL = baseURL
+        self.mockBaseURL = mockBaseURL
+    }
+}

@@ -1,0 +1,279 @@
+import Foundation
+import PromptmillTokenizer
+
+/// Turns a decoded `PipelineFile` into a `PipelineConfiguration`: defaults, ranges, paths
+/// relative to the pipeline file, and flags over keys.
+struct PipelineResolver {
+    let file: PipelineFile
+    let pipelinePath: String
+    let reader: YAMLNodeReader
+    let overrides: PipelineOverrides
+    let environment: [String: String]
+    private(set) var problems: [PipelineProblem] = []
+
+    init(file: PipelineFile, pipelinePath: String, reader: YAMLNodeReader, overrides: PipelineOverrides, environment: [String: String]) {
+        self.file = file
+        self.pipelinePath = pipelinePath
+        self.reader = reader
+        self.overrides = overrides
+        self.environment = environment
+    }
+
+    private var pipelineDirectory: String {
+        URL(fileURLWithPath: pipelinePath).deletingLastPathComponent().path
+    }
+
+    private mutating func report(_ message: String, line: Int?) {
+        problems.append(PipelineProblem(file: pipelinePath, line: line, message: message))
+    }
+
+    private mutating func required<T>(_ value: Located<T>?, _ key: String) -> Located<T>? {
+        if value == nil && !reader.problems.contains(where: { $0.message.contains("'\(key)'") || $0.message.hasPrefix("\(key) ") }) {
+            report("missing required key '\(key)'", line: nil)
+        }
+        return value
+    }
+
+    mutating func resolve(apiKey: PipelineLoader.APIKeyRequirement) -> PipelineConfiguration? {
+        let name = required(file.name, "name")
+        if let name, name.value.isEmpty || name.value.contains("/") || name.value.hasPrefix(".") {
+            report("name must be a non-empty job name without '/' or a leading '.', found '\(name.value)'", line: name.line)
+        }
+        let endpoint = resolveEndpoint()
+        let model = required(file.model, "model")
+        let encoding = model.flatMap { resolveEncoding(model: $0.value) }
+        let template = endpoint.flatMap { resolveTemplate(for: $0) }
+        let params = endpoint.map { resolveParams(for: $0) } ?? JSONObject()
+        let batchSize = endpoint.flatMap { resolveBatchSize(for: $0) }
+        let input = resolveInput()
+        let limits = resolveLimits()
+        let output = resolveOutput()
+        let api = resolveAPI(apiKey)
+
+        guard problems.isEmpty, let name, let endpoint, let model, let encoding, let template, let batchSize,
+              let input, let limits, let output, let api else { return nil }
+        return PipelineConfiguration(
+            name: name.value, pipelinePath: pipelinePath, input: input, endpoint: endpoint,
+            model: model.value, encoding: encoding, template: template, params: params, batchSize: batchSize,
+            limits: limits, output: output, api: api)
+    }
+
+    private mutating func resolveEndpoint() -> Endpoint? {
+        guard let written = required(file.endpoint, "endpoint") else { return nil }
+        if let endpoint = Endpoint(rawValue: written.value) {
+            guard endpoint == .completions else {
+                report("endpoint '\(written.value)' is not supported by this build yet — use completions", line: written.line)
+                return nil
+            }
+            return endpoint
+        }
+        let names = Endpoint.allCases.map(\.rawValue)
+        let hint = written.value.nearest(in: names).map { " — did you mean '\($0)'?" } ?? ""
+        report("endpoint must be one of \(names.joined(separator: ", ")), found '\(written.value)'\(hint)", line: written.line)
+        return nil
+    }
+
+    private mutating func resolveEncoding(model: String) -> TokenEncoding? {
+        if let written = file.tokenizer {
+            guard let encoding = TokenEncoding(rawValue: written.value) else {
+                let names = TokenEncoding.allCases.map(\.rawValue)
+                let hint = written.value.nearest(in: names).map { " — did you mean '\($0)'?" } ?? ""
+                report("tokenizer must be one of \(names.joined(separator: ", ")), found '\(written.value)'\(hint)", line: written.line)
+                return nil
+            }
+            return encoding
+        }
+        if let encoding = TokenEncoding.forModel(model) { return encoding }
+        report("model '\(model)' has no known tokenizer — add 'tokenizer: o200k_base' (or cl100k_base) to the pipeline to say which one it uses", line: file.model?.line)
+        return nil
+    }
+
+    private mutating func resolveTemplate(for endpoint: Endpoint) -> RequestTemplate? {
+        switch endpoint {
+        case .completions:
+            for (key, value) in [("messages", file.messages?.line), ("input_field", file.inputField?.line)] where value != nil {
+                report("\(key) is for other endpoints; completions renders 'prompt'", line: value)
+            }
+            guard let prompt = required(file.prompt, "prompt") else { return nil }
+            do {
+                return .prompt(try PromptTemplate(parsing: prompt.value))
+            } catch {
+                report("prompt: \(error)", line: prompt.line)
+                return nil
+            }
+        case .chat:
+            guard let messages = required(file.messages, "messages") else { return nil }
+            var templates: [MessageTemplate] = []
+            for message in messages.value {
+                do {
+                    templates.append(MessageTemplate(role: message.role.value, name: message.name?.value,
+                                                     content: try PromptTemplate(parsing: message.content.value)))
+                } catch {
+                    report("messages content: \(error)", line: message.content.line)
+                }
+            }
+            return .messages(templates)
+        case .embeddings, .moderations:
+            guard let field = required(file.inputField, "input_field") else { return nil }
+            return .inputField(field.value)
+        }
+    }
+
+    private mutating func resolveParams(for endpoint: Endpoint) -> JSONObject {
+        guard let params = file.params else { return JSONObject() }
+        let allowed = EndpointParameters.allowed(for: endpoint)
+        for (key, value) in zip(params.value.keys, params.value.values) {
+            if let reason = EndpointParameters.unsupported[key] {
+                report("params.\(key): \(reason)", line: params.line)
+            } else if EndpointParameters.setByPromptmill.contains(key) {
+                report("params.\(key) is set by promptmill from the pipeline — remove it from params", line: params.line)
+            } else if !allowed.contains(key) {
+                let hint = key.nearest(in: allowed).map { "did you mean '\($0)'? " } ?? ""
+                report("params.\(key) is not a parameter of the \(endpoint.rawValue) endpoint — \(hint)it accepts: \(allowed.joined(separator: ", "))", line: params.line)
+            } else {
+                checkParameterType(key, value, line: params.line)
+            }
+        }
+        return params.value
+    }
+
+    private mutating func checkParameterType(_ key: String, _ value: JSONValue, line: Int?) {
+        func integer(_ value: JSONValue) -> Int? {
+            if case .number(let text) = value { return Int(text) }
+            return nil
+        }
+        switch key {
+        case "n", "best_of", "max_tokens", "max_completion_tokens", "logprobs", "dimensions":
+            if let number = integer(value), number >= (key == "logprobs" ? 0 : 1) { return }
+            report("params.\(key) must be a whole number of at least \(key == "logprobs" ? 0 : 1)", line: line)
+        case "temperature", "top_p", "frequency_penalty", "presence_penalty":
+            if case .number = value { return }
+            report("params.\(key) must be a number", line: line)
+        case "stop":
+            if case .string = value { return }
+            if case .array(let items) = value, items.count <= 4, items.allSatisfy({ if case .string = $0 { true } else { false } }) { return }
+            report("params.stop must be a string or a list of up to 4 strings", line: line)
+        default:
+            return
+        }
+    }
+
+    private mutating func resolveBatchSize(for endpoint: Endpoint) -> Int? {
+        guard let written = file.batchSize else { return endpoint.maximumBatchSize }
+        guard (1...endpoint.maximumBatchSize).contains(written.value) else {
+            report("batch_size must be between 1 and \(endpoint.maximumBatchSize) for endpoint \(endpoint.rawValue), found \(written.value)", line: written.line)
+            return nil
+        }
+        return written.value
+    }
+
+    private mutating func resolveInput() -> PipelineConfiguration.Input? {
+        let policy: PipelineConfiguration.BadRowPolicy
+        if let written = file.input.onBadRow {
+            guard let value = PipelineConfiguration.BadRowPolicy(rawValue: written.value) else {
+                let names = PipelineConfiguration.BadRowPolicy.allCases.map(\.rawValue)
+                let hint = written.value.nearest(in: names).map { " — did you mean '\($0)'?" } ?? ""
+                report("input.on_bad_row must be one of \(names.joined(separator: ", ")), found '\(written.value)'\(hint)", line: written.line)
+                return nil
+            }
+            policy = value
+        } else {
+            policy = .fail
+        }
+        guard let path = required(file.input.path, "input.path") else { return nil }
+        let absolute = absolutePath(path.value, relativeTo: pipelineDirectory)
+        let format: InputFormat
+        if let written = file.input.format {
+            guard let value = InputFormat(rawValue: written.value) else {
+                report("input.format must be jsonl or csv, found '\(written.value)'", line: written.line)
+                return nil
+            }
+            format = value
+        } else if let value = InputFormat.from(path: path.value) {
+            format = value
+        } else {
+            report("input.path '\(path.value)' does not end in .jsonl, .csv, .jsonl.gz or .csv.gz — rename it or set input.format", line: path.line)
+            return nil
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            report("input.path '\(path.value)' does not exist (looked for \(absolute)) — paths are relative to the pipeline file", line: path.line)
+            return nil
+        }
+        return PipelineConfiguration.Input(path: absolute, displayPath: displayPath(absolute), format: format,
+                                           idField: file.input.id?.value, onBadRow: policy)
+    }
+
+    private mutating func resolveLimits() -> PipelineConfiguration.Limits? {
+        let written = file.limits
+        var valid = true
+        for (key, value) in [("requests_per_minute", written.requestsPerMinute), ("tokens_per_minute", written.tokensPerMinute),
+                             ("max_concurrency", written.maxConcurrency)] {
+            if let value, value.value < 1 {
+                report("limits.\(key) must be at least 1, found \(value.value)", line: value.line)
+                valid = false
+            }
+        }
+        if let retries = written.maxRetries, retries.value < 0 {
+            report("limits.max_retries must be 0 or more, found \(retries.value)", line: retries.line)
+            valid = false
+        }
+        if let timeout = written.timeoutSeconds, !(timeout.value > 0) {
+            report("limits.timeout_s must be more than 0, found \(timeout.value)", line: timeout.line)
+            valid = false
+        }
+        guard valid else { return nil }
+        return PipelineConfiguration.Limits(
+            requestsPerMinute: written.requestsPerMinute?.value,
+            tokensPerMinute: written.tokensPerMinute?.value,
+            maxConcurrency: written.maxConcurrency?.value ?? 16,
+            maxRetries: written.maxRetries?.value ?? 8,
+            timeout: .milliseconds(Int64((written.timeoutSeconds?.value ?? 60) * 1000)))
+    }
+
+    private mutating func resolveOutput() -> PipelineConfiguration.Output? {
+        let absolute: String
+        if let flag = overrides.outputPath {
+            absolute = absolutePath(flag, relativeTo: FileManager.default.currentDirectoryPath)
+        } else if let path = required(file.output.path, "output.path") {
+            absolute = absolutePath(path.value, relativeTo: pipelineDirectory)
+        } else {
+            return nil
+        }
+        return PipelineConfiguration.Output(path: absolute, displayPath: displayPath(absolute),
+                                            include: file.output.include?.value ?? [])
+    }
+
+    private mutating func resolveAPI(_ requirement: PipelineLoader.APIKeyRequirement) -> APIConfiguration? {
+        let organization = environment["OPENAI_ORG_ID"].flatMap { $0.isEmpty ? nil : $0 }
+        let project = environment["OPENAI_PROJECT_ID"].flatMap { $0.isEmpty ? nil : $0 }
+        if let mock = overrides.mockBaseURL {
+            return APIConfiguration(baseURL: mock, apiKey: "sk-promptmill-simulator", organization: organization, project: project)
+        }
+        let baseURL = overrides.baseURL ?? file.baseURL?.value ?? environment["OPENAI_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? APIConfiguration.defaultBaseURL
+        if !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) {
+            report("the base URL must start with http:// or https://, found '\(baseURL)'", line: file.baseURL?.line)
+            return nil
+        }
+        let key = environment["OPENAI_API_KEY"] ?? ""
+        if case .required = requirement, key.isEmpty {
+            problems.append(PipelineProblem(file: pipelinePath, line: nil, message:
+                "OPENAI_API_KEY is not set — export your API key in the environment, or add --mock to run against the built-in simulator"))
+            return nil
+        }
+        return APIConfiguration(baseURL: baseURL, apiKey: key, organization: organization, project: project)
+    }
+
+    private func absolutePath(_ path: String, relativeTo directory: String) -> String {
+        let expanded = (path as NSString).expandingTildeInPath
+        let url = expanded.hasPrefix("/") ? URL(fileURLWithPath: expanded) : URL(fileURLWithPath: directory).appendingPathComponent(expanded)
+        return url.standardizedFileURL.path
+    }
+
+    /// A path as short as it can be said from the working directory.
+    private func displayPath(_ absolute: String) -> String {
+        let cwd = FileManager.default.currentDirectoryPath
+        return absolute.hasPrefix(cwd + "/") ? String(absolute.dropFirst(cwd.count + 1)) : absolute
+    }
+}

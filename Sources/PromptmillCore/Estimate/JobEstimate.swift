@@ -1,0 +1,24 @@
+/// What a job will take, worked out with no network: exact prompt tokens, the range of
+/// completion tokens and cost, the rows that cannot fit, and the least time the limits allow.
+public struct JobEstimate: Sendable {
+    public var model: String
+    public var encoding: String
+    public var rows = 0
+    public var badRows = 0
+    public var requests = 0
+    /// Exact, counted as the API counts them.
+    public var promptTokens = 0
+    /// `max_tokens` × max(n, best_of) for every prompt: the most the job can generate.
+    public var completionTokensMax = 0
+    /// Rows whose answer is already cached (free); the cache arrives with resumable jobs.
+    public var cachedRows = 0
+    /// Ids of rows whose prompt plus `max_tokens` exceed the model's context window.
+    public var overContext: [String] = []
+    public var contextWindow: Int?
+    /// nil when the model has no price in the table and the pipeline gives none.
+    public var costMin: Money?
+    public var costMax: Money?
+    /// The least time the job can take under its rate limits, nil when it has none.
+    public var minSeconds: Double?
+    public var pricesDate: String
+}

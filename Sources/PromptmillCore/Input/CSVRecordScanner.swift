@@ -1,0 +1,107 @@
+/// Finds one RFC 4180 record in a buffer and the ranges of its fields, without copying.
+struct CSVRecordScanner {
+    enum Outcome {
+        /// The record may go on past the buffer: read more, then scan again.
+        case needMore
+        /// `end` is just past the record's line ending; `newlines` the lines it spans.
+        case record(end: Int, newlines: Int)
+        case problem(String, end: Int, newlines: Int)
+    }
+
+    private struct Field {
+        var start: Int
+        var end: Int
+        var quoted: Bool
+        var escapedQuotes: Bool
+    }
+
+    private var fieldRanges: [Field] = []
+    private var recordStart = 0
+
+    mutating func scan(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, atEndOfInput: Bool) -> Outcome {
+        fieldRanges.removeAll(keepingCapacity: true)
+        recordStart = start
+        var index = start
+        var newlines = 0
+        let count = bytes.count
+        while true {
+            // One field starts at `index`.
+            if index < count, bytes[index] == UInt8(ascii: "\"") {
+                let contentStart = index + 1
+                var cursor = contentStart
+                var escaped = false
+                var closed = false
+                while cursor < count {
+                    let byte = bytes[cursor]
+                    if byte == UInt8(ascii: "\"") {
+                        if cursor + 1 < count, bytes[cursor + 1] == UInt8(ascii: "\"") {
+                            escaped = true
+                            cursor += 2
+                            continue
+                        }
+                        if cursor + 1 >= count, !atEndOfInput { return .needMore }
+                        closed = true
+                        break
+                    }
+                    if byte == 0x0A { newlines += 1 }
+                    cursor += 1
+                }
+                guard closed else {
+                    return atEndOfInput ? .problem("quoted field is never closed", end: count, newlines: newlines) : .needMore
+                }
+                fieldRanges.append(Field(start: contentStart - start, end: cursor - start, quoted: true, escapedQuotes: escaped))
+                index = cursor + 1
+                if index >= count {
+                    if !atEndOfInput { return .needMore }
+                    return .record(end: count, newlines: newlines)
+                }
+                let next = bytes[index]
+                if next == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
+                if next == 0x0A { return .record(end: index + 1, newlines: newlines + 1) }
+                if next == 0x0D {
+                    if index + 1 >= count, !atEndOfInput { return .needMore }
+                    if index + 1 >= count { return .record(end: count, newlines: newlines) }
+                    if bytes[index + 1] == 0x0A { return .record(end: index + 2, newlines: newlines + 1) }
+                }
+                // Resynchronise at the next line.
+                var skip = index
+                while skip < count, bytes[skip] != 0x0A { skip += 1 }
+                if skip >= count, !atEndOfInput { return .needMore }
+                return .problem("unexpected character after closing quote", end: min(count, skip + 1), newlines: newlines + (skip < count ? 1 : 0))
+            }
+            // An unquoted field: up to a comma or the line's end.
+            var cursor = index
+            while cursor < count {
+                let byte = bytes[cursor]
+                if byte == UInt8(ascii: ",") || byte == 0x0A { break }
+                cursor += 1
+            }
+            if cursor >= count, !atEndOfInput { return .needMore }
+            var fieldEnd = cursor
+            if cursor >= count || bytes[cursor] == 0x0A, fieldEnd > index, bytes[fieldEnd - 1] == 0x0D { fieldEnd -= 1 }
+            fieldRanges.append(Field(start: index - start, end: fieldEnd - start, quoted: false, escapedQuotes: false))
+            if cursor >= count { return .record(end: count, newlines: newlines) }
+            if bytes[cursor] == 0x0A { return .record(end: cursor + 1, newlines: newlines + 1) }
+            index = cursor + 1
+        }
+    }
+
+    /// The fields of the record just scanned, given the record's bytes.
+    func fields(in record: UnsafeBufferPointer<UInt8>) -> [String] {
+        fieldRanges.map { field in
+            let slice = UnsafeBufferPointer(rebasing: record[field.start..<field.end])
+            guard field.escapedQuotes else { return String(decoding: slice, as: UTF8.self) }
+            var unescaped: [UInt8] = []
+            unescaped.reserveCapacity(slice.count)
+            var index = 0
+            while index < slice.count {
+                unescaped.append(slice[index])
+                index += slice[index] == UInt8(ascii: "\"") ? 2 : 1
+            }
+            return String(decoding: unescaped, as: UTF8.self)
+        }
+    }
+}

@@ -1,0 +1,27 @@
+/// A whole input file that cannot be read: no row of it can be trusted.
+public enum InputError: Error, Sendable, Equatable, CustomStringConvertible {
+    case cannotOpen(file: String, reason: String)
+    case readFailed(file: String, reason: String)
+    case invalidGzip(file: String, reason: String)
+    /// A CSV header problem, with the line it is on.
+    case badHeader(file: String, line: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let file, let reason):
+            "cannot open \(file): \(reason) — check input.path"
+        case .readFailed(let file, let reason):
+            "reading \(file) failed: \(reason)"
+        case .invalidGzip(let file, let reason):
+            "\(file) is not a valid gzip file (\(reason)) — recompress it, or remove the .gz ending if it is plain text"
+        case .badHeader(let file, let line, let reason):
+            "\(file):\(line): \(reason)"
+        }
+    }
+}
+
+/// One step of reading: a row, or a bad row (the reader goes on after it).
+public enum RowReadResult: Sendable {
+    case row(InputRow)
+    case bad(InputProblem)
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// Writes `OUTPUT.summary.json` atomically (a temporary file renamed over the old one).
+enum SummaryFileWriter {
+    static func write(_ statistics: RunStatistics, model: String, elapsed: Duration, complete: Bool, to path: String) throws {
+        var writer = JSONWriter(capacity: 1024)
+        writer.raw("{\n  ")
+        figures(statistics, into: &writer, indent: "  ")
+        writer.raw(",\n  \"by_model\": {")
+        writer.key(model)
+        writer.raw(" {")
+        figures(statistics, into: &writer, indent: "")
+        writer.raw("}},\n  \"elapsed_s\": ")
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        writer.raw(String(format: "%.3f", seconds))
+        writer.raw(",\n  \"complete\": ")
+        writer.bool(complete)
+        writer.raw(",\n  \"budget\": {\"max_usd\": null, \"spent_usd\": null, \"stopped\": false}\n}\n")
+        let temporary = path + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(writer.bytes), attributes: [.posixPermissions: 0o600]) else {
+            throw OutputError.cannotCreate(path: temporary)
+        }
+        if rename(temporary, path) != 0 { throw OutputError.cannotCreate(path: path) }
+    }
+
+    private static func figures(_ statistics: RunStatistics, into writer: inout JSONWriter, indent: String) {
+        let separator = indent.isEmpty ? ", " : ",\n" + indent
+        let pairs: [(String, Int)] = [
+            ("items", statistics.items), ("succeeded", statistics.succeeded), ("failed", statistics.failed),
+            ("rejected_rows", statistics.rejectedRows), ("cache_hits", 0), ("requests", statistics.requests),
+            ("retries", statistics.retries), ("rate_limited", statistics.rateLimited),
+            ("prompt_tokens", statistics.usage.promptTokens), ("completion_tokens", statistics.usage.completionTokens),
+        ]
+        for (index, pair) in pairs.enumerated() {
+            if index > 0 { writer.raw(separator) }
+            writer.key(pair.0)
+            writer.raw(" ")
+            writer.number(pair.1)
+        }
+        // Prices arrive with cost accounting; null says "not computed", never a wrong zero.
+        writer.raw(separator + "\"cost_usd\": null" + separator + "\"saved_usd\": null")
+    }
+}

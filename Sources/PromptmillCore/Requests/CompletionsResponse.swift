@@ -1,0 +1,71 @@
+/// A `/v1/completions` answer mapped back onto the prompts that were sent.
+struct CompletionsResponse: Sendable {
+    struct Choice: Sendable, Equatable {
+        var text: String
+        var finishReason: String?
+    }
+
+    /// `choices[i]` holds prompt i's `n` completions in order.
+    var choices: [[Choice]]
+    var usage: TokenUsage
+
+    /// Maps choices by `index` (prompt i's j-th completion is `i*n+j`), never by position.
+    /// An answer whose choices do not cover every prompt exactly is refused: a wrong record
+    /// is worse than a retry.
+    static func parse(_ body: [UInt8], promptCount: Int, choicesPerPrompt n: Int) throws(ResponseError) -> CompletionsResponse {
+        let root: JSONValue
+        do {
+            root = try body.withUnsafeBytes { bytes throws(JSONParseError) in try JSONParser.parse(bytes) }
+        } catch {
+            throw .malformed("the body is not valid JSON (\(error))")
+        }
+        guard case .object(let object) = root else { throw .malformed("the body is not a JSON object") }
+        guard case .array(let rawChoices)? = object["choices"] else { throw .malformed("the body has no choices array") }
+        var slots = [Choice?](repeating: nil, count: promptCount * n)
+        for raw in rawChoices {
+            guard case .object(let choice) = raw,
+                  case .number(let indexText)? = choice["index"], let index = Int(indexText) else {
+                throw .malformed("a choice has no integer index")
+            }
+            guard slots.indices.contains(index) else {
+                throw .choicesMismatch("choice index \(index) is outside the \(promptCount) prompts × \(n) completions sent")
+            }
+            guard slots[index] == nil else { throw .choicesMismatch("choice index \(index) appears twice") }
+            guard case .string(let text)? = choice["text"] else { throw .malformed("choice \(index) has no text") }
+            var finishReason: String?
+            if case .string(let reason)? = choice["finish_reason"] { finishReason = reason }
+            slots[index] = Choice(text: text, finishReason: finishReason)
+        }
+        if let missing = slots.firstIndex(where: { $0 == nil }) {
+            throw .choicesMismatch("\(rawChoices.count) choices for \(promptCount * n) expected; index \(missing) is missing")
+        }
+        let filled = slots.map { $0! }
+        let grouped = (0..<promptCount).map { Array(filled[($0 * n)..<(($0 + 1) * n)]) }
+        return CompletionsResponse(choices: grouped, usage: try Self.usage(object))
+    }
+
+    static func usage(_ object: JSONObject) throws(ResponseError) -> TokenUsage {
+        guard case .object(let usage)? = object["usage"],
+              case .number(let prompt)? = usage["prompt_tokens"], let promptTokens = Int(prompt) else {
+            throw .malformed("the body has no usage.prompt_tokens")
+        }
+        var completionTokens = 0
+        if case .number(let completion)? = usage["completion_tokens"], let value = Int(completion) {
+            completionTokens = value
+        }
+        return TokenUsage(promptTokens: promptTokens, completionTokens: completionTokens)
+    }
+}
+
+/// A 200 answer that cannot be used as it is.
+enum ResponseError: Error, Sendable, Equatable, CustomStringConvertible {
+    case malformed(String)
+    case choicesMismatch(String)
+
+    var description: String {
+        switch self {
+        case .malformed(let detail): "unusable answer: \(detail)"
+        case .choicesMismatch(let detail): "the answer's choices do not match the prompts sent: \(detail)"
+        }
+    }
+}

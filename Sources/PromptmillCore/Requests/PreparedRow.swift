@@ -1,0 +1,17 @@
+/// A row rendered and ready to send: its id, its prompt and the input fields its record copies.
+public struct PreparedRow: Sendable {
+    public var number: Int
+    public var line: Int
+    public var id: String
+    public var prompt: String
+    /// The fields named by `output.include`, in that order.
+    public var input: JSONObject
+
+    public init(number: Int, line: Int, id: String, prompt: String, input: JSONObject) {
+        self.number = number
+        self.line = line
+        self.id = id
+        self.prompt = prompt
+        self.input = input
+    }
+}

@@ -1,0 +1,72 @@
+/// Turns input rows into prepared rows: the id, the rendered prompt and the copied fields.
+///
+/// Bad rows (unreadable, no id, a duplicate id, a field the template needs) come back as
+/// problems; the caller stops or skips by the pipeline's `on_bad_row`.
+public struct RowPreparer {
+    public enum Result {
+        case row(PreparedRow)
+        case bad(InputProblem)
+    }
+
+    private let configuration: PipelineConfiguration
+    private let reader: RowReader
+    /// First line of every id seen, to name both rows of a duplicate.
+    private var seenIDs: [String: Int] = [:]
+    private var prompt = ""
+
+    public init(configuration: PipelineConfiguration) throws(InputError) {
+        self.configuration = configuration
+        reader = try RowReader(path: configuration.input.path, format: configuration.input.format,
+                               displayName: configuration.input.displayPath)
+    }
+
+    /// Compressed bytes read so far, for progress.
+    public var bytesRead: UInt64 { reader.bytesRead }
+
+    public mutating func next() throws(InputError) -> Result? {
+        guard let read = try reader.next() else { return nil }
+        switch read {
+        case .bad(let problem):
+            return .bad(problem)
+        case .row(let row):
+            return prepare(row)
+        }
+    }
+
+    private mutating func prepare(_ row: InputRow) -> Result {
+        let file = configuration.input.displayPath
+        let id: String
+        if let field = configuration.input.idField {
+            switch row.fields[field] {
+            case .string(let text)? where !text.isEmpty: id = text
+            case .number(let digits)?: id = digits
+            case nil:
+                return .bad(InputProblem(file: file, line: row.line, reason: "the row has no id field '\(field)' (input.id)"))
+            default:
+                return .bad(InputProblem(file: file, line: row.line, reason: "the id field '\(field)' must be a non-empty string or a number"))
+            }
+            if let first = seenIDs[id] {
+                return .bad(InputProblem(file: file, line: row.line, reason: "duplicate id '\(id)' (first on line \(first)) — ids in input.id must be unique"))
+            }
+            seenIDs[id] = row.line
+        } else {
+            id = String(row.number)
+        }
+        prompt.removeAll(keepingCapacity: true)
+        do {
+            switch configuration.template {
+            case .prompt(let template):
+                try template.render(row.fields, into: &prompt)
+            case .messages, .inputField:
+                preconditionFailure("only completions is resolved by this build")
+            }
+        } catch {
+            return .bad(InputProblem(file: file, line: row.line, reason: "\(error)"))
+        }
+        var input = JSONObject()
+        for field in configuration.output.include {
+            input.append(field, FieldPath(field).lookUp(in: row.fields) ?? .null)
+        }
+        return .row(PreparedRow(number: row.number, line: row.line, id: id, prompt: prompt, input: input))
+    }
+}

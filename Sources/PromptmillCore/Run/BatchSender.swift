@@ -1,0 +1,122 @@
+/// Sends one batch of rows as one completions request, retrying what can be retried, and
+/// maps the answer back onto the rows.
+struct BatchSender: Sendable {
+    /// What one batch came to.
+    struct Report: Sendable {
+        var results: [RowResult]
+        var requests = 0
+        var retries = 0
+        var rateLimited = 0
+        var usage = TokenUsage.zero
+    }
+
+    let configuration: PipelineConfiguration
+    let transport: any HTTPTransport
+    let policy: RetryPolicy
+    let clock: any Clock<Duration>
+    let throttle: any SendThrottle
+    /// Weighs a text for splitting a request's usage over its rows.
+    let weigh: @Sendable (String) -> Int
+
+    /// `tokenCost`: what the request reserves against tokens-per-minute, counted as OpenAI
+    /// counts it (prompt tokens plus the most completion tokens the prompts may use).
+    func send(_ rows: [PreparedRow], tokenCost: Int) async throws(JobStop) -> Report {
+        let n = CompletionsRequest.choicesPerPrompt(configuration.params)
+        let request = HTTPRequest(url: configuration.api.baseURL + configuration.endpoint.path,
+                                  headers: headers(),
+                                  body: CompletionsRequest.body(model: configuration.model, prompts: rows.map(\.prompt),
+                                                                params: configuration.params))
+        var report = Report(results: [])
+        var random = SystemRandomNumberGenerator()
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                try await throttle.acquire(tokenCost: tokenCost)
+            } catch {
+                throw .interrupted
+            }
+            report.requests += 1
+            let outcome: RetryPolicy.Outcome
+            do {
+                let response = try await transport.send(request, timeout: configuration.limits.timeout)
+                await throttle.observe(RateLimitHeaders(response))
+                if response.status == 200 {
+                    do {
+                        let answer = try CompletionsResponse.parse(response.body, promptCount: rows.count, choicesPerPrompt: n)
+                        await throttle.settle(reservedTokens: tokenCost, usedTokens: answer.usage.promptTokens + answer.usage.completionTokens)
+                        report.usage += answer.usage
+                        report.results = results(rows, answer, attempts: attempt)
+                        return report
+                    } catch {
+                        outcome = .unusable(error.description)
+                    }
+                } else {
+                    if response.status == 429 { report.rateLimited += 1 }
+                    outcome = .http(status: response.status, error: APIErrorBody.parse(response.body, status: response.status),
+                                    retryAfter: Self.retryAfter(response))
+                }
+            } catch {
+                outcome = .transport(error)
+            }
+            if Task.isCancelled { throw .interrupted }
+            let decision = policy.decide(outcome, attempt: attempt, model: configuration.model, random: &random)
+            if case .http(429, _, _) = outcome, case .retry(let delay) = decision {
+                // The limit is the account's: hold every send, not only this one.
+                await throttle.pause(for: delay)
+            }
+            switch decision {
+            case .retry(let delay):
+                report.retries += 1
+                do {
+                    try await clock.sleep(for: delay)
+                } catch {
+                    throw .interrupted
+                }
+            case .giveUp(let failure):
+                report.results = rows.map { RowResult(row: $0, outcome: .failed(failure), attempts: attempt) }
+                return report
+            case .stop(let stop):
+                throw stop
+            }
+        }
+    }
+
+    private func headers() -> [(name: String, value: String)] {
+        var headers: [(name: String, value: String)] = [
+            ("Authorization", "Bearer " + configuration.api.apiKey),
+            ("Content-Type", "application/json"),
+            ("Accept", "application/json"),
+            ("User-Agent", "promptmill/0.1"),
+        ]
+        if let organization = configuration.api.organization { headers.append(("OpenAI-Organization", organization)) }
+        if let project = configuration.api.project { headers.append(("OpenAI-Project", project)) }
+        return headers
+    }
+
+    /// Splits the request's usage over its rows: prompt tokens by each prompt's weight,
+    /// completion tokens by the weight of each row's answers.
+    private func results(_ rows: [PreparedRow], _ answer: CompletionsResponse, attempts: Int) -> [RowResult] {
+        let prompts = UsageSplitter.split(answer.usage.promptTokens, weights: rows.map { weigh($0.prompt) })
+        let completions = UsageSplitter.split(answer.usage.completionTokens,
+                                              weights: answer.choices.map { $0.reduce(0) { $0 + weigh($1.text) } })
+        return rows.indices.map { index in
+            let choices = answer.choices[index]
+            return RowResult(row: rows[index],
+                             outcome: .completed(texts: choices.map(\.text), finishReasons: choices.map(\.finishReason),
+                                                 usage: TokenUsage(promptTokens: prompts[index], completionTokens: completions[index])),
+                             attempts: attempts)
+        }
+    }
+
+    /// `retry-after-ms` (OpenAI's, in milliseconds), else `retry-after` in seconds.
+    static func retryAfter(_ response: HTTPResponse) -> Duration? {
+        if let text = response.header("retry-after-ms"), let milliseconds = Double(text), milliseconds >= 0 {
+            return .milliseconds(Int64(milliseconds.rounded(.up)))
+        }
+        if let text = response.header("retry-after"), let seconds = Double(text), seconds >= 0 {
+            return .milliseconds(Int64((seconds * 1000).rounded(.up)))
+        }
+        return nil
+    }
+}

@@ -1,0 +1,41 @@
+/// Reads the whole input once and renders every row, without sending anything: what
+/// `validate` reports and what `run` checks before the first request.
+public struct InputScan: Sendable {
+    public var rows = 0
+    public var badRows = 0
+    /// The first bad rows found, in file order (at most `limit` of them).
+    public var problems: [InputProblem] = []
+
+    public static func scan(_ configuration: PipelineConfiguration, limit: Int = 50) throws(InputError) -> InputScan {
+        var scan = InputScan()
+        var preparer = try RowPreparer(configuration: configuration)
+        while let result = try preparer.next() {
+            switch result {
+            case .row:
+                scan.rows += 1
+            case .bad(let problem):
+                scan.badRows += 1
+                if scan.problems.count < limit { scan.problems.append(problem) }
+            }
+        }
+        return scan
+    }
+}
+
+/// Bad rows that stop a run under `on_bad_row: fail`.
+public struct BadRowsError: Error, Sendable, CustomStringConvertible {
+    public var scan: InputScan
+
+    public init(scan: InputScan) {
+        self.scan = scan
+    }
+
+    public var description: String {
+        var lines = scan.problems.map(\.description)
+        if scan.badRows > scan.problems.count {
+            lines.append("… and \(scan.badRows - scan.problems.count) more bad rows")
+        }
+        lines.append("\(scan.badRows) bad row\(scan.badRows == 1 ? "" : "s"): nothing was sent — fix the input, or set input.on_bad_row: skip to leave such rows out")
+        return lines.joined(separator: "\n")
+    }
+}

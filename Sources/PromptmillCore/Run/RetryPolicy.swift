@@ -1,0 +1,67 @@
+/// Decides what to do with a failed attempt, as a pure value so tests need no clock.
+///
+/// Classification reads the status and OpenAI's `error.type` / `error.code`, never the
+/// message text.
+public struct RetryPolicy: Sendable {
+    /// What one attempt came back with, when it was not a usable answer.
+    public enum Outcome: Sendable {
+        case http(status: Int, error: APIErrorBody, retryAfter: Duration?)
+        case transport(TransportError)
+        /// A 200 whose body cannot be used (unparsable, or choices that do not match).
+        case unusable(String)
+    }
+
+    public enum Decision: Sendable, Equatable {
+        case retry(after: Duration)
+        case giveUp(RowFailure)
+        case stop(JobStop)
+    }
+
+    public var maxRetries: Int
+    public var baseDelay: Duration
+    public var maxDelay: Duration
+
+    public init(maxRetries: Int, baseDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(60)) {
+        self.maxRetries = maxRetries
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+    }
+
+    /// `attempt` counts from 1 for the attempt that just failed.
+    public func decide(_ outcome: Outcome, attempt: Int, model: String, random: inout some RandomNumberGenerator) -> Decision {
+        let failure: RowFailure
+        switch outcome {
+        case .http(let status, let error, let retryAfter):
+            let kind = error.code ?? error.type
+            if status == 429, error.code == "insufficient_quota" || error.type == "insufficient_quota" {
+                return .stop(.quotaExhausted(message: error.message))
+            }
+            if status == 401 || status == 403 {
+                return .stop(.authentication(status: status, message: error.message))
+            }
+            if status == 404, kind == "model_not_found" {
+                return .stop(.modelNotFound(model: model, message: error.message))
+            }
+            failure = RowFailure(type: kind ?? "http_\(status)", message: error.message, status: status)
+            let retryable = status == 408 || status == 409 || status == 429 || status >= 500
+            guard retryable else { return .giveUp(failure) }
+            guard attempt <= maxRetries else { return .giveUp(failure) }
+            if let retryAfter { return .retry(after: min(retryAfter, maxDelay)) }
+        case .transport(let error):
+            failure = RowFailure(type: error.kind == .timeout ? "timeout" : "connection_error", message: error.description, status: nil)
+            guard attempt <= maxRetries else { return .giveUp(failure) }
+        case .unusable(let detail):
+            failure = RowFailure(type: "invalid_response", message: detail, status: 200)
+            guard attempt <= maxRetries else { return .giveUp(failure) }
+        }
+        return .retry(after: backoff(attempt: attempt, random: &random))
+    }
+
+    /// Exponential backoff with full jitter: uniform in [0, min(max, base × 2^(attempt-1))].
+    public func backoff(attempt: Int, random: inout some RandomNumberGenerator) -> Duration {
+        let exponent = min(attempt - 1, 20)
+        let ceiling = min(maxDelay, baseDelay * (1 << exponent))
+        let milliseconds = ceiling.components.seconds * 1000 + ceiling.components.attoseconds / 1_000_000_000_000_000
+        return .milliseconds(Int64.random(in: 0...max(0, milliseconds), using: &random))
+    }
+}

@@ -1,0 +1,15 @@
+/// How a run ended.
+public struct RunReport: Sendable {
+    public var statistics: RunStatistics
+    /// True when every row read has a record or a reject.
+    public var complete: Bool
+    /// Why sending stopped early, if it did.
+    public var stop: JobStop?
+    public var elapsed: Duration
+
+    /// The contract's exit code: 0 when complete, the stop's code otherwise.
+    public var exitCode: Int32 {
+        if let stop { return stop.exitCode }
+        return complete ? 0 : 1
+    }
+}

@@ -1,0 +1,22 @@
+/// The counts a run keeps for its summary, its progress line and its exit code.
+public struct RunStatistics: Sendable, Equatable {
+    /// Rows expected (read by the first pass), or nil when not known.
+    public var totalRows: Int?
+    public var succeeded = 0
+    public var failed = 0
+    public var rejectedRows = 0
+    public var requests = 0
+    public var retries = 0
+    /// 429 answers of any kind.
+    public var rateLimited = 0
+    public var usage = TokenUsage.zero
+
+    public init(totalRows: Int? = nil) {
+        self.totalRows = totalRows
+    }
+
+    /// Rows with a record (result or permanent error).
+    public var items: Int { succeeded + failed }
+    /// Rows accounted for: a record, or a reject.
+    public var done: Int { items + rejectedRows }
+}

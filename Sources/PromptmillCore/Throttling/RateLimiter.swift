@@ -1,0 +1,85 @@
+/// Schedules requests under the account's requests-per-minute and tokens-per-minute limits.
+///
+/// Every request reserves its cost before it is sent (one request, and its prompt tokens plus
+/// the most completion tokens it may use); the answer's usage settles the difference. The
+/// decisions are pure (`reserve` returns the wait), so tests drive them with a test clock.
+public actor RateLimiter<C: Clock> where C.Duration == Duration {
+    private let clock: C
+    private let origin: C.Instant
+    private var requests: TokenBucket?
+    private var tokens: TokenBucket?
+    /// No send before this time (a 429 holds the whole job: the limit is the account's).
+    private var pausedUntil: Duration = .zero
+
+    public init(requestsPerMinute: Int?, tokensPerMinute: Int?, clock: C) {
+        self.clock = clock
+        origin = clock.now
+        requests = requestsPerMinute.map { TokenBucket(perMinute: $0, now: .zero) }
+        tokens = tokensPerMinute.map { TokenBucket(perMinute: $0, now: .zero) }
+    }
+
+    private var now: Duration { origin.duration(to: clock.now) }
+
+    /// The tokens-per-minute capacity, if one is known.
+    public var tokensPerMinute: Int? { tokens.map { Int($0.capacity) } }
+
+    /// Reserves one request and `tokenCost` tokens, and returns how long to wait before sending.
+    public func reserve(tokenCost: Int) -> Duration {
+        let now = self.now
+        var wait = max(.zero, pausedUntil - now)
+        if var bucket = requests {
+            wait = max(wait, bucket.reserve(1, now: now))
+            requests = bucket
+        }
+        if var bucket = tokens {
+            wait = max(wait, bucket.reserve(Double(tokenCost), now: now))
+            tokens = bucket
+        }
+        return wait
+    }
+
+    /// Waits for the reservation's turn on the limiter's clock.
+    public func acquire(tokenCost: Int) async throws {
+        let wait = reserve(tokenCost: tokenCost)
+        if wait > .zero { try await clock.sleep(for: wait) }
+    }
+
+    /// The answer's usage replaces the reservation's estimate.
+    public func settle(reservedTokens: Int, usedTokens: Int) {
+        guard var bucket = tokens else { return }
+        bucket.settle(Double(reservedTokens - usedTokens), now: now)
+        tokens = bucket
+    }
+
+    /// A request that was never answered gives its reservation back.
+    public func release(tokenCost: Int) {
+        let now = self.now
+        if var bucket = requests {
+            bucket.settle(1, now: now)
+            requests = bucket
+        }
+        if var bucket = tokens {
+            bucket.settle(Double(tokenCost), now: now)
+            tokens = bucket
+        }
+    }
+
+    /// Holds every send for `duration` from now (after a 429).
+    public func pause(for duration: Duration) {
+        pausedUntil = max(pausedUntil, now + duration)
+    }
+
+    /// Corrects the buckets from an answer's `x-ratelimit-*` headers: learns the limits when
+    /// none were set, and believes the server when it knows less room than we think.
+    public func observe(_ headers: RateLimitHeaders) {
+        let now = self.now
+        if let limit = headers.limitRequests {
+            if requests == nil { requests = TokenBucket(perMinute: limit, now: now) }
+            if let remaining = headers.remainingRequests { requests?.lower(to: Double(remaining), now: now) }
+        }
+        if let limit = headers.limitTokens {
+            if tokens == nil { tokens = TokenBucket(perMinute: limit, now: now) }
+            if let remaining = headers.remainingTokens { tokens?.lower(to: Double(remaining), now: now) }
+        }
+    }
+}

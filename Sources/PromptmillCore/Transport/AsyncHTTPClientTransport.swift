@@ -1,0 +1,59 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+
+/// `HTTPTransport` over AsyncHTTPClient: a keep-alive connection pool sized to the job's
+/// concurrency, TLS for https.
+public final class AsyncHTTPClientTransport: HTTPTransport {
+    private let client: HTTPClient
+    /// Bodies above this are refused as malformed rather than buffered without end.
+    private let maximumBodyBytes = 256 * 1024 * 1024
+
+    public init(maximumConnections: Int) {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60),
+                                             concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, maximumConnections))
+        configuration.decompression = .enabled(limit: .ratio(50))
+        configuration.httpVersion = .automatic
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    public func send(_ request: HTTPRequest, timeout: Duration) async throws(TransportError) -> HTTPResponse {
+        var outgoing = HTTPClientRequest(url: request.url)
+        outgoing.method = HTTPMethod(rawValue: request.method)
+        for header in request.headers {
+            outgoing.headers.add(name: header.name, value: header.value)
+        }
+        outgoing.body = .bytes(ByteBuffer(bytes: request.body))
+        let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        do {
+            let response = try await client.execute(outgoing, timeout: .milliseconds(milliseconds))
+            var body = try await response.body.collect(upTo: maximumBodyBytes)
+            let bytes = body.readBytes(length: body.readableBytes) ?? []
+            return HTTPResponse(status: Int(response.status.code),
+                                headers: response.headers.map { (name: $0.name, value: $0.value) },
+                                body: bytes)
+        } catch let error as HTTPClientError {
+            throw Self.classify(error)
+        } catch is CancellationError {
+            throw TransportError(.connection, "cancelled")
+        } catch {
+            throw TransportError(.connection, String(describing: error))
+        }
+    }
+
+    static func classify(_ error: HTTPClientError) -> TransportError {
+        switch error {
+        case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:
+            TransportError(.timeout, "\(error)")
+        case .remoteConnectionClosed, .bodyLengthMismatch:
+            TransportError(.truncated, "\(error)")
+        default:
+            TransportError(.connection, "\(error)")
+        }
+    }
+
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+}

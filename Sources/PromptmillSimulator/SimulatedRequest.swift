@@ -1,0 +1,134 @@
+import PromptmillCore
+
+/// A checked request to one endpoint, ready to be answered.
+struct SimulatedRequest: Sendable {
+    let endpoint: Endpoint
+    let model: String
+    let object: JSONObject
+    /// completions: the prompts; chat: the last user message; embeddings/moderations: the inputs.
+    let texts: [String]
+    /// Token-array inputs count their length, not their text.
+    let tokenArrayLengths: [Int?]
+    let promptTokens: [Int]
+    let chatMessages: [(role: String, content: String, name: String?)]
+    let maxTokens: Int?
+    let choices: Int
+    let generated: Int
+    let stops: [String]
+
+    /// What the request costs against tokens-per-minute, as OpenAI reckons it.
+    var rateLimitCost: Int {
+        let prompt = promptTokens.reduce(0, +)
+        switch endpoint {
+        case .completions: return prompt + (maxTokens ?? 16) * generated * texts.count
+        case .chat: return prompt + (maxTokens ?? 0) * generated
+        case .embeddings, .moderations: return prompt
+        }
+    }
+
+    static func parse(endpoint: Endpoint, body: [UInt8], engine: SimulatorEngine) -> Result<SimulatedRequest, SimulatorReply> {
+        guard case .object(let object)? = try? body.withUnsafeBytes({ try JSONParser.parse($0) }) else {
+            return .failure(.error(400, message: "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
+                                   type: "invalid_request_error", code: nil))
+        }
+        let allowed = RequestParameters.allowed[endpoint] ?? []
+        if let unknown = object.keys.first(where: { !allowed.contains($0) }) {
+            return .failure(.error(400, message: "Unrecognized request argument supplied: \(unknown)", type: "invalid_request_error", code: nil))
+        }
+        if let problem = RequestParameters.typeProblem(in: object) { return .failure(problem) }
+        guard case .string(let model)? = object["model"] else {
+            return .failure(.error(400, message: "you must provide a model parameter", type: "invalid_request_error", code: nil))
+        }
+        guard SimulatorEngine.listedModels.contains(model) || engine.catalog?.info(for: model) != nil else {
+            return .failure(.error(404, message: "The model `\(model)` does not exist or you do not have access to it.",
+                                   type: "invalid_request_error", code: "model_not_found"))
+        }
+        let count = { (text: String) in engine.counter.count(text, model) }
+        let n = RequestParameters.integer(object["n"]) ?? 1
+        let bestOf = RequestParameters.integer(object["best_of"]) ?? n
+        let maxTokens = RequestParameters.integer(object["max_completion_tokens"]) ?? RequestParameters.integer(object["max_tokens"])
+        var stops: [String] = []
+        if case .string(let stop)? = object["stop"] { stops = [stop] }
+        if case .array(let list)? = object["stop"] { stops = list.compactMap { if case .string(let s) = $0 { s } else { nil } } }
+
+        var texts: [String] = []
+        var lengths: [Int?] = []
+        var messages: [(role: String, content: String, name: String?)] = []
+        switch endpoint {
+        case .completions, .embeddings, .moderations:
+            let key = endpoint == .completions ? "prompt" : "input"
+            switch inputs(object[key]) {
+            case .failure(let problem):
+                return .failure(.error(400, message: "Invalid '\(key)': \(problem.reason)", type: "invalid_request_error", code: "invalid_type", param: key))
+            case .success(let parsed):
+                texts = parsed.map(\.text)
+                lengths = parsed.map(\.tokens)
+            }
+        case .chat:
+            guard case .array(let list)? = object["messages"], !list.isEmpty else {
+                return .failure(.error(400, message: "Missing required parameter: 'messages'.", type: "invalid_request_error", code: "missing_required_parameter", param: "messages"))
+            }
+            for (index, item) in list.enumerated() {
+                guard case .object(let message) = item, case .string(let role)? = message["role"] else {
+                    return .failure(.error(400, message: "Missing required parameter: 'messages[\(index)].role'.", type: "invalid_request_error",
+                                           code: "missing_required_parameter", param: "messages[\(index)].role"))
+                }
+                var content = ""
+                switch message["content"] {
+                case .string(let text)?: content = text
+                case .array(let parts)?:
+                    content = parts.compactMap { part -> String? in
+                        if case .object(let fields) = part, case .string(let text)? = fields["text"] { return text }
+                        return nil
+                    }.joined()
+                default: break
+                }
+                var name: String?
+                if case .string(let value)? = message["name"] { name = value }
+                messages.append((role, content, name))
+            }
+            texts = [messages.last(where: { $0.role == "user" })?.content ?? messages.last?.content ?? ""]
+            lengths = [nil]
+        }
+        var promptTokens = zip(texts, lengths).map { $1 ?? count($0) }
+        if endpoint == .chat { promptTokens = [engine.counter.chat(messages, model)] }
+        if endpoint == .completions, let window = engine.catalog?.info(for: model)?.contextWindow {
+            let completion = maxTokens ?? 16
+            if let longest = promptTokens.max(), longest + completion > window {
+                return .failure(.error(400, message: "This model's maximum context length is \(window) tokens, however you requested \(longest + completion) tokens (\(longest) in your prompt; \(completion) for the completion). Please reduce your prompt; or completion length.",
+                                       type: "invalid_request_error", code: "context_length_exceeded", param: "prompt"))
+            }
+        }
+        return .success(SimulatedRequest(endpoint: endpoint, model: model, object: object, texts: texts, tokenArrayLengths: lengths,
+                                         promptTokens: promptTokens, chatMessages: messages, maxTokens: maxTokens, choices: n,
+                                         generated: max(n, bestOf), stops: stops))
+    }
+
+    /// A prompt or input: a string, a list of strings, a list of token ids, or a list of such lists.
+    private static func inputs(_ value: JSONValue?) -> Result<[(text: String, tokens: Int?)], InvalidInput> {
+        switch value {
+        case .string(let text)?: return .success([(text, nil)])
+        case .array(let items)? where !items.isEmpty:
+            if items.allSatisfy({ if case .number = $0 { true } else { false } }) {
+                return .success([(String(repeating: "x", count: items.count), items.count)])
+            }
+            var parsed: [(text: String, tokens: Int?)] = []
+            for item in items {
+                switch item {
+                case .string(let text): parsed.append((text, nil))
+                case .array(let ids) where ids.allSatisfy({ if case .number = $0 { true } else { false } }):
+                    parsed.append((String(repeating: "x", count: ids.count), ids.count))
+                default: return .failure(InvalidInput(reason: "expected a string or an array of strings or of token arrays"))
+                }
+            }
+            return .success(parsed)
+        case nil: return .failure(InvalidInput(reason: "this parameter is required"))
+        default: return .failure(InvalidInput(reason: "expected a string or a non-empty array"))
+        }
+    }
+}
+
+/// Why a prompt or input parameter has the wrong shape.
+struct InvalidInput: Error {
+    let reason: String
+}

@@ -1,0 +1,195 @@
+import Foundation
+import NIOConcurrencyHelpers
+import PromptmillCore
+
+/// Turns one received request into the simulator's reply: authentication, quota, request
+/// checks, rate limits, faults, then the endpoint's answer. Shared state sits behind a lock;
+/// the engine is called from many event loops at once.
+final class SimulatorEngine: Sendable {
+    struct State {
+        var limits: SimulatorLimits
+        var random: SplitMix
+        var statistics = SimulatorStatistics()
+        var received: [ReceivedRequest] = []
+        var nextID = 0
+    }
+
+    let configuration: SimulatorConfiguration
+    let counter: SimulatorTokenCounter
+    let catalog: ModelCatalog?
+    private let state: NIOLockedValueBox<State>
+    private let clock = ContinuousClock()
+
+    init(configuration: SimulatorConfiguration, counter: SimulatorTokenCounter) {
+        self.configuration = configuration
+        self.counter = counter
+        catalog = try? ModelCatalog.builtIn()
+        state = NIOLockedValueBox(State(
+            limits: SimulatorLimits(requestsPerMinute: configuration.requestsPerMinute, tokensPerMinute: configuration.tokensPerMinute,
+                                    now: ContinuousClock().now),
+            random: SplitMix(seed: configuration.seed)))
+    }
+
+    var statistics: SimulatorStatistics { state.withLockedValue { $0.statistics } }
+    var received: [ReceivedRequest] { state.withLockedValue { $0.received } }
+
+    /// A random number in [0, 1) from the seeded generator.
+    func random() -> Double {
+        state.withLockedValue { Double($0.random.next() >> 11) / Double(1 << 53) }
+    }
+
+    func nextID() -> Int {
+        state.withLockedValue { state in
+            state.nextID += 1
+            return state.nextID
+        }
+    }
+
+    /// Shuffles `count` indices with the seeded generator.
+    func shuffledOrder(_ count: Int) -> [Int] {
+        state.withLockedValue { state in
+            var order = Array(0..<count)
+            if count > 1 {
+                for index in stride(from: count - 1, to: 0, by: -1) {
+                    order.swapAt(index, Int(state.random.next() % UInt64(index + 1)))
+                }
+            }
+            return order
+        }
+    }
+
+    func handle(method: String, path: String, headers: [(String, String)], body: [UInt8]) -> SimulatorReply {
+        let header = { (name: String) in headers.first { $0.0.lowercased() == name }?.1 }
+        let authorization = header("authorization")
+        let bearer = authorization.flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+        state.withLockedValue { state in
+            state.statistics.requests += 1
+            if configuration.recordRequests {
+                state.received.append(ReceivedRequest(method: method, path: path, hadBearer: bearer != nil,
+                                                      organization: header("openai-organization"), project: header("openai-project"), body: body))
+            }
+        }
+        var echoed: [(String, String)] = [("x-request-id", "req_sim_\(nextID())")]
+        if let organization = header("openai-organization") { echoed.append(("openai-organization", organization)) }
+        if let project = header("openai-project") { echoed.append(("openai-project", project)) }
+
+        let reply = decide(method: method, path: path, bearer: bearer, body: body)
+        var final = reply
+        final.headers = echoed + reply.headers
+        record(final)
+        return final
+    }
+
+    private func record(_ reply: SimulatorReply) {
+        state.withLockedValue { state in
+            switch reply.kind {
+            case .drop: state.statistics.dropped += 1
+            case .truncate: state.statistics.truncated += 1
+            case .answer:
+                state.statistics.byStatus[reply.status, default: 0] += 1
+                if reply.status == 429 { state.statistics.rateLimited += 1 }
+            }
+        }
+    }
+
+    /// Adds a delivered answer's usage to the statistics.
+    func count(usage prompt: Int, _ completion: Int) {
+        state.withLockedValue { state in
+            state.statistics.promptTokens += prompt
+            state.statistics.completionTokens += completion
+        }
+    }
+
+    private func decide(method: String, path: String, bearer: String?, body: [UInt8]) -> SimulatorReply {
+        let route = path.split(separator: "?").first.map(String.init) ?? path
+        if method == "GET", route == "/v1/models" { return modelsList() }
+        guard method == "POST", let endpoint = Self.endpoints[route] else {
+            return .error(404, message: "Invalid URL (\(method) \(route))", type: "invalid_request_error", code: nil)
+        }
+        guard let bearer, !bearer.isEmpty else {
+            return .error(401, message: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+                          type: "invalid_request_error", code: nil)
+        }
+        if let required = configuration.requiredAPIKey, bearer != required {
+            return .error(401, message: "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
+                          type: "invalid_request_error", code: "invalid_api_key")
+        }
+        if configuration.insufficientQuota {
+            return .error(429, message: "You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.",
+                          type: "insufficient_quota", code: "insufficient_quota")
+        }
+        let request: SimulatedRequest
+        switch SimulatedRequest.parse(endpoint: endpoint, body: body, engine: self) {
+        case .failure(let reply): return reply
+        case .success(let parsed): request = parsed
+        }
+        let verdict = state.withLockedValue { $0.limits.admit(cost: request.rateLimitCost, now: clock.now) }
+        let limitHeaders = state.withLockedValue { $0.limits.headers }
+        if case .limited(let kind, let wait, let limit, let used, let requested) = verdict {
+            let unit = kind == "requests" ? "requests per min (RPM)" : "tokens per min (TPM)"
+            let seconds = String(format: "%.3g", max(0.001, wait))
+            let message = "Rate limit reached for \(request.model) in organization org-simulator on \(unit): Limit \(limit), Used \(used), Requested \(requested). Please try again in \(seconds)s. Visit https://platform.openai.com/account/rate-limits to learn more."
+            let milliseconds = Int((wait * 1000).rounded(.up))
+            return .error(429, message: message, type: kind, code: "rate_limit_exceeded",
+                          headers: limitHeaders + [("retry-after-ms", String(milliseconds)), ("retry-after", String(Int(wait.rounded(.up))))])
+        }
+        if let fault = drawFault() {
+            var reply = fault
+            reply.headers += limitHeaders
+            if reply.kind == .truncate {
+                let answer = request.answer(engine: self)
+                reply.body = answer.body
+            }
+            return reply
+        }
+        let answer = request.answer(engine: self)
+        count(usage: answer.promptTokens, answer.completionTokens)
+        return .json(200, answer.body, headers: limitHeaders + [("openai-processing-ms", String(max(1, Int(configuration.latency.components.seconds * 1000))))])
+    }
+
+    private func drawFault() -> SimulatorReply? {
+        let faults = configuration.faults
+        guard faults.total > 0 else { return nil }
+        var draw = random()
+        if draw < faults.serverError500 {
+            return .error(500, message: "The server had an error while processing your request. Sorry about that!", type: "server_error", code: nil)
+        }
+        draw -= faults.serverError500
+        if draw < faults.serviceUnavailable503 {
+            return .error(503, message: "The engine is currently overloaded, please try again later.", type: "server_error", code: nil)
+        }
+        draw -= faults.serviceUnavailable503
+        if draw < faults.droppedConnection { return SimulatorReply(kind: .drop, status: 0, headers: [], body: []) }
+        draw -= faults.droppedConnection
+        if draw < faults.truncatedBody { return SimulatorReply(kind: .truncate, status: 200, headers: [], body: []) }
+        return nil
+    }
+
+    private func modelsList() -> SimulatorReply {
+        var writer = JSONWriter()
+        writer.raw("{\"object\":\"list\",\"data\":[")
+        for (index, model) in Self.listedModels.enumerated() {
+            if index > 0 { writer.raw(",") }
+            writer.raw("{\"id\":")
+            writer.string(model)
+            writer.raw(",\"object\":\"model\",\"created\":1700000000,\"owned_by\":\"openai\"}")
+        }
+        writer.raw("]}")
+        return .json(200, writer.bytes)
+    }
+
+    static let endpoints: [String: Endpoint] = [
+        "/v1/completions": .completions, "/v1/chat/completions": .chat, "/v1/embeddings": .embeddings, "/v1/moderations": .moderations,
+    ]
+
+    static let listedModels = ["gpt-3.5-turbo-instruct", "davinci-002", "babbage-002", "gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini",
+                               "gpt-4.1-nano", "gpt-5", "gpt-5-mini", "gpt-5-nano", "o3", "o4-mini", "text-embedding-3-small",
+                               "text-embedding-3-large", "text-embedding-ada-002", "omni-moderation-latest"]
+}
+
+/// A small seeded generator (SplitMix64): the same faults for the same seed, on any machine.
+struct SplitMix: Sendable {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 { AnswerRules.next(&state) }
+}

@@ -1,0 +1,83 @@
+import NIOCore
+import NIOHTTP1
+
+/// One connection's HTTP/1.1 requests: gathers each whole request, asks the engine, and
+/// answers after the configured latency (or drops, or truncates, as the engine says).
+final class SimulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let engine: SimulatorEngine
+    private var head: HTTPRequestHead?
+    private var body: ByteBuffer?
+    private static let maximumBodyBytes = 64 * 1024 * 1024
+
+    init(engine: SimulatorEngine) {
+        self.engine = engine
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let requestHead):
+            head = requestHead
+            body = context.channel.allocator.buffer(capacity: 0)
+        case .body(var chunk):
+            if (body?.readableBytes ?? 0) + chunk.readableBytes > Self.maximumBodyBytes {
+                context.close(promise: nil)
+                return
+            }
+            body?.writeBuffer(&chunk)
+        case .end:
+            guard let requestHead = head else { return }
+            let bytes = body.map { Array($0.readableBytesView) } ?? []
+            head = nil
+            body = nil
+            let reply = engine.handle(method: requestHead.method.rawValue, path: requestHead.uri,
+                                      headers: requestHead.headers.map { ($0.name, $0.value) }, body: bytes)
+            let keepAlive = requestHead.isKeepAlive
+            let latency = engine.configuration.latency
+            if latency > .zero {
+                let nanoseconds = latency.components.seconds * 1_000_000_000 + latency.components.attoseconds / 1_000_000_000
+                context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) {
+                    self.send(reply, keepAlive: keepAlive, context: context)
+                }
+            } else {
+                send(reply, keepAlive: keepAlive, context: context)
+            }
+        }
+    }
+
+    private func send(_ reply: SimulatorReply, keepAlive: Bool, context: ChannelHandlerContext) {
+        guard context.channel.isActive else { return }
+        switch reply.kind {
+        case .drop:
+            context.close(promise: nil)
+        case .answer, .truncate:
+            var headers = HTTPHeaders()
+            headers.add(name: "content-type", value: "application/json")
+            headers.add(name: "content-length", value: String(reply.body.count))
+            for (name, value) in reply.headers { headers.add(name: name, value: value) }
+            if !keepAlive { headers.add(name: "connection", value: "close") }
+            let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: reply.status), headers: headers)
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            let sent = reply.kind == .truncate ? reply.body.count / 2 : reply.body.count
+            var buffer = context.channel.allocator.buffer(capacity: sent)
+            buffer.writeBytes(reply.body[0..<sent])
+            if reply.kind == .truncate {
+                context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+                context.close(promise: nil)
+                return
+            }
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            if reply.status == 200 {
+                // Counted once the answer is on its way whole.
+            }
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            if !keepAlive { context.close(promise: nil) }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import PromptmillCore
+
+/// Reads and renders a large generated input through the same path a run uses (reader, ids,
+/// template), and prints rows/s, MB/s and the process's peak RSS.
+///
+///     promptmill-bench input generate DIR SIZE_MB   # writes DIR/rows.jsonl and DIR/rows.csv
+///     promptmill-bench input measure DIR/rows.jsonl # one format per process, so RSS is its own
+enum InputBenchmark {
+    static func run(arguments: [String]) throws {
+        switch (arguments.first, arguments.count) {
+        case ("generate", 3):
+            try generate(directory: arguments[1], megabytes: Int(arguments[2]) ?? 1024)
+        case ("measure", 2):
+            try measure(path: arguments[1])
+        default:
+            throw BenchmarkError.usage("promptmill-bench input generate DIR SIZE_MB | input measure FILE")
+        }
+    }
+
+    static func measure(path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let pipeline = directory + "/bench-input.yaml"
+        let yaml = """
+            name: bench-input
+            input: {path: \((path as NSString).lastPathComponent), id: id}
+            endpoint: completions
+            model: gpt-3.5-turbo-instruct
+            prompt: "Classify the sentiment of this {{product}} review ({{rating}} stars).\\nReview: {{text}}\\nSentiment:"
+            output: {path: bench-out.jsonl.gz, include: [id, product]}
+            """
+        try yaml.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let configuration = try PipelineLoader.load(path: pipeline, environment: [:])
+        let bytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.doubleValue ?? 0
+        let clock = ContinuousClock()
+        let start = clock.now
+        var preparer = try RowPreparer(configuration: configuration)
+        var rows = 0, bad = 0, promptBytes = 0
+        while let result = try preparer.next() {
+            switch result {
+            case .row(let row):
+                rows += 1
+                promptBytes &+= row.prompt.utf8.count
+            case .bad:
+                bad += 1
+            }
+        }
+        let elapsed = clock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let peakMB = PeakMemory.megabytes()
+        let format = path.hasSuffix(".csv") ? "csv" : "jsonl"
+        print(String(format: "%@: %d rows (%d bad), %.0f MB in %.2f s: %.0f rows/s, %.1f MB/s, peak RSS %.1f MB (prompt bytes %d)",
+                     format, rows, bad, bytes / 1e6, seconds, Double(rows) / seconds, bytes / 1e6 / seconds,
+                     peakMB, promptBytes))
+    }
+
+    static func generate(directory: String, megabytes: Int) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let target = megabytes * 1_000_000
+        let products = ["kettle", "toaster", "blender", "lamp", "headphones", "backpack", "café grinder", "desk chair"]
+        let phrases = [
+            "Arrived quickly and works exactly as described, would buy again",
+            "The lid broke after a week, which is \"not great\" for the price",
+            "Solid build, quiet, and the cable is long enough; a little heavy",
+            "Returned it: the colour was off, and support never answered",
+            "Naïve design choices, but it does the job — five stars from my café",
+            "Loved it at first, then the button stopped working, sadly",
+        ]
+        var random = SplitMix64(seed: 7)
+        var jsonl = try FileWriter(path: directory + "/rows.jsonl")
+        var csv = try FileWriter(path: directory + "/rows.csv")
+        csv.append("id,product,rating,text\n")
+        var row = 0
+        while jsonl.written < target || csv.written < target {
+            row += 1
+            let product = products[Int(random.next() % UInt64(products.count))]
+            let rating = Int(random.next() % 5) + 1
+            var text = phrases[Int(random.next() % UInt64(phrases.count))]
+            text += ". " + phrases[Int(random.next() % UInt64(phrases.count))] + " (order \(random.next() % 1_000_000))."
+            if jsonl.written < target {
+                var writer = JSONWriter(capacity: 512)
+                writer.value(.object(JSONObject(keys: ["id", "product", "rating", "text"],
+                                                values: [.string("r-\(row)"), .string(product), .number(String(rating)), .string(text)])))
+                writer.byte(UInt8(ascii: "\n"))
+                jsonl.append(writer.bytes)
+            }
+            if csv.written < target {
+                let quoted = "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + (row % 10 == 0 ? "\nSecond line." : "") + "\""
+                csv.append("r-\(row),\(product),\(rating),\(quoted)\n")
+            }
+        }
+        try jsonl.close()
+        try csv.close()
+        print("wrote \(directory)/rows.jsonl (\(jsonl.written / 1_000_000) MB) and rows.csv (\(csv.written / 1_000_000) MB), \(row) rows")
+    }
+}
+
+enum BenchmarkError: Error, CustomStringConvertible {
+    case usage(String)
+    var description: String {
+        switch self {
+        case .usage(let text): "usage: \(text)"
+        }
+    }
+}
+
+/// Buffered writes to a file, for generating benchmark data.
+struct FileWriter {
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+    private(set) var written = 0
+
+    init(path: String) throws {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw BenchmarkError.usage("cannot write \(path)") }
+        self.handle = handle
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    mutating func append(_ text: String) { append(Array(text.utf8)) }
+
+    mutating func append(_ bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+        written += bytes.count
+        if buffer.count >= 1 << 20 {
+            handle.write(Data(buffer))
+            buffer.removeAll(keepingCapacity: true)
+        }
+    }
+
+    mutating func close() throws {
+        handle.write(Data(buffer))
+        try handle.close()
+    }
+}
+
+/// A small, fast, seeded generator so generated data is the same on every machine.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

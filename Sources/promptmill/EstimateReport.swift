@@ -1,0 +1,88 @@
+import Foundation
+import PromptmillCore
+
+/// The two ways `estimate` shows its figures.
+enum EstimateReport {
+    static func json(_ estimate: JobEstimate) -> String {
+        var writer = JSONWriter()
+        writer.raw("{")
+        let integers: [(String, Int)] = [
+            ("rows", estimate.rows), ("bad_rows", estimate.badRows), ("requests", estimate.requests),
+            ("prompt_tokens", estimate.promptTokens), ("completion_tokens_max", estimate.completionTokensMax),
+            ("cached_rows", estimate.cachedRows),
+        ]
+        for (key, value) in integers {
+            writer.key(key)
+            writer.number(value)
+            writer.raw(",")
+        }
+        writer.key("cost_usd_min")
+        money(estimate.costMin, &writer)
+        writer.raw(",")
+        writer.key("cost_usd_max")
+        money(estimate.costMax, &writer)
+        writer.raw(",")
+        writer.key("over_context")
+        writer.value(.array(estimate.overContext.map(JSONValue.string)))
+        writer.raw(",")
+        writer.key("context_window")
+        if let window = estimate.contextWindow { writer.number(window) } else { writer.null() }
+        writer.raw(",")
+        writer.key("min_seconds")
+        if let seconds = estimate.minSeconds { writer.raw(String(format: "%.3f", seconds)) } else { writer.null() }
+        writer.raw(",")
+        writer.key("model")
+        writer.string(estimate.model)
+        writer.raw(",")
+        writer.key("encoding")
+        writer.string(estimate.encoding)
+        writer.raw(",")
+        writer.key("prices_date")
+        writer.string(estimate.pricesDate)
+        writer.raw("}")
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    private static func money(_ value: Money?, _ writer: inout JSONWriter) {
+        guard let value else { return writer.null() }
+        // Exact to the picodollar, written as a decimal number.
+        let negative = value.picodollars < 0
+        let magnitude = value.picodollars.magnitude
+        let fraction = String(magnitude % 1_000_000_000_000)
+        var text = "\(negative ? "-" : "")\(magnitude / 1_000_000_000_000).\(String(repeating: "0", count: 12 - fraction.count))\(fraction)"
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        writer.raw(text)
+    }
+
+    static func table(_ estimate: JobEstimate, pipeline: String, batchSize: Int) -> String {
+        var lines = ["estimate for \(pipeline) (\(estimate.model), \(estimate.encoding); no request sent)"]
+        lines.append("  rows               \(estimate.rows)" + (estimate.badRows > 0 ? "  (+\(estimate.badRows) bad rows, see validate)" : ""))
+        lines.append("  requests           \(estimate.requests)  (up to \(batchSize) prompts each)")
+        lines.append("  prompt tokens      \(estimate.promptTokens)  (exact)")
+        lines.append("  completion tokens  0 to \(estimate.completionTokensMax)")
+        if let low = estimate.costMin, let high = estimate.costMax {
+            lines.append("  cost               \(low) to \(high)  (prices of \(estimate.pricesDate))")
+        } else {
+            lines.append("  cost               unknown: the model has no price in the table (prices of \(estimate.pricesDate))")
+        }
+        if let seconds = estimate.minSeconds {
+            lines.append("  least time         \(formatDuration(seconds))  (under the pipeline's rate limits)")
+        } else {
+            lines.append("  least time         not bounded: the pipeline sets no rate limits")
+        }
+        if !estimate.overContext.isEmpty {
+            let shown = estimate.overContext.prefix(10).joined(separator: ", ")
+            let more = estimate.overContext.count > 10 ? " and \(estimate.overContext.count - 10) more" : ""
+            lines.append("  over context       \(estimate.overContext.count) rows cannot fit \(estimate.contextWindow ?? 0) tokens: \(shown)\(more)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func formatDuration(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded(.up))
+        if total < 60 { return "\(total) s" }
+        let (hours, minutes, secs) = (total / 3600, (total % 3600) / 60, total % 60)
+        return hours > 0 ? "\(hours) h \(minutes) min" : "\(minutes) min \(secs) s"
+    }
+}

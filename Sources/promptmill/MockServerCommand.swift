@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import PromptmillSimulator
+
+struct MockServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mock-server",
+        abstract: "Serve the built-in OpenAI-compatible simulator, for demos and tests.")
+
+    @Option(help: "Port to listen on (0: any free port).")
+    var port = 8080
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Requests per minute before answering 429 (default: no limit).")
+    var rpm: Int?
+
+    @Option(help: "Tokens per minute before answering 429 (default: no limit).")
+    var tpm: Int?
+
+    @Option(name: .customLong("latency-ms"), help: "Milliseconds added before each answer.")
+    var latencyMs = 0
+
+    @Option(name: .customLong("fail-rate"), help: "Share of requests (0..1) answered with a fault: 500, 503, a dropped connection or a truncated body, evenly.")
+    var failRate = 0.0
+
+    @Flag(name: .customLong("insufficient-quota"), help: "Answer every request 429 insufficient_quota.")
+    var insufficientQuota = false
+
+    @Flag(name: .customLong("shuffle-choices"), help: "Return choices in random order (their indices stay right).")
+    var shuffleChoices = false
+
+    @Option(help: "Seed for faults and shuffling.")
+    var seed: UInt64 = 42
+
+    func run() async throws {
+        var configuration = SimulatorConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.requestsPerMinute = rpm
+        configuration.tokensPerMinute = tpm
+        configuration.latency = .milliseconds(latencyMs)
+        configuration.faults = .mixed(rate: failRate)
+        configuration.insufficientQuota = insufficientQuota
+        configuration.shuffleChoices = shuffleChoices
+        configuration.seed = seed
+        let simulator = Simulator(configuration: configuration)
+        _ = try await simulator.start()
+        Terminal.say("promptmill simulator listening on \(simulator.baseURL) — point a pipeline at it with --base-url \(simulator.baseURL); Ctrl-C stops it")
+        let signals = InterruptHandler()
+        defer { signals.restore() }
+        _ = try? await signals.run {
+            try await Task.sleep(for: .seconds(365 * 24 * 3600))
+        }
+        try await simulator.stop()
+    }
+}

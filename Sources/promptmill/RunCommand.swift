@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import PromptmillCore
+import PromptmillSimulator
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a pipeline: every input row ends as one record in the output file.")
+
+    @Argument(help: "The pipeline file (YAML).")
+    var pipeline: String
+
+    @Option(help: "Where to write the gzip JSONL results (beats output.path).")
+    var output: String?
+
+    @Option(name: .customLong("base-url"), help: "The API's base URL, e.g. https://api.openai.com/v1 (beats base_url and OPENAI_BASE_URL).")
+    var baseURL: String?
+
+    @Option(help: "How to show progress on stderr: auto, bar, plain or quiet.")
+    var progress: ProgressMode = .auto
+
+    @Flag(help: "Start the built-in simulator on a loopback port and run against it; no API key needed.")
+    var mock = false
+
+    func run() async throws {
+        let simulator = mock ? Simulator(configuration: SimulatorConfiguration()) : nil
+        var overrides = PipelineOverrides(outputPath: output, baseURL: baseURL)
+        if let simulator {
+            _ = try await simulator.start()
+            overrides.mockBaseURL = simulator.baseURL
+        }
+        let code = await execute(overrides: overrides)
+        if let simulator { try? await simulator.stop() }
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    private func execute(overrides: PipelineOverrides) async -> Int32 {
+        let configuration: PipelineConfiguration
+        do {
+            configuration = try PipelineLoader.load(path: pipeline, overrides: overrides, apiKey: .required)
+        } catch {
+            Terminal.error(error.description)
+            return 2
+        }
+        let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.maxConcurrency)
+        let reporter = ProgressReporter(mode: progress.resolved(isTerminal: Terminal.isTerminal))
+        let runner = JobRunner(configuration: configuration, transport: transport, progress: reporter)
+        let signals = InterruptHandler()
+        defer { signals.restore() }
+        do {
+            let report = try await signals.run { try await runner.run() }
+            await transport.shutdown()
+            if progress != .quiet { Terminal.say(Self.closing(report, configuration)) }
+            if let stop = report.stop { Terminal.error(stop.message) }
+            return report.exitCode
+        } catch let error as BadRowsError {
+            await transport.shutdown()
+            Terminal.error(error.description)
+            return 2
+        } catch let error as InputError {
+            await transport.shutdown()
+            Terminal.error(error.description)
+            return 2
+        } catch {
+            await transport.shutdown()
+            Terminal.error("\(error)")
+            return 1
+        }
+    }
+
+    static func closing(_ report: RunReport, _ configuration: PipelineConfiguration) -> String {
+        let statistics = report.statistics
+        let seconds = Double(report.elapsed.components.seconds) + Double(report.elapsed.components.attoseconds) / 1e18
+        var line = report.complete ? "done: " : "stopped: "
+        line += "\(statistics.items) records (\(statistics.succeeded) succeeded, \(statistics.failed) failed)"
+        if statistics.rejectedRows > 0 { line += ", \(statistics.rejectedRows) rejected rows" }
+        line += ", \(statistics.requests) requests, \(statistics.retries) retries, \(statistics.rateLimited) rate-limited"
+        line += ", \(statistics.usage.promptTokens) prompt + \(statistics.usage.completionTokens) completion tokens"
+        line += String(format: ", %.1f s → ", seconds) + configuration.output.displayPath
+        return line
+    }
+}
+
+extension ProgressMode: ExpressibleByArgument {}

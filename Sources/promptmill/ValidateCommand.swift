@@ -1,0 +1,34 @@
+import ArgumentParser
+import PromptmillCore
+
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check a pipeline, read its whole input and render every prompt; nothing is sent.")
+
+    @Argument(help: "The pipeline file (YAML).")
+    var pipeline: String
+
+    func run() throws {
+        let configuration: PipelineConfiguration
+        do {
+            configuration = try PipelineLoader.load(path: pipeline)
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
+        let scan: InputScan
+        do {
+            scan = try InputScan.scan(configuration, limit: 200)
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCode(2)
+        }
+        guard scan.badRows == 0 else {
+            Terminal.error(BadRowsError(scan: scan).description)
+            throw ExitCode(2)
+        }
+        let requests = (scan.rows + configuration.batchSize - 1) / configuration.batchSize
+        print("\(pipeline): ok — \(scan.rows) rows, every prompt renders; \(requests) requests of up to \(configuration.batchSize) prompts to \(configuration.endpoint.rawValue) with \(configuration.model)")
+    }
+}
