@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-1024}
-swift build -c release --product promptmill-bench >&2
-bench=.build/release/promptmill-bench
+swift build -c release --product promptmill-bench --scratch-path .build-release >&2
+bench=.build-release/release/promptmill-bench
 data=bench/data/input-$size
 if [ ! -s "$data/rows.csv" ]; then
   "$bench" input generate "$data" "$size"

@@ -23,8 +23,13 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Start the built-in simulator on a loopback port and run against it; no API key needed.")
     var mock = false
 
+    @Option(name: .customLong("mock-latency-ms"), help: "With --mock: milliseconds the simulator takes per answer, like a real API.")
+    var mockLatencyMs = 50
+
     func run() async throws {
-        let simulator = mock ? Simulator(configuration: SimulatorConfiguration()) : nil
+        var simulated = SimulatorConfiguration()
+        simulated.latency = .milliseconds(mockLatencyMs)
+        let simulator = mock ? Simulator(configuration: simulated) : nil
         var overrides = PipelineOverrides(outputPath: output, baseURL: baseURL)
         if let simulator {
             _ = try await simulator.start()
