@@ -10,7 +10,7 @@ public final class Simulator: Sendable {
     private let engine: SimulatorEngine
     private let channel = NIOLockedValueBox<Channel?>(nil)
 
-    public init(configuration: SimulatorConfiguration, tokenCounter: SimulatorTokenCounter = .approximate) {
+    public init(configuration: SimulatorConfiguration, tokenCounter: SimulatorTokenCounter = .exact) {
         engine = SimulatorEngine(configuration: configuration, counter: tokenCounter)
     }
 

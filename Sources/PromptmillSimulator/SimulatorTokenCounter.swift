@@ -1,3 +1,5 @@
+import PromptmillTokenizer
+
 /// How the simulator counts tokens for usage and limits.
 public struct SimulatorTokenCounter: Sendable {
     /// Tokens of a text for a model.
@@ -18,4 +20,22 @@ public struct SimulatorTokenCounter: Sendable {
 
     /// About four bytes a token: for when the exact tokenizer is not wanted.
     public static let approximate = SimulatorTokenCounter(count: { text, _ in text.isEmpty ? 0 : max(1, (text.utf8.count + 3) / 4) })
+}
+
+extension SimulatorTokenCounter {
+    /// OpenAI's own counts: the model's BPE encoding (o200k_base for models with none
+    /// known), and the chat rule on top.
+    public static let exact = SimulatorTokenCounter(
+        count: { text, model in
+            guard let tokenizer = try? Tokenizer.shared(TokenEncoding.forModel(model) ?? .o200k_base) else {
+                return approximate.count(text, model)
+            }
+            return tokenizer.count(text)
+        },
+        chat: { messages, model in
+            guard let tokenizer = try? Tokenizer.shared(TokenEncoding.forModel(model) ?? .o200k_base) else {
+                return approximate.chat(messages, model)
+            }
+            return tokenizer.chatPromptTokens(messages.map { ChatMessageTokens(role: $0.role, content: $0.content, name: $0.name) })
+        })
 }

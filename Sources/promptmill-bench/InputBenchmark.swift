@@ -111,8 +111,7 @@ struct FileWriter {
     private(set) var written = 0
 
     init(path: String) throws {
-        FileManager.default.createFile(atPath: path, contents: nil)
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw BenchmarkError.usage("cannot write \(path)") }
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else { throw BenchmarkError.usage("cannot write \(path)") }
         self.handle = handle
         buffer.reserveCapacity(1 << 20)
     }

@@ -5,7 +5,7 @@ enum PeakMemory {
     static func megabytes() -> Double {
         var usage = rusage()
         #if os(Linux)
-        getrusage(RUSAGE_SELF.rawValue == 0 ? __rusage_who_t(0) : __rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         return Double(usage.ru_maxrss) / 1024
         #else
         getrusage(RUSAGE_SELF, &usage)

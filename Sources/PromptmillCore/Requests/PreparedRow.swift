@@ -6,6 +6,8 @@ public struct PreparedRow: Sendable {
     public var prompt: String
     /// The fields named by `output.include`, in that order.
     public var input: JSONObject
+    /// The prompt's exact token count, once a run has counted it.
+    public var promptTokens = 0
 
     public init(number: Int, line: Int, id: String, prompt: String, input: JSONObject) {
         self.number = number

@@ -1,3 +1,5 @@
+import PromptmillTokenizer
+
 /// Sends one batch of rows as one completions request, retrying what can be retried, and
 /// maps the answer back onto the rows.
 struct BatchSender: Sendable {
@@ -15,8 +17,8 @@ struct BatchSender: Sendable {
     let policy: RetryPolicy
     let clock: any Clock<Duration>
     let throttle: any SendThrottle
-    /// Weighs a text for splitting a request's usage over its rows.
-    let weigh: @Sendable (String) -> Int
+    /// Counts completions' tokens, for splitting a request's usage over its rows.
+    let tokenizer: Tokenizer
 
     /// `tokenCost`: what the request reserves against tokens-per-minute, counted as OpenAI
     /// counts it (prompt tokens plus the most completion tokens the prompts may use).
@@ -97,9 +99,11 @@ struct BatchSender: Sendable {
     /// Splits the request's usage over its rows: prompt tokens by each prompt's weight,
     /// completion tokens by the weight of each row's answers.
     private func results(_ rows: [PreparedRow], _ answer: CompletionsResponse, attempts: Int) -> [RowResult] {
-        let prompts = UsageSplitter.split(answer.usage.promptTokens, weights: rows.map { weigh($0.prompt) })
+        // Each row's share is its own token count, adjusted (largest remainder) so the rows
+        // add up to exactly what the API reported for the request.
+        let prompts = UsageSplitter.split(answer.usage.promptTokens, weights: rows.map(\.promptTokens))
         let completions = UsageSplitter.split(answer.usage.completionTokens,
-                                              weights: answer.choices.map { $0.reduce(0) { $0 + weigh($1.text) } })
+                                              weights: answer.choices.map { $0.reduce(0) { $0 + tokenizer.count($1.text) } })
         return rows.indices.map { index in
             let choices = answer.choices[index]
             return RowResult(row: rows[index],

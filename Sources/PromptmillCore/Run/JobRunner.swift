@@ -40,7 +40,7 @@ public struct JobRunner: Sendable {
         var statistics = RunStatistics(totalRows: scan.rows + scan.badRows)
         let sender = BatchSender(configuration: configuration, transport: transport,
                                  policy: RetryPolicy(maxRetries: configuration.limits.maxRetries), clock: clock,
-                                 throttle: throttle, weigh: { max(1, $0.utf8.count) })
+                                 throttle: throttle, tokenizer: try Tokenizer.shared(configuration.encoding))
         let tokenizer = try Tokenizer.shared(configuration.encoding)
         let completionBudget = CompletionBudget.maxTokens(configuration.params, endpoint: configuration.endpoint)
             * CompletionBudget.choices(configuration.params)
@@ -81,9 +81,10 @@ public struct JobRunner: Sendable {
                         break
                     }
                     switch next {
-                    case .row(let row):
+                    case .row(var row):
+                        row.promptTokens = tokenizer.count(row.prompt)
                         batch.append(row)
-                        tokenCost += tokenizer.count(row.prompt) + completionBudget
+                        tokenCost += row.promptTokens + completionBudget
                     case .bad(let problem):
                         try rejects.append(problem)
                         statistics.rejectedRows += 1
