@@ -11,10 +11,12 @@ enum InputBenchmark {
         switch (arguments.first, arguments.count) {
         case ("generate", 3):
             try generate(directory: arguments[1], megabytes: Int(arguments[2]) ?? 1024)
+        case ("generate-rows", 3):
+            try generate(directory: arguments[1], megabytes: Int.max / 2, rows: Int(arguments[2]) ?? 1_000_000)
         case ("measure", 2):
             try measure(path: arguments[1])
         default:
-            throw BenchmarkError.usage("promptmill-bench input generate DIR SIZE_MB | input measure FILE")
+            throw BenchmarkError.usage("promptmill-bench input generate DIR SIZE_MB | input generate-rows DIR ROWS | input measure FILE")
         }
     }
 
@@ -54,7 +56,8 @@ enum InputBenchmark {
                      peakMB, promptBytes))
     }
 
-    static func generate(directory: String, megabytes: Int) throws {
+    /// Writes rows.jsonl and rows.csv of `megabytes` each, or of `rows` rows each.
+    static func generate(directory: String, megabytes: Int, rows limit: Int = .max) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let target = megabytes * 1_000_000
         let products = ["kettle", "toaster", "blender", "lamp", "headphones", "backpack", "café grinder", "desk chair"]
@@ -71,7 +74,7 @@ enum InputBenchmark {
         var csv = try FileWriter(path: directory + "/rows.csv")
         csv.append("id,product,rating,text\n")
         var row = 0
-        while jsonl.written < target || csv.written < target {
+        while (jsonl.written < target || csv.written < target) && row < limit {
             row += 1
             let product = products[Int(random.next() % UInt64(products.count))]
             let rating = Int(random.next() % 5) + 1

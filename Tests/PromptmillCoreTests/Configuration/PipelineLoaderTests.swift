@@ -126,6 +126,14 @@ import PromptmillTesting
         #expect(try problems(yaml) == ["\(file):6: prompt: '{{' on template line 1 is never closed with '}}'"])
     }
 
+    /// A model with no known encoding needs the pipeline to name its tokenizer.
+    @Test func unknownModelNeedsTokenizer() throws {
+        let yaml = Self.valid.replacingOccurrences(of: "model: gpt-3.5-turbo-instruct", with: "model: my-local-llama")
+        #expect(try problems(yaml) == ["\(file):5: model 'my-local-llama' has no known tokenizer — add 'tokenizer: o200k_base' (or cl100k_base) to the pipeline to say which one it uses"])
+        #expect(try problems(yaml + "\ntokenizer: o200k_base") == [])
+        #expect(try problems(yaml + "\ntokenizer: o200k") == ["\(file):9: tokenizer must be one of cl100k_base, o200k_base, found 'o200k' — did you mean 'o200k_base'?"])
+    }
+
     /// run needs OPENAI_API_KEY; the message says how to run without one.
     @Test func runWithoutKeyExplainsMock() throws {
         let path = try directory.write("pipeline.yaml", Self.valid)

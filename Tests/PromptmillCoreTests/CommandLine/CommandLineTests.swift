@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+import PromptmillCore
+import PromptmillSimulator
+import PromptmillTesting
+
+/// The `promptmill` executable as a user runs it: exit codes and what it prints.
+@Suite struct CommandLineTests {
+    /// The built executable, in the build folder beside the test runner.
+    static let executable: URL = {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 where !FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("promptmill").path) {
+            directory = directory.deletingLastPathComponent()
+        }
+        return directory.appendingPathComponent("promptmill")
+    }()
+
+    struct Outcome {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> Outcome {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                       stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// validate exits 2 on a broken pipeline and prints each problem with file and line.
+    @Test func validateExitsTwoOnProblems() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("rows.csv", "id,text\n1,a\n2,b,c\n")
+        try directory.write("p.yaml", """
+            name: cli
+            input: {path: rows.csv, id: id}
+            endpoint: completions
+            model: gpt-3.5-turbo-instruct
+            prompt: "{{text}}"
+            output: {path: out.jsonl.gz}
+            """)
+        let outcome = try Self.run(["validate", "p.yaml"], directory: directory.path)
+        #expect(outcome.status == 2)
+        #expect(outcome.stderr == """
+            error: rows.csv:3: row has 3 fields, the header has 2
+            error: 1 bad row: nothing was sent — fix the input, or set input.on_bad_row: skip to leave such rows out
+
+            """)
+        try directory.write("p.yaml", "name: cli\nendpoint: completions\nbatch_size: 21\n")
+        let broken = try Self.run(["validate", "p.yaml"], directory: directory.path)
+        #expect(broken.status == 2)
+        #expect(broken.stderr.contains("error: p.yaml:3: batch_size must be between 1 and 20 for endpoint completions, found 21"))
+        #expect(broken.stderr.contains("error: p.yaml: missing required key 'model'"))
+    }
+
+    /// run --mock needs no key, exits 0 and leaves the output and its summary.
+    @Test func runMockExitsZero() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("rows.jsonl", (1...30).map { "{\"text\":\"great row \($0)\"}" }.joined(separator: "\n"))
+        try directory.write("p.yaml", """
+            name: cli
+            input: {path: rows.jsonl}
+            endpoint: completions
+            model: gpt-3.5-turbo-instruct
+            prompt: "Sentiment of this review? Review: {{text}}"
+            output: {path: out/cli.jsonl.gz}
+            """)
+        let outcome = try Self.run(["run", "p.yaml", "--mock", "--mock-latency-ms", "0", "--progress", "quiet"], directory: directory.path)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let summary = try String(contentsOfFile: directory.path + "/out/cli.jsonl.gz.summary.json", encoding: .utf8)
+        #expect(summary.contains("\"items\": 30"))
+        #expect(summary.contains("\"complete\": true"))
+    }
+
+    /// An exhausted quota exits 4 with a message that says what to do; a missing key exits 2.
+    @Test func quotaExitsFourAndMissingKeyExitsTwo() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("rows.jsonl", "{\"text\":\"a\"}\n")
+        try directory.write("p.yaml", """
+            name: cli
+            input: {path: rows.jsonl}
+            endpoint: completions
+            model: gpt-3.5-turbo-instruct
+            prompt: "{{text}}"
+            output: {path: out.jsonl.gz}
+            """)
+        var configuration = SimulatorConfiguration()
+        configuration.insufficientQuota = true
+        let simulator = Simulator(configuration: configuration)
+        try await simulator.start()
+        let outcome = try Self.run(["run", "p.yaml", "--base-url", simulator.baseURL, "--progress", "quiet"],
+                                   environment: ["OPENAI_API_KEY": "sk-test-secret"], directory: directory.path)
+        try await simulator.stop()
+        #expect(outcome.status == 4)
+        #expect(outcome.stderr.contains("error: the account's quota is exhausted (insufficient_quota: "))
+        #expect(!outcome.stderr.contains("sk-test-secret"))
+        let missing = try Self.run(["run", "p.yaml", "--progress", "quiet"], directory: directory.path)
+        #expect(missing.status == 2)
+        #expect(missing.stderr == "error: p.yaml: OPENAI_API_KEY is not set — export your API key in the environment, or add --mock to run against the built-in simulator\n")
+    }
+
+    /// tokens counts exactly, from a file or per JSONL line.
+    @Test func tokensCounts() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("t.jsonl", "{\"text\":\"Hello, world!\"}\n{\"text\":\"hello world\"}\n")
+        let outcome = try Self.run(["tokens", "--jsonl", "--encoding", "cl100k_base", "t.jsonl"], directory: directory.path)
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout == "4\n2\n")
+    }
+}
