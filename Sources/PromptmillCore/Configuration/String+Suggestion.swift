@@ -1,7 +1,16 @@
 extension String {
     /// The candidate nearest to this string by edit distance, when it is near enough to be a
-    /// plausible typo (at most a third of the longer word's length, and at most 3 edits).
+    /// plausible typo (at most a third of the longer word's length, and at most 3 edits), or
+    /// else the one candidate this string abbreviates (`o200k` → `o200k_base`).
     func nearest(in candidates: some Sequence<String>) -> String? {
+        let candidates = Array(candidates)
+        if let typo = nearestByEdits(in: candidates) { return typo }
+        let lowered = lowercased()
+        let extended = candidates.filter { $0.lowercased().hasPrefix(lowered) }
+        return count >= 3 && extended.count == 1 ? extended[0] : nil
+    }
+
+    private func nearestByEdits(in candidates: [String]) -> String? {
         var best: (candidate: String, distance: Int)?
         for candidate in candidates {
             let distance = editDistance(to: candidate)
