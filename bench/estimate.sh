@@ -25,4 +25,4 @@ YAML
 /usr/bin/time -f "%e s wall, %M KB peak RSS" .build-release/release/promptmill estimate "$data/estimate.yaml" --json 2>"$data/time.txt" >"$data/estimate.json"
 echo "rows: $rows ($(du -m "$data/rows.jsonl" | cut -f1) MB of JSONL)"
 echo "estimate: $(head -c 300 "$data/estimate.json")"
-awk '{printf "time: %s s wall, peak RSS %.1f MB\n", $1, $5/1024}' "$data/time.txt"
+awk '{printf "time: %s s wall, peak RSS %.1f MB\n", $1, $4/1024}' "$data/time.txt"

@@ -6,7 +6,7 @@ import time
 
 import tiktoken
 
-path, runs = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 3
+path, runs = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 5
 text = open(path, encoding="utf-8").read()
 size = len(text.encode("utf-8"))
 for name in ("cl100k_base", "o200k_base"):

@@ -22,7 +22,7 @@ done
 swift build -c release --product promptmill-bench --scratch-path .build-release >&2
 ours=$(.build-release/release/promptmill-bench tokenizer "$text")
 theirs=$(python3 bench/tiktoken_speed.py "$text")
-echo "text: $text ($(du -m "$text" | cut -f1) MB), one thread each, best of 3"
+echo "text: $text ($(du -m "$text" | cut -f1) MB), one thread each, best of 5"
 printf '%-12s %14s %14s %8s %s\n' encoding "promptmill" "tiktoken" ratio "tokens (both)"
 for name in cl100k_base o200k_base; do
   read -r _ our_speed our_tokens <<<"$(grep "^$name " <<<"$ours")"

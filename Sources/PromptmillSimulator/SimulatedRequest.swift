@@ -127,8 +127,3 @@ struct SimulatedRequest: Sendable {
         }
     }
 }
-
-/// Why a prompt or input parameter has the wrong shape.
-struct InvalidInput: Error {
-    let reason: String
-}

@@ -186,10 +186,3 @@ final class SimulatorEngine: Sendable {
                                "gpt-4.1-nano", "gpt-5", "gpt-5-mini", "gpt-5-nano", "o3", "o4-mini", "text-embedding-3-small",
                                "text-embedding-3-large", "text-embedding-ada-002", "omni-moderation-latest"]
 }
-
-/// A small seeded generator (SplitMix64): the same faults for the same seed, on any machine.
-struct SplitMix: Sendable {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 { AnswerRules.next(&state) }
-}

@@ -71,7 +71,7 @@ public final class Tokenizer: Sendable {
 
     /// The bytes the tokens stand for.
     public func decode(_ tokens: [Int]) -> [UInt8] {
-        tokens.flatMap { $0 >= 0 && $0 < table.count ? Array(table.bytes(of: $0)) : [] }
+        tokens.flatMap { $0 >= 0 && $0 < table.count ? table.bytes(of: $0) : [] }
     }
 
     /// Calls `body` with each pre-tokenised piece's bytes (and a reusable merge scratch).

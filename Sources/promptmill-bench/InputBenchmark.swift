@@ -12,20 +12,24 @@ enum InputBenchmark {
         case ("generate", 3):
             try generate(directory: arguments[1], megabytes: Int(arguments[2]) ?? 1024)
         case ("generate-rows", 3):
-            try generate(directory: arguments[1], megabytes: Int.max / 2, rows: Int(arguments[2]) ?? 1_000_000)
+            try generate(directory: arguments[1], megabytes: 10_000_000, rows: Int(arguments[2]) ?? 1_000_000)
         case ("measure", 2):
-            try measure(path: arguments[1])
+            try measure(path: arguments[1], idField: nil)
+        case ("measure", 4) where arguments[2] == "--id":
+            try measure(path: arguments[1], idField: arguments[3])
         default:
-            throw BenchmarkError.usage("promptmill-bench input generate DIR SIZE_MB | input generate-rows DIR ROWS | input measure FILE")
+            throw BenchmarkError.usage("promptmill-bench input generate DIR SIZE_MB | input generate-rows DIR ROWS | input measure FILE [--id FIELD]")
         }
     }
 
-    static func measure(path: String) throws {
+    /// With `idField`, ids come from that field and duplicates are checked (every id is held
+    /// in memory); without, ids are row numbers, the default.
+    static func measure(path: String, idField: String?) throws {
         let directory = (path as NSString).deletingLastPathComponent
         let pipeline = directory + "/bench-input.yaml"
         let yaml = """
             name: bench-input
-            input: {path: \((path as NSString).lastPathComponent), id: id}
+            input: {path: \((path as NSString).lastPathComponent)\(idField.map { ", id: \($0)" } ?? "")}
             endpoint: completions
             model: gpt-3.5-turbo-instruct
             prompt: "Classify the sentiment of this {{product}} review ({{rating}} stars).\\nReview: {{text}}\\nSentiment:"
@@ -50,7 +54,7 @@ enum InputBenchmark {
         let elapsed = clock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let peakMB = PeakMemory.megabytes()
-        let format = path.hasSuffix(".csv") ? "csv" : "jsonl"
+        let format = (path.hasSuffix(".csv") ? "csv" : "jsonl") + (idField == nil ? "" : " (ids from '\(idField!)', checked for duplicates)")
         print(String(format: "%@: %d rows (%d bad), %.0f MB in %.2f s: %.0f rows/s, %.1f MB/s, peak RSS %.1f MB (prompt bytes %d)",
                      format, rows, bad, bytes / 1e6, seconds, Double(rows) / seconds, bytes / 1e6 / seconds,
                      peakMB, promptBytes))
@@ -95,56 +99,5 @@ enum InputBenchmark {
         try jsonl.close()
         try csv.close()
         print("wrote \(directory)/rows.jsonl (\(jsonl.written / 1_000_000) MB) and rows.csv (\(csv.written / 1_000_000) MB), \(row) rows")
-    }
-}
-
-enum BenchmarkError: Error, CustomStringConvertible {
-    case usage(String)
-    var description: String {
-        switch self {
-        case .usage(let text): "usage: \(text)"
-        }
-    }
-}
-
-/// Buffered writes to a file, for generating benchmark data.
-struct FileWriter {
-    private let handle: FileHandle
-    private var buffer: [UInt8] = []
-    private(set) var written = 0
-
-    init(path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else { throw BenchmarkError.usage("cannot write \(path)") }
-        self.handle = handle
-        buffer.reserveCapacity(1 << 20)
-    }
-
-    mutating func append(_ text: String) { append(Array(text.utf8)) }
-
-    mutating func append(_ bytes: [UInt8]) {
-        buffer.append(contentsOf: bytes)
-        written += bytes.count
-        if buffer.count >= 1 << 20 {
-            handle.write(Data(buffer))
-            buffer.removeAll(keepingCapacity: true)
-        }
-    }
-
-    mutating func close() throws {
-        handle.write(Data(buffer))
-        try handle.close()
-    }
-}
-
-/// A small, fast, seeded generator so generated data is the same on every machine.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import PromptmillTokenizer
 
-/// Times promptmill's tokenizer on a text file, one thread, best of three runs per encoding.
+/// Times promptmill's tokenizer on a text file, one thread, best of five runs per encoding.
 /// Prints `ENCODING MB/s TOKENS` lines (bench/tokenizer.sh sets them beside tiktoken's).
 enum TokenizerBenchmark {
     static func run(arguments: [String]) throws {
@@ -15,7 +15,7 @@ enum TokenizerBenchmark {
             let tokenizer = try Tokenizer.shared(encoding)
             var best = Duration.seconds(1_000_000)
             var tokens = 0
-            for _ in 0..<3 {
+            for _ in 0..<5 {
                 let start = clock.now
                 tokens = tokenizer.encode(text).count
                 best = min(best, clock.now - start)

@@ -24,26 +24,15 @@ import PromptmillTokenizer
         #expect(Self.vectors.count == 2229)
     }
 
-    /// cl100k_base ids equal the reference's for every string.
-    @Test func cl100kIdsMatchReference() throws {
-        let tokenizer = try Tokenizer.shared(.cl100k_base)
-        var mismatches: [String] = []
-        for vector in Self.vectors where tokenizer.encode(vector.text) != vector.cl100k_base {
-            mismatches.append(vector.id)
-        }
+    /// Each encoding's ids equal the reference's for every string, and `count` agrees.
+    @Test(arguments: TokenEncoding.allCases)
+    func idsMatchReference(_ encoding: TokenEncoding) throws {
+        let tokenizer = try Tokenizer.shared(encoding)
+        let expected = { (vector: Vector) in encoding == .cl100k_base ? vector.cl100k_base : vector.o200k_base }
+        let mismatches = Self.vectors.filter { tokenizer.encode($0.text) != expected($0) }.map(\.id)
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches: \(mismatches.prefix(20))")
-        for vector in Self.vectors.prefix(500) { #expect(tokenizer.count(vector.text) == vector.cl100k_base.count) }
-    }
-
-    /// o200k_base ids equal the reference's for every string.
-    @Test func o200kIdsMatchReference() throws {
-        let tokenizer = try Tokenizer.shared(.o200k_base)
-        var mismatches: [String] = []
-        for vector in Self.vectors where tokenizer.encode(vector.text) != vector.o200k_base {
-            mismatches.append(vector.id)
-        }
-        #expect(mismatches.isEmpty, "\(mismatches.count) mismatches: \(mismatches.prefix(20))")
-        for vector in Self.vectors.prefix(500) { #expect(tokenizer.count(vector.text) == vector.o200k_base.count) }
+        let miscounted = Self.vectors.filter { tokenizer.count($0.text) != expected($0).count }.map(\.id)
+        #expect(miscounted.isEmpty, "\(miscounted.count) wrong counts: \(miscounted.prefix(20))")
     }
 
     /// Decoding the ids gives back the text's bytes.

@@ -1,0 +1,34 @@
+/// Why a job stops sending before it is done.
+public enum JobStop: Error, Sendable, Equatable {
+    /// 401/403: the key, organisation or project was refused.
+    case authentication(status: Int, message: String)
+    /// 429 `insufficient_quota`: the account has no money left.
+    case quotaExhausted(message: String)
+    /// 404 `model_not_found`.
+    case modelNotFound(model: String, message: String)
+    /// SIGINT or SIGTERM.
+    case interrupted
+
+    /// The exit code the contract assigns.
+    public var exitCode: Int32 {
+        switch self {
+        case .authentication, .quotaExhausted: 4
+        case .modelNotFound: 2
+        case .interrupted: 130
+        }
+    }
+
+    /// What the user reads, and what to do next. Never quotes the key.
+    public var message: String {
+        switch self {
+        case .authentication(let status, let message):
+            "the API refused the credentials (HTTP \(status): \(message)) — check OPENAI_API_KEY, OPENAI_ORG_ID and OPENAI_PROJECT_ID, then run the same command again to continue"
+        case .quotaExhausted(let message):
+            "the account's quota is exhausted (insufficient_quota: \(message)) — add credit or raise the limit, then run the same command again to continue"
+        case .modelNotFound(let model, let message):
+            "the API does not know the model '\(model)' (\(message)) — fix 'model' in the pipeline"
+        case .interrupted:
+            "interrupted — run the same command again to continue"
+        }
+    }
+}

@@ -1,0 +1,12 @@
+/// What the simulator has seen and answered.
+public struct SimulatorStatistics: Sendable, Equatable {
+    public var requests = 0
+    /// Answers by HTTP status (dropped connections are not answers).
+    public var byStatus: [Int: Int] = [:]
+    public var rateLimited = 0
+    public var dropped = 0
+    public var truncated = 0
+    /// Usage of the 200 answers that were delivered whole.
+    public var promptTokens = 0
+    public var completionTokens = 0
+}
