@@ -1,0 +1,108 @@
+import Testing
+@testable import PromptmillCore
+import PromptmillTesting
+import PromptmillTokenizer
+
+/// The sender against a scripted transport and a test clock: no server, no sleeping.
+@Suite struct BatchSenderTests {
+    static func configuration() throws -> PipelineConfiguration {
+        let directory = try TemporaryDirectory()
+        try directory.write("rows.jsonl", "{}\n")
+        let path = try directory.write("p.yaml", """
+            name: sender
+            input: {path: rows.jsonl}
+            endpoint: completions
+            model: gpt-3.5-turbo-instruct
+            prompt: "x"
+            params: {max_tokens: 4}
+            limits: {max_retries: 3}
+            output: {path: out.jsonl.gz}
+            """)
+        return try PipelineLoader.load(path: path, overrides: PipelineOverrides(mockBaseURL: "http://127.0.0.1:1/v1"), environment: [:], apiKey: .required)
+    }
+
+    static let rows = (0..<3).map { PreparedRow(number: $0 + 1, line: $0 + 1, id: "r\($0)", prompt: "prompt \($0)", input: JSONObject()) }
+
+    static func answer(indices: [Int]) -> HTTPResponse {
+        let choices = indices.map { "{\"text\":\"answer \($0)\",\"index\":\($0),\"logprobs\":null,\"finish_reason\":\"stop\"}" }
+        return .json(200, "{\"choices\":[\(choices.joined(separator: ","))],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":6,\"total_tokens\":15}}")
+    }
+
+    func sender(_ transport: ScriptedTransport, clock: TestClock) throws -> BatchSender {
+        BatchSender(configuration: try Self.configuration(), transport: transport, policy: RetryPolicy(maxRetries: 3), clock: clock,
+                    throttle: RateLimiter(requestsPerMinute: nil, tokensPerMinute: nil, clock: clock),
+                    tokenizer: try Tokenizer.shared(.cl100k_base))
+    }
+
+    /// An answer whose choices do not cover every prompt is never mapped: it is retried, and
+    /// the next whole answer gives each row its own text, out of order or not.
+    @Test func incompleteChoicesAreRetried() async throws {
+        let clock = TestClock()
+        let transport = ScriptedTransport([.respond(Self.answer(indices: [0, 2])), .respond(Self.answer(indices: [2, 0, 1]))])
+        let report = try await sender(transport, clock: clock).send(Self.rows, tokenCost: 30)
+        #expect(transport.sent.count == 2)
+        #expect(report.requests == 2)
+        #expect(report.retries == 1)
+        #expect(clock.sleeps.count == 1)
+        let texts = report.results.map { result -> String? in
+            if case .completed(let texts, _, _) = result.outcome { return texts.first }
+            return nil
+        }
+        #expect(texts == ["answer 0", "answer 1", "answer 2"])
+        #expect(report.results.allSatisfy { $0.attempts == 2 })
+        let usage = report.results.reduce(TokenUsage.zero) { total, result in
+            if case .completed(_, _, let usage) = result.outcome { return TokenUsage(promptTokens: total.promptTokens + usage.promptTokens, completionTokens: total.completionTokens + usage.completionTokens) }
+            return total
+        }
+        #expect(usage == TokenUsage(promptTokens: 9, completionTokens: 6))
+    }
+
+    /// A 429 waits what retry-after-ms says, on the injected clock, then succeeds.
+    @Test func rateLimitWaitsRetryAfter() async throws {
+        let clock = TestClock()
+        let limited = HTTPResponse.json(429, "{\"error\":{\"message\":\"slow down\",\"type\":\"requests\",\"param\":null,\"code\":\"rate_limit_exceeded\"}}",
+                                        headers: [("retry-after-ms", "1200")])
+        let transport = ScriptedTransport([.respond(limited), .respond(Self.answer(indices: [0, 1, 2]))])
+        let report = try await sender(transport, clock: clock).send(Self.rows, tokenCost: 30)
+        #expect(report.rateLimited == 1)
+        #expect(clock.sleeps.contains(.milliseconds(1200)))
+        #expect(report.results.count == 3)
+    }
+
+    /// Transient failures past max_retries become error records for every row of the batch.
+    @Test func persistentFailuresBecomeErrorRecords() async throws {
+        let clock = TestClock()
+        let transport = ScriptedTransport(Array(repeating: .fail(TransportError(.connection, "reset by peer")), count: 4))
+        let report = try await sender(transport, clock: clock).send(Self.rows, tokenCost: 30)
+        #expect(transport.sent.count == 4)
+        #expect(report.results.count == 3)
+        for result in report.results {
+            guard case .failed(let failure) = result.outcome else {
+                Issue.record("row \(result.row.id) should have failed")
+                continue
+            }
+            #expect(failure == RowFailure(type: "connection_error", message: "connection failed: reset by peer", status: nil))
+            #expect(result.attempts == 4)
+        }
+    }
+
+    /// Refused credentials stop the job at once: no retry.
+    @Test func authenticationFailureStops() async throws {
+        let clock = TestClock()
+        let refused = HTTPResponse.json(401, "{\"error\":{\"message\":\"Incorrect API key provided.\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"invalid_api_key\"}}")
+        let transport = ScriptedTransport([.respond(refused)])
+        await #expect(throws: JobStop.authentication(status: 401, message: "Incorrect API key provided.")) {
+            _ = try await sender(transport, clock: clock).send(Self.rows, tokenCost: 30)
+        }
+        #expect(transport.sent.count == 1)
+    }
+
+    /// The request body holds the model, the prompts as an array, and the params as written.
+    @Test func bodyCarriesPromptsAndParams() async throws {
+        let clock = TestClock()
+        let transport = ScriptedTransport([.respond(Self.answer(indices: [0, 1, 2]))])
+        _ = try await sender(transport, clock: clock).send(Self.rows, tokenCost: 30)
+        let body = String(decoding: try #require(transport.sent.first).body, as: UTF8.self)
+        #expect(body == #"{"model":"gpt-3.5-turbo-instruct","prompt":["prompt 0","prompt 1","prompt 2"],"max_tokens":4}"#)
+    }
+}
