@@ -17,6 +17,9 @@ struct RankTable: @unchecked Sendable {
     private let entries: UnsafeMutableBufferPointer<UInt64>
     /// Slots hold rank + 1 (0 = empty).
     private let slots: UnsafeMutableBufferPointer<UInt32>
+    /// The rank of every two-byte token, indexed by its bytes (UInt32.max: none): the
+    /// first step of every merge reads it.
+    private let pairs: UnsafeMutableBufferPointer<UInt32>
     private let mask: Int
     let count: Int
 
@@ -36,6 +39,11 @@ struct RankTable: @unchecked Sendable {
         slots.initialize(repeating: 0)
         mask = capacity - 1
         count = tokens.count
+        pairs = .allocate(capacity: 1 << 16)
+        pairs.initialize(repeating: .max)
+        for rank in tokens.indices where tokens[rank].count == 2 {
+            pairs[Int(tokens[rank][0]) << 8 | Int(tokens[rank][1])] = UInt32(rank)
+        }
         for rank in tokens.indices where !tokens[rank].isEmpty {
             let bytes = UnsafeRawBufferPointer(start: arena.baseAddress! + Int(entries[rank] >> 16), count: tokens[rank].count)
             var slot = Int(truncatingIfNeeded: Self.hash(bytes)) & mask
@@ -60,6 +68,13 @@ struct RankTable: @unchecked Sendable {
             }
             slot = (slot &+ 1) & mask
         }
+    }
+
+    /// The rank of the two-byte token `first second`, or Int.max.
+    @inline(__always)
+    func pairRank(_ first: UInt8, _ second: UInt8) -> Int {
+        let rank = pairs[Int(first) << 8 | Int(second)]
+        return rank == .max ? .max : Int(rank)
     }
 
     func bytes(of rank: Int) -> [UInt8] {

@@ -93,3 +93,4 @@ public final class Tokenizer: Sendable {
         }
     }
 }
+
