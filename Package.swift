@@ -70,7 +70,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PromptmillSimulatorTests",
-            dependencies: ["PromptmillSimulator", "PromptmillTesting"]
+            dependencies: ["PromptmillSimulator", "PromptmillCore", "PromptmillTesting", "PromptmillTokenizer"]
         ),
         .testTarget(
             name: "PromptmillTokenizerTests",

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import PromptmillCore
-import PromptmillSimulator
+@testable import PromptmillSimulator
 import PromptmillTesting
 
 /// The sample pipelines, run as a new user runs them, against the simulator.
@@ -42,6 +42,19 @@ import PromptmillTesting
         #expect(Set(records.compactMap { if case .string(let id)? = $0["id"] { id } else { nil } }).count == 2400)
         let labels = Set(records.compactMap { if case .string(let label)? = $0["output"] { label } else { nil } })
         #expect(labels == ["positive", "negative", "neutral"])
+        // Every label is the one the simulator's rule gives that review's own text.
+        let reader = try RowReader(path: Self.repository.appendingPathComponent("samples/reviews.csv").path, format: .csv, displayName: "reviews.csv")
+        var texts: [String: String] = [:]
+        while case .row(let row)? = try reader.next() {
+            if case .string(let id)? = row.fields["review_id"], case .string(let text)? = row.fields["text"] { texts[id] = text }
+        }
+        for record in records {
+            guard case .string(let id)? = record["id"], case .string(let label)? = record["output"], let text = texts[id] else {
+                Issue.record("record without id, output or review")
+                continue
+            }
+            #expect(label == AnswerRules.sentiment(of: text), "review \(id)")
+        }
         #expect(estimate.promptTokens == served.promptTokens)
         #expect(estimate.requests == report.statistics.requests)
         #expect(report.statistics.usage.promptTokens == served.promptTokens)
