@@ -1,14 +1,19 @@
 import Foundation
+import PromptmillCore
 
-/// Turns the first SIGINT or SIGTERM into cancellation of the running work (which then
-/// writes what it has and stops); a second SIGINT exits at once with 130.
+/// The first SIGINT or SIGTERM asks the run to stop sending: requests in flight get
+/// `grace` to finish and their records are written, then what is left is cancelled.
+/// A second SIGINT exits at once with 130.
 final class InterruptHandler: @unchecked Sendable {
+    let stopRequest = StopRequest()
     private var sources: [DispatchSourceSignal] = []
     private let lock = NSLock()
     private var cancel: (@Sendable () -> Void)?
     private var interrupted = false
+    private let grace: Duration
 
-    init() {
+    init(grace: Duration = .seconds(10)) {
+        self.grace = grace
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
@@ -25,18 +30,23 @@ final class InterruptHandler: @unchecked Sendable {
             return (again, self.cancel)
         }
         if again { exit(130) }
-        FileHandle.standardError.write(Data("\ninterrupted: writing what is done (press Ctrl-C again to quit at once)\n".utf8))
-        cancel?()
+        FileHandle.standardError.write(Data("\ninterrupted: no new requests; waiting up to \(grace.components.seconds) s for those in flight, then writing results (Ctrl-C again quits at once)\n".utf8))
+        stopRequest.request()
+        let grace = self.grace
+        Task {
+            try? await Task.sleep(for: grace)
+            cancel?()
+        }
     }
 
-    /// Runs `body` in a task that the first signal cancels.
+    /// Runs `body` in a task that the signals stop.
     func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let work = Task { try await body() }
         let already = lock.withLock {
             cancel = { work.cancel() }
             return interrupted
         }
-        if already { work.cancel() }
+        if already { stopRequest.request() }
         return try await work.value
     }
 

@@ -50,8 +50,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.maxConcurrency)
         let reporter = ProgressReporter(mode: progress.resolved(isTerminal: Terminal.isTerminal))
-        let runner = JobRunner(configuration: configuration, transport: transport, progress: reporter)
         let signals = InterruptHandler()
+        let runner = JobRunner(configuration: configuration, transport: transport, progress: reporter, stopRequest: signals.stopRequest)
         defer { signals.restore() }
         do {
             let report = try await signals.run { try await runner.run() }

@@ -19,6 +19,10 @@ struct BatchSender: Sendable {
     let throttle: any SendThrottle
     /// Counts completions' tokens, for splitting a request's usage over its rows.
     let tokenizer: Tokenizer
+    /// The most completion tokens one prompt may cost: `max_tokens` × max(n, best_of).
+    let completionBudget: Int
+    /// Seeds the backoff jitter; nil: the system's random source.
+    var seed: UInt64?
 
     /// `tokenCost`: what the request reserves against tokens-per-minute, counted as OpenAI
     /// counts it (prompt tokens plus the most completion tokens the prompts may use).
@@ -29,7 +33,7 @@ struct BatchSender: Sendable {
                                   body: CompletionsRequest.body(model: configuration.model, prompts: rows.map(\.prompt),
                                                                 params: configuration.params))
         var report = Report(results: [])
-        var random = SystemRandomNumberGenerator()
+        var random = JitterSource(seed: seed.map { $0 ^ UInt64(rows.first?.number ?? 0) })
         var attempt = 0
         while true {
             attempt += 1
@@ -76,12 +80,38 @@ struct BatchSender: Sendable {
                     throw .interrupted
                 }
             case .giveUp(let failure):
+                if failure.status == 400, rows.count > 1, Self.concernsPrompts(failure) {
+                    // One bad prompt fails the whole request: halve the batch until only the
+                    // bad prompts are left to fail, each alone.
+                    return try await split(rows, after: report, attempts: attempt)
+                }
                 report.results = rows.map { RowResult(row: $0, outcome: .failed(failure), attempts: attempt) }
                 return report
             case .stop(let stop):
                 throw stop
             }
         }
+    }
+
+    private func split(_ rows: [PreparedRow], after report: Report, attempts: Int) async throws(JobStop) -> Report {
+        var combined = report
+        let middle = rows.count / 2
+        for half in [Array(rows[..<middle]), Array(rows[middle...])] {
+            let cost = half.reduce(0) { $0 + $1.promptTokens + completionBudget }
+            var part = try await send(half, tokenCost: cost)
+            for index in part.results.indices { part.results[index].attempts += attempts }
+            combined.results += part.results
+            combined.requests += part.requests
+            combined.retries += part.retries
+            combined.rateLimited += part.rateLimited
+            combined.usage += part.usage
+        }
+        return combined
+    }
+
+    /// A 400 that names a parameter other than the prompt is the same for every row: no split.
+    static func concernsPrompts(_ failure: RowFailure) -> Bool {
+        failure.parameter == nil || ["prompt", "messages", "input"].contains(failure.parameter!)
     }
 
     private func headers() -> [(name: String, value: String)] {

@@ -11,12 +11,17 @@ public struct JobRunner: Sendable {
     let logger: Logger
     let clock: any Clock<Duration>
     let throttle: any SendThrottle
+    let stopRequest: StopRequest
+    /// Seeds the retry jitter (tests and benchmarks); nil: the system's random source.
+    let seed: UInt64?
 
     /// `throttle` defaults to a `RateLimiter` with the pipeline's limits (learning them from
     /// the answers' headers when the pipeline sets none).
     public init(configuration: PipelineConfiguration, transport: any HTTPTransport, progress: ProgressReporter,
                 logger: Logger = Logger(label: "promptmill"), clock: any Clock<Duration> = ContinuousClock(),
-                throttle: (any SendThrottle)? = nil) {
+                throttle: (any SendThrottle)? = nil, stopRequest: StopRequest = StopRequest(), seed: UInt64? = nil) {
+        self.stopRequest = stopRequest
+        self.seed = seed
         self.configuration = configuration
         self.transport = transport
         self.progress = progress
@@ -35,15 +40,18 @@ public struct JobRunner: Sendable {
 
         try FileManager.default.createDirectory(atPath: (configuration.output.path as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
-        let results = try ResultFileWriter(path: configuration.output.path)
+        let resultsFile = try ResultFileWriter(path: configuration.output.path)
         let rejects = RejectsFileWriter(path: configuration.output.rejectsPath)
         var statistics = RunStatistics(totalRows: scan.rows + scan.badRows)
-        let sender = BatchSender(configuration: configuration, transport: transport,
-                                 policy: RetryPolicy(maxRetries: configuration.limits.maxRetries), clock: clock,
-                                 throttle: throttle, tokenizer: try Tokenizer.shared(configuration.encoding))
         let tokenizer = try Tokenizer.shared(configuration.encoding)
         let completionBudget = CompletionBudget.maxTokens(configuration.params, endpoint: configuration.endpoint)
             * CompletionBudget.choices(configuration.params)
+        let sender = BatchSender(configuration: configuration, transport: transport,
+                                 policy: RetryPolicy(maxRetries: configuration.limits.maxRetries), clock: clock,
+                                 throttle: throttle, tokenizer: tokenizer, completionBudget: completionBudget, seed: seed)
+        // With no limits configured, the first answer's headers teach them: send one batch
+        // alone first, then run at the learned rate.
+        var limitsKnown = configuration.limits.requestsPerMinute != nil || configuration.limits.tokensPerMinute != nil
         var stop: JobStop?
         var preparer = try RowPreparer(configuration: configuration)
         var exhausted = false
@@ -54,10 +62,7 @@ public struct JobRunner: Sendable {
                 inFlight -= 1
                 switch outcome {
                 case .success(let report):
-                    for result in report.results {
-                        try results.append(result)
-                        if case .completed = result.outcome { statistics.succeeded += 1 } else { statistics.failed += 1 }
-                    }
+                    try record(report.results)
                     statistics.requests += report.requests
                     statistics.retries += report.retries
                     statistics.rateLimited += report.rateLimited
@@ -67,8 +72,14 @@ public struct JobRunner: Sendable {
                     if stop == nil { stop = reason }
                 }
             }
+            func record(_ results: [RowResult]) throws {
+                for result in results {
+                    try resultsFile.append(result)
+                    if case .completed = result.outcome { statistics.succeeded += 1 } else { statistics.failed += 1 }
+                }
+            }
             while stop == nil, !exhausted {
-                if Task.isCancelled {
+                if Task.isCancelled || stopRequest.isRequested {
                     stop = .interrupted
                     break
                 }
@@ -91,26 +102,34 @@ public struct JobRunner: Sendable {
                     }
                 }
                 guard !batch.isEmpty else { break }
-                if inFlight >= configuration.limits.maxConcurrency, let outcome = try await group.next() {
-                    try absorb(outcome)
-                    if stop != nil { break }
-                }
-                let rows = batch, cost = tokenCost
-                group.addTask {
-                    do throws(JobStop) {
-                        return .success(try await sender.send(rows, tokenCost: cost))
-                    } catch {
-                        return .failure(error)
+                let (requests, tooLarge) = RequestFitter.fit(batch, cost: tokenCost, completionBudget: completionBudget,
+                                                             capacity: await throttle.tokensPerMinute)
+                try record(tooLarge)
+                for (rows, cost) in requests {
+                    if inFlight >= configuration.limits.maxConcurrency, let outcome = try await group.next() {
+                        try absorb(outcome)
+                    }
+                    group.addTask {
+                        do throws(JobStop) {
+                            return .success(try await sender.send(rows, tokenCost: cost))
+                        } catch {
+                            return .failure(error)
+                        }
+                    }
+                    inFlight += 1
+                    if !limitsKnown, let outcome = try await group.next() {
+                        try absorb(outcome)
+                        limitsKnown = true
                     }
                 }
-                inFlight += 1
+                progress.update(statistics)
             }
             while let outcome = try await group.next() {
                 try absorb(outcome)
             }
         }
-        if stop == nil, Task.isCancelled { stop = .interrupted }
-        try results.close()
+        if stop == nil, Task.isCancelled || stopRequest.isRequested, statistics.done < statistics.totalRows ?? 0 { stop = .interrupted }
+        try resultsFile.close()
         try rejects.close()
         progress.finish(statistics)
         let complete = stop == nil && statistics.done == statistics.totalRows

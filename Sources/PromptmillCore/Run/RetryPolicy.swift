@@ -42,7 +42,7 @@ public struct RetryPolicy: Sendable {
             if status == 404, kind == "model_not_found" {
                 return .stop(.modelNotFound(model: model, message: error.message))
             }
-            failure = RowFailure(type: kind ?? "http_\(status)", message: error.message, status: status)
+            failure = RowFailure(type: kind ?? "http_\(status)", message: error.message, status: status, parameter: error.param)
             let retryable = status == 408 || status == 409 || status == 429 || status >= 500
             guard retryable else { return .giveUp(failure) }
             guard attempt <= maxRetries else { return .giveUp(failure) }

@@ -5,10 +5,13 @@ public struct RowFailure: Error, Sendable, Equatable {
     public var message: String
     /// The HTTP status, when an answer came; nil for timeouts and dropped connections.
     public var status: Int?
+    /// The request parameter the API blamed (`error.param`), if any; not written to records.
+    public var parameter: String?
 
-    public init(type: String, message: String, status: Int?) {
+    public init(type: String, message: String, status: Int?, parameter: String? = nil) {
         self.type = type
         self.message = message
         self.status = status
+        self.parameter = parameter
     }
 }

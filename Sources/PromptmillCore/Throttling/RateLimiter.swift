@@ -44,9 +44,11 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
         if wait > .zero { try await clock.sleep(for: wait) }
     }
 
-    /// The answer's usage replaces the reservation's estimate.
+    /// Settles a reservation with the answer's usage. OpenAI reckons a request's tokens when
+    /// it arrives, from its prompt and `max_tokens`, and gives nothing back when the answer is
+    /// shorter; so only usage above the reservation is taken, never a refund.
     public func settle(reservedTokens: Int, usedTokens: Int) {
-        guard var bucket = tokens else { return }
+        guard usedTokens > reservedTokens, var bucket = tokens else { return }
         bucket.settle(Double(reservedTokens - usedTokens), now: now)
         tokens = bucket
     }

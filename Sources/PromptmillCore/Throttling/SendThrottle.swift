@@ -5,6 +5,8 @@ public protocol SendThrottle: Sendable {
     func settle(reservedTokens: Int, usedTokens: Int) async
     func pause(for duration: Duration) async
     func observe(_ headers: RateLimitHeaders) async
+    /// The tokens-per-minute capacity, configured or learned, if any.
+    var tokensPerMinute: Int? { get async }
 }
 
 extension RateLimiter: SendThrottle {}

@@ -31,7 +31,7 @@ import PromptmillTokenizer
     func sender(_ transport: ScriptedTransport, clock: TestClock) throws -> BatchSender {
         BatchSender(configuration: try Self.configuration(), transport: transport, policy: RetryPolicy(maxRetries: 3), clock: clock,
                     throttle: RateLimiter(requestsPerMinute: nil, tokensPerMinute: nil, clock: clock),
-                    tokenizer: try Tokenizer.shared(.cl100k_base))
+                    tokenizer: try Tokenizer.shared(.cl100k_base), completionBudget: 4, seed: 1)
     }
 
     /// An answer whose choices do not cover every prompt is never mapped: it is retried, and

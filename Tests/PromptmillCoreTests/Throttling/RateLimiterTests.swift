@@ -22,13 +22,16 @@ import PromptmillTesting
         #expect(await limiter.reserve(tokenCost: 100) == .seconds(2))
     }
 
-    /// Usage below the reservation gives the difference back.
-    @Test func settlementReturnsUnusedTokens() async {
+    /// OpenAI charges prompt + max_tokens when a request arrives and refunds nothing: a short
+    /// answer gives nothing back, usage above the reservation is taken.
+    @Test func settlementNeverRefundsButTakesOveruse() async {
         let clock = TestClock()
         let limiter = RateLimiter(requestsPerMinute: nil, tokensPerMinute: 6000, clock: clock)
-        #expect(await limiter.reserve(tokenCost: 6000) == .zero)
-        await limiter.settle(reservedTokens: 6000, usedTokens: 5900)
+        #expect(await limiter.reserve(tokenCost: 5900) == .zero)
+        await limiter.settle(reservedTokens: 5900, usedTokens: 10)
         #expect(await limiter.reserve(tokenCost: 100) == .zero)
+        await limiter.settle(reservedTokens: 100, usedTokens: 200)
+        #expect(await limiter.reserve(tokenCost: 100) == .seconds(2))
     }
 
     /// A 429 pause holds every send, however much room the buckets have.
