@@ -62,7 +62,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "promptmill-bench",
-            dependencies: ["PromptmillCore", "PromptmillTokenizer"]
+            dependencies: ["PromptmillCore", "PromptmillTokenizer", "PromptmillSimulator"]
         ),
         .testTarget(
             name: "PromptmillCoreTests",

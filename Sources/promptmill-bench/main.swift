@@ -1,16 +1,18 @@
 import Foundation
 
-/// Benchmarks whose figures the README's performance table quotes.
-/// `promptmill-bench tokenizer ...`, `promptmill-bench input ...`.
+/// Benchmarks whose figures the README's performance table quotes:
+/// `promptmill-bench tokenizer|input|ratelimit ...`.
 let arguments = Array(CommandLine.arguments.dropFirst())
 do {
     switch arguments.first {
+    case "ratelimit":
+        try await RateLimitBenchmark.run(arguments: Array(arguments.dropFirst()))
     case "tokenizer":
         try TokenizerBenchmark.run(arguments: Array(arguments.dropFirst()))
     case "input":
         try InputBenchmark.run(arguments: Array(arguments.dropFirst()))
     default:
-        FileHandle.standardError.write(Data("usage: promptmill-bench tokenizer|input [options]\n".utf8))
+        FileHandle.standardError.write(Data("usage: promptmill-bench tokenizer|input|ratelimit [options]\n".utf8))
         exit(2)
     }
 } catch {
