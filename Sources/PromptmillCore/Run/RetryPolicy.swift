@@ -46,7 +46,12 @@ public struct RetryPolicy: Sendable {
             let retryable = status == 408 || status == 409 || status == 429 || status >= 500
             guard retryable else { return .giveUp(failure) }
             guard attempt <= maxRetries else { return .giveUp(failure) }
-            if let retryAfter { return .retry(after: min(retryAfter, maxDelay)) }
+            if let retryAfter {
+                // The server's word first; when the same request is refused again, back off
+                // exponentially (never below what the server asked).
+                let wait = attempt > 1 ? max(retryAfter, backoff(attempt: attempt, random: &random)) : retryAfter
+                return .retry(after: min(wait, maxDelay))
+            }
         case .transport(let error):
             failure = RowFailure(type: error.kind == .timeout ? "timeout" : "connection_error", message: error.description, status: nil)
             guard attempt <= maxRetries else { return .giveUp(failure) }

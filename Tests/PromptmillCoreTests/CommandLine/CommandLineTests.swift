@@ -113,6 +113,40 @@ import PromptmillTesting
         #expect(missing.stderr == "error: p.yaml: OPENAI_API_KEY is not set — export your API key in the environment, or add --mock to run against the built-in simulator\n")
     }
 
+    /// The first SIGINT stops new sends, lets requests in flight finish, writes their
+    /// records and the summary, and exits 130.
+    @Test func interruptWritesWhatIsDoneAndExits130() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("rows.jsonl", (1...400).map { "{\"text\":\"row \($0)\"}" }.joined(separator: "\n"))
+        try directory.write("p.yaml", """
+            name: cli
+            input: {path: rows.jsonl}
+            endpoint: completions
+            model: gpt-3.5-turbo-instruct
+            prompt: "{{text}}"
+            batch_size: 2
+            limits: {max_concurrency: 2}
+            output: {path: out.jsonl.gz}
+            """)
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = ["run", "p.yaml", "--mock", "--mock-latency-ms", "200", "--progress", "quiet"]
+        process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
+        process.standardError = Pipe()
+        try process.run()
+        try await Task.sleep(for: .milliseconds(1500))
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        let records = try GzipMemberWriter.decompressAll(path: directory.path + "/out.jsonl.gz").split(separator: UInt8(ascii: "\n"))
+        #expect(records.count > 0 && records.count < 400)
+        #expect(records.count % 2 == 0, "a batch in flight was cut off instead of finished")
+        let summary = try String(contentsOfFile: directory.path + "/out.jsonl.gz.summary.json", encoding: .utf8)
+        #expect(summary.contains("\"items\": \(records.count)"))
+        #expect(summary.contains("\"complete\": false"))
+    }
+
     /// tokens counts exactly, from a file or per JSONL line.
     @Test func tokensCounts() throws {
         let directory = try TemporaryDirectory()

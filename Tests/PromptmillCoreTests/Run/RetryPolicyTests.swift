@@ -19,6 +19,22 @@ import PromptmillCore
         #expect(decide(429, type: "requests", code: "rate_limit_exceeded", retryAfter: .milliseconds(1200)) == .retry(after: .milliseconds(1200)))
     }
 
+    /// A repeated 429 backs off exponentially, never below what the server asked.
+    @Test func repeated429BacksOff() {
+        #expect(decide(429, type: "tokens", code: "rate_limit_exceeded", attempt: 3, retryAfter: .milliseconds(100)) == .retry(after: .milliseconds(2000)))
+        #expect(decide(429, type: "tokens", code: "rate_limit_exceeded", attempt: 2, retryAfter: .milliseconds(3000)) == .retry(after: .milliseconds(3000)))
+    }
+
+    /// An unknown model stops the job with exit code 2, naming the model.
+    @Test func unknownModelStops() {
+        let decision = decide(404, type: "invalid_request_error", code: "model_not_found")
+        #expect(decision == .stop(.modelNotFound(model: "gpt-x", message: "m")))
+        if case .stop(let stop) = decision {
+            #expect(stop.exitCode == 2)
+            #expect(stop.message == "the API does not know the model 'gpt-x' (m) — fix 'model' in the pipeline")
+        }
+    }
+
     /// An exhausted quota stops the job, read from the code and never from the message.
     @Test func insufficientQuotaStops() {
         #expect(decide(429, type: "insufficient_quota", code: "insufficient_quota") == .stop(.quotaExhausted(message: "m")))
