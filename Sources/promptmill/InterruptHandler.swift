@@ -11,9 +11,13 @@ final class InterruptHandler: @unchecked Sendable {
     private var cancel: (@Sendable () -> Void)?
     private var interrupted = false
     private let grace: Duration
+    private let notice: String
 
-    init(grace: Duration = .seconds(10)) {
+    /// `notice` is printed on the first signal.
+    init(grace: Duration = .seconds(10),
+         notice: String = "interrupted: no new requests; waiting up to 10 s for those in flight, then writing results (Ctrl-C again quits at once)") {
         self.grace = grace
+        self.notice = notice
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
@@ -30,7 +34,7 @@ final class InterruptHandler: @unchecked Sendable {
             return (again, self.cancel)
         }
         if again { exit(130) }
-        FileHandle.standardError.write(Data("\ninterrupted: no new requests; waiting up to \(grace.components.seconds) s for those in flight, then writing results (Ctrl-C again quits at once)\n".utf8))
+        FileHandle.standardError.write(Data("\n\(notice)\n".utf8))
         stopRequest.request()
         let grace = self.grace
         Task {

@@ -48,7 +48,7 @@ struct MockServerCommand: AsyncParsableCommand {
         let simulator = Simulator(configuration: configuration)
         _ = try await simulator.start()
         Terminal.say("promptmill simulator listening on \(simulator.baseURL) — point a pipeline at it with --base-url \(simulator.baseURL); Ctrl-C stops it")
-        let signals = InterruptHandler(grace: .zero)
+        let signals = InterruptHandler(grace: .zero, notice: "stopping the simulator")
         defer { signals.restore() }
         _ = try? await signals.run {
             try await Task.sleep(for: .seconds(365 * 24 * 3600))
