@@ -1,10 +1,12 @@
 import Foundation
 
 /// Benchmarks whose figures the README's performance table quotes:
-/// `promptmill-bench tokenizer|input|ratelimit ...`.
+/// `promptmill-bench tokenizer|input|ratelimit|failures ...`.
 let arguments = Array(CommandLine.arguments.dropFirst())
 do {
     switch arguments.first {
+    case "failures":
+        try await FailureBenchmark.run(arguments: Array(arguments.dropFirst()))
     case "ratelimit":
         try await RateLimitBenchmark.run(arguments: Array(arguments.dropFirst()))
     case "tokenizer":
@@ -12,7 +14,7 @@ do {
     case "input":
         try InputBenchmark.run(arguments: Array(arguments.dropFirst()))
     default:
-        FileHandle.standardError.write(Data("usage: promptmill-bench tokenizer|input|ratelimit [options]\n".utf8))
+        FileHandle.standardError.write(Data("usage: promptmill-bench tokenizer|input|ratelimit|failures [options]\n".utf8))
         exit(2)
     }
 } catch {
