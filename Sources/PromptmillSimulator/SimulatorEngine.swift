@@ -84,7 +84,7 @@ final class SimulatorEngine: Sendable {
         state.withLockedValue { state in
             switch reply.kind {
             case .drop: state.statistics.dropped += 1
-            case .truncate: state.statistics.truncated += 1
+            case .truncate, .stall: state.statistics.truncated += 1
             case .answer:
                 state.statistics.byStatus[reply.status, default: 0] += 1
                 if reply.status == 429 { state.statistics.rateLimited += 1 }
@@ -136,7 +136,7 @@ final class SimulatorEngine: Sendable {
         if let fault = drawFault() {
             var reply = fault
             reply.headers += limitHeaders
-            if reply.kind == .truncate {
+            if reply.kind == .truncate || reply.kind == .stall {
                 let answer = request.answer(engine: self)
                 reply.body = answer.body
             }
@@ -162,6 +162,8 @@ final class SimulatorEngine: Sendable {
         if draw < faults.droppedConnection { return SimulatorReply(kind: .drop, status: 0, headers: [], body: []) }
         draw -= faults.droppedConnection
         if draw < faults.truncatedBody { return SimulatorReply(kind: .truncate, status: 200, headers: [], body: []) }
+        draw -= faults.truncatedBody
+        if draw < faults.stalledBody { return SimulatorReply(kind: .stall, status: 200, headers: [], body: []) }
         return nil
     }
 

@@ -6,12 +6,16 @@ public struct SimulatorFaults: Sendable, Equatable {
     public var droppedConnection: Double
     /// A 200 whose body stops halfway through its declared length.
     public var truncatedBody: Double
+    /// A 200 that sends half its body, then nothing more, keeping the connection open.
+    public var stalledBody: Double
 
-    public init(serverError500: Double = 0, serviceUnavailable503: Double = 0, droppedConnection: Double = 0, truncatedBody: Double = 0) {
+    public init(serverError500: Double = 0, serviceUnavailable503: Double = 0, droppedConnection: Double = 0, truncatedBody: Double = 0,
+                stalledBody: Double = 0) {
         self.serverError500 = serverError500
         self.serviceUnavailable503 = serviceUnavailable503
         self.droppedConnection = droppedConnection
         self.truncatedBody = truncatedBody
+        self.stalledBody = stalledBody
     }
 
     public static let none = SimulatorFaults()
@@ -21,5 +25,5 @@ public struct SimulatorFaults: Sendable, Equatable {
         SimulatorFaults(serverError500: rate / 4, serviceUnavailable503: rate / 4, droppedConnection: rate / 4, truncatedBody: rate / 4)
     }
 
-    var total: Double { serverError500 + serviceUnavailable503 + droppedConnection + truncatedBody }
+    var total: Double { serverError500 + serviceUnavailable503 + droppedConnection + truncatedBody + stalledBody }
 }

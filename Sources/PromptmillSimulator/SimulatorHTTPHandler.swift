@@ -52,7 +52,7 @@ final class SimulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
         switch reply.kind {
         case .drop:
             context.close(promise: nil)
-        case .answer, .truncate:
+        case .answer, .truncate, .stall:
             var headers = HTTPHeaders()
             headers.add(name: "content-type", value: "application/json")
             headers.add(name: "content-length", value: String(reply.body.count))
@@ -60,18 +60,15 @@ final class SimulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
             if !keepAlive { headers.add(name: "connection", value: "close") }
             let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: reply.status), headers: headers)
             context.write(wrapOutboundOut(.head(head)), promise: nil)
-            let sent = reply.kind == .truncate ? reply.body.count / 2 : reply.body.count
+            let sent = reply.kind == .answer ? reply.body.count : reply.body.count / 2
             var buffer = context.channel.allocator.buffer(capacity: sent)
             buffer.writeBytes(reply.body[0..<sent])
-            if reply.kind == .truncate {
+            if reply.kind != .answer {
                 context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-                context.close(promise: nil)
+                if reply.kind == .truncate { context.close(promise: nil) }
                 return
             }
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-            if reply.status == 200 {
-                // Counted once the answer is on its way whole.
-            }
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             if !keepAlive { context.close(promise: nil) }
         }

@@ -9,6 +9,8 @@ struct SimulatorReply: Sendable, Error {
         case drop
         /// Declare the whole body's length, send half of it, close.
         case truncate
+        /// Declare the whole body's length, send half of it, then nothing.
+        case stall
     }
 
     var kind: Kind

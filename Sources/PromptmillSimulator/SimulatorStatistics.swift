@@ -5,6 +5,7 @@ public struct SimulatorStatistics: Sendable, Equatable {
     public var byStatus: [Int: Int] = [:]
     public var rateLimited = 0
     public var dropped = 0
+    /// Bodies cut off or stalled halfway.
     public var truncated = 0
     /// Usage of the 200 answers that were delivered whole.
     public var promptTokens = 0

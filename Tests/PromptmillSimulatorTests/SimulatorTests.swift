@@ -181,3 +181,28 @@ import PromptmillTokenizer
         #expect(transportErrors == statistics.dropped + statistics.truncated)
     }
 }
+
+/// The transport's timeout covers the whole answer, body included.
+@Suite struct TransportTimeoutTests {
+    /// A server that sends half a body and then nothing is a timeout, not a hang.
+    @Test func stalledBodyTimesOut() async throws {
+        var configuration = SimulatorConfiguration()
+        configuration.faults = SimulatorFaults(stalledBody: 1)
+        let simulator = Simulator(configuration: configuration)
+        try await simulator.start()
+        let transport = AsyncHTTPClientTransport(maximumConnections: 1)
+        let clock = ContinuousClock()
+        let start = clock.now
+        do {
+            _ = try await transport.send(
+                HTTPRequest(url: simulator.baseURL + "/completions", headers: [("Authorization", "Bearer sk"), ("Content-Type", "application/json")],
+                            body: Array(#"{"model":"gpt-3.5-turbo-instruct","prompt":"x"}"#.utf8)), timeout: .milliseconds(500))
+            Issue.record("a stalled answer was returned")
+        } catch {
+            #expect(error.kind == .timeout)
+        }
+        #expect(clock.now - start < .seconds(3))
+        await transport.shutdown()
+        try await simulator.stop()
+    }
+}

@@ -18,7 +18,24 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
+    /// The whole exchange, body included, must finish within `timeout`: a server that stalls
+    /// halfway through an answer is a timeout like one that never answers.
     public func send(_ request: HTTPRequest, timeout: Duration) async throws(TransportError) -> HTTPResponse {
+        let outcome: Result<HTTPResponse, TransportError> = await withTaskGroup(of: Result<HTTPResponse, TransportError>?.self) { group in
+            group.addTask { await self.exchange(request, timeout: timeout) }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return Task.isCancelled ? nil : .failure(TransportError(.timeout, "\(timeout.components.seconds) s"))
+            }
+            var first: Result<HTTPResponse, TransportError>?
+            while first == nil, let next = await group.next() { first = next }
+            group.cancelAll()
+            return first ?? .failure(TransportError(.connection, "cancelled"))
+        }
+        return try outcome.get()
+    }
+
+    private func exchange(_ request: HTTPRequest, timeout: Duration) async -> Result<HTTPResponse, TransportError> {
         var outgoing = HTTPClientRequest(url: request.url)
         outgoing.method = HTTPMethod(rawValue: request.method)
         for header in request.headers {
@@ -30,15 +47,15 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
             let response = try await client.execute(outgoing, timeout: .milliseconds(milliseconds))
             var body = try await response.body.collect(upTo: maximumBodyBytes)
             let bytes = body.readBytes(length: body.readableBytes) ?? []
-            return HTTPResponse(status: Int(response.status.code),
-                                headers: response.headers.map { (name: $0.name, value: $0.value) },
-                                body: bytes)
+            return .success(HTTPResponse(status: Int(response.status.code),
+                                         headers: response.headers.map { (name: $0.name, value: $0.value) },
+                                         body: bytes))
         } catch let error as HTTPClientError {
-            throw Self.classify(error)
+            return .failure(Self.classify(error))
         } catch is CancellationError {
-            throw TransportError(.connection, "cancelled")
+            return .failure(TransportError(.connection, "cancelled"))
         } catch {
-            throw TransportError(.connection, String(describing: error))
+            return .failure(TransportError(.connection, String(describing: error)))
         }
     }
 
