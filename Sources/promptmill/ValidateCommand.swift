@@ -10,22 +10,19 @@ struct ValidateCommand: ParsableCommand {
     var pipeline: String
 
     func run() throws {
-        let configuration: PipelineConfiguration
-        do {
-            configuration = try PipelineLoader.load(path: pipeline)
-        } catch {
-            Terminal.error(error.description)
-            throw ExitCode(2)
+        let validation = PipelineLoader.validate(path: pipeline)
+        for problem in validation.problems { Terminal.error(problem.description) }
+        var scan: InputScan?
+        if let configuration = validation.inputCheck {
+            do {
+                scan = try InputScan.scan(configuration, limit: 200)
+            } catch {
+                Terminal.error(error.description)
+                throw ExitCode(2)
+            }
         }
-        let scan: InputScan
-        do {
-            scan = try InputScan.scan(configuration, limit: 200)
-        } catch {
-            Terminal.error(error.description)
-            throw ExitCode(2)
-        }
-        guard scan.badRows == 0 else {
-            Terminal.error(BadRowsError(scan: scan).description)
+        if let scan, scan.badRows > 0 { Terminal.error(BadRowsError(scan: scan).description) }
+        guard validation.problems.isEmpty, let scan, scan.badRows == 0, let configuration = validation.inputCheck else {
             throw ExitCode(2)
         }
         let requests = (scan.rows + configuration.batchSize - 1) / configuration.batchSize

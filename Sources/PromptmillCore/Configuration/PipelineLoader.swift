@@ -50,6 +50,37 @@ public enum PipelineLoader {
         return configuration
     }
 
+    /// What `validate` needs: every problem of the pipeline file, and, whenever the input's
+    /// own settings and the template resolved, a configuration good enough to read the whole
+    /// input and render every row, even if other keys are wrong.
+    public struct Validation: Sendable {
+        public var problems: [PipelineProblem]
+        public var inputCheck: PipelineConfiguration?
+    }
+
+    public static func validate(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> Validation {
+        do {
+            let configuration = try load(path: path, environment: environment)
+            return Validation(problems: [], inputCheck: configuration)
+        } catch {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8), let root = try? Yams.compose(yaml: text) else {
+                return Validation(problems: error.problems, inputCheck: nil)
+            }
+            let reader = YAMLNodeReader(file: path)
+            let file = PipelineFile.decode(root, reader: reader)
+            var resolver = PipelineResolver(file: file, pipelinePath: path, reader: reader, overrides: PipelineOverrides(), environment: environment)
+            _ = resolver.resolve(apiKey: .notNeeded)
+            guard let check = resolver.inputCheck else { return Validation(problems: error.problems, inputCheck: nil) }
+            let configuration = PipelineConfiguration(
+                name: file.name?.value ?? "validate", pipelinePath: path, input: check.input, endpoint: .completions,
+                model: file.model?.value ?? "", encoding: .cl100k_base, template: check.template, params: JSONObject(), batchSize: 1,
+                limits: PipelineConfiguration.Limits(requestsPerMinute: nil, tokensPerMinute: nil, maxConcurrency: 1, maxRetries: 0, timeout: .seconds(60)),
+                output: PipelineConfiguration.Output(path: "", displayPath: "", include: check.include),
+                api: APIConfiguration(baseURL: APIConfiguration.defaultBaseURL, apiKey: ""))
+            return Validation(problems: error.problems, inputCheck: configuration)
+        }
+    }
+
     static func problem(for error: YamlError, file: String) -> PipelineProblem {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),

@@ -10,6 +10,9 @@ struct PipelineResolver {
     let overrides: PipelineOverrides
     let environment: [String: String]
     private(set) var problems: [PipelineProblem] = []
+    /// What reading the input needs (its settings, the template, the copied fields), kept
+    /// even when other keys are wrong, so `validate` can still check every row.
+    private(set) var inputCheck: (input: PipelineConfiguration.Input, template: RequestTemplate, include: [String])?
 
     init(file: PipelineFile, pipelinePath: String, reader: YAMLNodeReader, overrides: PipelineOverrides, environment: [String: String]) {
         self.file = file
@@ -49,6 +52,9 @@ struct PipelineResolver {
         let limits = resolveLimits()
         let output = resolveOutput()
         let api = resolveAPI(apiKey)
+        if let input, let checkTemplate = template ?? fallbackPromptTemplate() {
+            inputCheck = (input, checkTemplate, file.output.include?.value ?? [])
+        }
 
         guard problems.isEmpty, let name, let endpoint, let model, let encoding, let template, let batchSize,
               let input, let limits, let output, let api else { return nil }
@@ -71,6 +77,12 @@ struct PipelineResolver {
         let hint = written.value.nearest(in: names).map { " — did you mean '\($0)'?" } ?? ""
         report("endpoint must be one of \(names.joined(separator: ", ")), found '\(written.value)'\(hint)", line: written.line)
         return nil
+    }
+
+    /// The prompt template when the endpoint itself could not be resolved.
+    private func fallbackPromptTemplate() -> RequestTemplate? {
+        guard let prompt = file.prompt, let template = try? PromptTemplate(parsing: prompt.value) else { return nil }
+        return .prompt(template)
     }
 
     private mutating func resolveEncoding(model: String) -> TokenEncoding? {

@@ -58,6 +58,24 @@ import PromptmillTesting
             error: 1 bad row: nothing was sent — fix the input, or set input.on_bad_row: skip to leave such rows out
 
             """)
+        // Wrong keys do not stop validate from reading the input: both kinds are reported.
+        try directory.write("p.yaml", """
+            name: cli
+            input: {path: rows.csv, id: id}
+            endpoint: completions
+            model: gpt-3.5-turbo-instruct
+            prompt: "{{text}}"
+            bach_size: 5
+            output: {path: out.jsonl.gz}
+            """)
+        let both = try Self.run(["validate", "p.yaml"], directory: directory.path)
+        #expect(both.status == 2)
+        #expect(both.stderr == """
+            error: p.yaml:6: unknown key 'bach_size' — did you mean 'batch_size'?
+            error: rows.csv:3: row has 3 fields, the header has 2
+            error: 1 bad row: nothing was sent — fix the input, or set input.on_bad_row: skip to leave such rows out
+
+            """)
         try directory.write("p.yaml", "name: cli\nendpoint: completions\nbatch_size: 21\n")
         let broken = try Self.run(["validate", "p.yaml"], directory: directory.path)
         #expect(broken.status == 2)
