@@ -17,6 +17,18 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("base-url"), help: "The API's base URL, e.g. https://api.openai.com/v1 (beats base_url and OPENAI_BASE_URL).")
     var baseURL: String?
 
+    @Flag(help: "Forget the job's earlier progress and write its output again; the response cache is kept, so unchanged rows cost nothing.")
+    var fresh = false
+
+    @Flag(name: .customLong("no-cache"), help: "Neither read nor write the response cache (a kill then loses the answers not yet written).")
+    var noCache = false
+
+    @Option(help: "The response cache's SQLite file (beats cache.path; default $XDG_CACHE_HOME/promptmill/responses.sqlite).")
+    var cache: String?
+
+    @Option(name: .customLong("state-dir"), help: "Where the job's ledger and lock live (default: .promptmill/ beside the pipeline).")
+    var stateDir: String?
+
     @Option(help: "How to show progress on stderr: auto, bar, plain or quiet.")
     var progress: ProgressMode = .auto
 
@@ -31,6 +43,9 @@ struct RunCommand: AsyncParsableCommand {
         simulated.latency = .milliseconds(mockLatencyMs)
         let simulator = mock ? Simulator(configuration: simulated) : nil
         var overrides = PipelineOverrides(outputPath: output, baseURL: baseURL)
+        overrides.noCache = noCache
+        overrides.cachePath = cache
+        overrides.stateDirectory = stateDir
         if let simulator {
             _ = try await simulator.start()
             overrides.mockBaseURL = simulator.baseURL
@@ -51,7 +66,8 @@ struct RunCommand: AsyncParsableCommand {
         let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.maxConcurrency)
         let reporter = ProgressReporter(mode: progress.resolved(isTerminal: Terminal.isTerminal))
         let signals = InterruptHandler()
-        let runner = JobRunner(configuration: configuration, transport: transport, progress: reporter, stopRequest: signals.stopRequest)
+        let runner = JobRunner(configuration: configuration, options: JobRunner.Options(fresh: fresh), transport: transport,
+                               progress: reporter, stopRequest: signals.stopRequest)
         defer { signals.restore() }
         do {
             let report = try await signals.run { try await runner.run() }
@@ -63,6 +79,10 @@ struct RunCommand: AsyncParsableCommand {
             await transport.shutdown()
             Terminal.error(error.description)
             return 2
+        } catch let error as StateError {
+            await transport.shutdown()
+            Terminal.error(error.description)
+            return 1
         } catch let error as InputError {
             await transport.shutdown()
             Terminal.error(error.description)
@@ -78,7 +98,10 @@ struct RunCommand: AsyncParsableCommand {
         let statistics = report.statistics
         let seconds = Double(report.elapsed.components.seconds) + Double(report.elapsed.components.attoseconds) / 1e18
         var line = report.complete ? "done: " : "stopped: "
-        line += "\(statistics.items) records (\(statistics.succeeded) succeeded, \(statistics.failed) failed)"
+        line += "\(statistics.items) records (\(statistics.succeeded) succeeded, \(statistics.failed) failed"
+        if statistics.cacheHits > 0 { line += ", \(statistics.cacheHits) from the cache" }
+        line += ")"
+        if statistics.resumedRows > 0 { line += ", \(statistics.resumedRows) of them from earlier runs" }
         if statistics.rejectedRows > 0 { line += ", \(statistics.rejectedRows) rejected rows" }
         line += ", \(statistics.requests) requests, \(statistics.retries) retries, \(statistics.rateLimited) rate-limited"
         line += ", \(statistics.usage.promptTokens) prompt + \(statistics.usage.completionTokens) completion tokens"

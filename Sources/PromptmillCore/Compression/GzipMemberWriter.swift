@@ -27,6 +27,21 @@ public final class GzipMemberWriter {
         fileSize = UInt64(max(0, lseek(descriptor, 0, SEEK_END)))
     }
 
+    /// Opens the file (creating it, 0600) and cuts it to its first `length` bytes, dropping
+    /// whatever a killed writer left after its last complete member; then appends.
+    public init(path: String, keepingFirst length: UInt64, level: Int32 = 6, permissions: mode_t = 0o600) throws(OutputError) {
+        self.path = path
+        self.level = level
+        descriptor = open(path, O_WRONLY | O_CREAT, permissions)
+        guard descriptor >= 0 else { throw .cannotCreate(path: path) }
+        guard ftruncate(descriptor, off_t(length)) == 0, lseek(descriptor, off_t(length), SEEK_SET) == off_t(length) else {
+            let reason = String(cString: strerror(errno))
+            SystemCalls.close(descriptor)
+            throw .writeFailed(path: path, reason: reason)
+        }
+        fileSize = length
+    }
+
     deinit {
         if memberOpen { deflateEnd(&stream) }
         SystemCalls.close(descriptor)
@@ -68,7 +83,12 @@ public final class GzipMemberWriter {
 
     /// Makes what has been written durable on disk.
     public func sync() throws(OutputError) {
-        guard fsync(descriptor) == 0 else { throw .writeFailed(path: path, reason: String(cString: strerror(errno))) }
+        #if canImport(Glibc)
+        let status = fdatasync(descriptor)
+        #else
+        let status = fsync(descriptor)
+        #endif
+        guard status == 0 else { throw .writeFailed(path: path, reason: String(cString: strerror(errno))) }
     }
 
     public func close() throws(OutputError) {

@@ -45,6 +45,13 @@ public struct PipelineConfiguration: Sendable {
         }
     }
 
+    /// The response cache shared by all jobs.
+    public struct Cache: Sendable {
+        public var enabled: Bool
+        /// Absolute path of the SQLite file.
+        public var path: String
+    }
+
     public var name: String
     /// The pipeline file as the user named it.
     public var pipelinePath: String
@@ -59,5 +66,9 @@ public struct PipelineConfiguration: Sendable {
     public var batchSize: Int
     public var limits: Limits
     public var output: Output
+    public var cache: Cache
+    /// Absolute path of the folder holding the job's ledger and lock (`--state-dir`,
+    /// default `.promptmill/` beside the pipeline file).
+    public var stateDirectory: String
     public var api: APIConfiguration
 }

@@ -9,7 +9,6 @@ extension PipelineFile {
     /// than silently ignored, since a user may rely on them (a budget above all).
     static let keysNotYetSupported: [String: String] = [
         "budget": "spending limits are not enforced by this build yet; remove the key rather than rely on it",
-        "cache": "the response cache is not in this build yet; remove the key",
         "pricing": "cost accounting is not in this build yet; remove the key",
     ]
 
@@ -57,6 +56,11 @@ extension PipelineFile {
             file.limits.maxConcurrency = reader.integer(limits["max_concurrency"], at: "limits.max_concurrency")
             file.limits.maxRetries = reader.integer(limits["max_retries"], at: "limits.max_retries")
             file.limits.timeoutSeconds = reader.number(limits["timeout_s"], at: "limits.timeout_s")
+        }
+        if let node = top["cache"] {
+            let cache = reader.mapping(node, at: "cache", known: ["enabled", "path"])
+            file.cache.enabled = reader.boolean(cache["enabled"], at: "cache.enabled")
+            file.cache.path = reader.string(cache["path"], at: "cache.path")
         }
         if let node = top["output"] {
             let output = reader.mapping(node, at: "output", known: ["path", "include"])

@@ -24,6 +24,11 @@ struct PipelineFile: Sendable {
         var timeoutSeconds: Located<Double>?
     }
 
+    struct Cache: Sendable {
+        var enabled: Located<Bool>?
+        var path: Located<String>?
+    }
+
     struct Output: Sendable {
         var path: Located<String>?
         var include: Located<[String]>?
@@ -41,5 +46,6 @@ struct PipelineFile: Sendable {
     var batchSize: Located<Int>?
     var limits = Limits()
     var output = Output()
+    var cache = Cache()
     var baseURL: Located<String>?
 }

@@ -76,6 +76,7 @@ public enum PipelineLoader {
                 model: file.model?.value ?? "", encoding: .cl100k_base, template: check.template, params: JSONObject(), batchSize: 1,
                 limits: PipelineConfiguration.Limits(requestsPerMinute: nil, tokensPerMinute: nil, maxConcurrency: 1, maxRetries: 0, timeout: .seconds(60)),
                 output: PipelineConfiguration.Output(path: "", displayPath: "", include: check.include),
+                cache: PipelineConfiguration.Cache(enabled: false, path: ""), stateDirectory: "",
                 api: APIConfiguration(baseURL: APIConfiguration.defaultBaseURL, apiKey: ""))
             return Validation(problems: error.problems, inputCheck: configuration)
         }

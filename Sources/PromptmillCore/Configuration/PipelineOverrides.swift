@@ -5,6 +5,12 @@ public struct PipelineOverrides: Sendable {
     public var baseURL: String?
     /// When set, the run targets the built-in simulator and needs no key.
     public var mockBaseURL: String?
+    /// `--no-cache`: neither read nor write the response cache.
+    public var noCache = false
+    /// `--cache PATH`.
+    public var cachePath: String?
+    /// `--state-dir DIR`.
+    public var stateDirectory: String?
 
     public init(outputPath: String? = nil, baseURL: String? = nil, mockBaseURL: String? = nil) {
         self.outputPath = outputPath

@@ -52,6 +52,7 @@ struct PipelineResolver {
         let limits = resolveLimits()
         let output = resolveOutput()
         let api = resolveAPI(apiKey)
+        let cache = resolveCache()
         if let input, let checkTemplate = template ?? fallbackPromptTemplate() {
             inputCheck = (input, checkTemplate, file.output.include?.value ?? [])
         }
@@ -61,7 +62,26 @@ struct PipelineResolver {
         return PipelineConfiguration(
             name: name.value, pipelinePath: pipelinePath, input: input, endpoint: endpoint,
             model: model.value, encoding: encoding, template: template, params: params, batchSize: batchSize,
-            limits: limits, output: output, api: api)
+            limits: limits, output: output, cache: cache, stateDirectory: resolveStateDirectory(), api: api)
+    }
+
+    private func resolveCache() -> PipelineConfiguration.Cache {
+        let path: String
+        if let flag = overrides.cachePath {
+            path = absolutePath(flag, relativeTo: FileManager.default.currentDirectoryPath)
+        } else if let written = file.cache.path {
+            path = absolutePath(written.value, relativeTo: pipelineDirectory)
+        } else {
+            path = ResponseCache.defaultPath(environment: environment)
+        }
+        return PipelineConfiguration.Cache(enabled: !overrides.noCache && (file.cache.enabled?.value ?? true), path: path)
+    }
+
+    private func resolveStateDirectory() -> String {
+        if let flag = overrides.stateDirectory {
+            return absolutePath(flag, relativeTo: FileManager.default.currentDirectoryPath)
+        }
+        return absolutePath(".promptmill", relativeTo: pipelineDirectory)
     }
 
     private mutating func resolveEndpoint() -> Endpoint? {

@@ -65,6 +65,15 @@ final class YAMLNodeReader {
         return Located(value, line: node.mark?.line)
     }
 
+    func boolean(_ node: Node?, at path: String) -> Located<Bool>? {
+        guard let node else { return nil }
+        guard let value = node.bool, node.tag.rawValue == Tag.Name.bool.rawValue else {
+            report("\(path) must be true or false, found \(describe(node))", line: node.mark?.line)
+            return nil
+        }
+        return Located(value, line: node.mark?.line)
+    }
+
     func number(_ node: Node?, at path: String) -> Located<Double>? {
         guard let node else { return nil }
         guard let value = node.float, node.tag.rawValue == Tag.Name.int.rawValue || node.tag.rawValue == Tag.Name.float.rawValue else {

@@ -22,6 +22,11 @@ public struct JSONWriter: Sendable {
         bytes.append(contentsOf: text.utf8)
     }
 
+    /// Bytes that are already JSON (a stored fragment).
+    public mutating func raw(_ fragment: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: fragment)
+    }
+
     public mutating func byte(_ byte: UInt8) {
         bytes.append(byte)
     }
@@ -37,8 +42,20 @@ public struct JSONWriter: Sendable {
         text.withUTF8 { appendEscaped($0) }
     }
 
+    /// Digits written in place, without a `String` in between.
     public mutating func number(_ value: Int) {
-        raw(String(value))
+        if value == 0 {
+            bytes.append(UInt8(ascii: "0"))
+            return
+        }
+        var magnitude = value.magnitude
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        let start = bytes.count
+        while magnitude > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        }
+        bytes[start...].reverse()
     }
 
     public mutating func number(_ value: Double) {

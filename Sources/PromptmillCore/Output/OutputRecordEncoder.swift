@@ -1,68 +1,93 @@
 /// Writes one output record per the contract, as one line of JSON:
 /// `{"id","input","output","finish_reason","usage","cost_usd","cached","attempts","error"}`.
 enum OutputRecordEncoder {
+    /// A record for an answer from the API or a permanent error.
     static func encode(_ result: RowResult, into writer: inout JSONWriter) {
-        writer.raw("{")
-        writer.key("id")
-        writer.string(result.row.id)
-        writer.raw(",")
-        writer.key("input")
-        writer.value(.object(result.row.input))
+        head(result.row, into: &writer)
         switch result.outcome {
         case .completed(let texts, let finishReasons, let usage):
-            writer.raw(",")
-            writer.key("output")
-            if texts.count == 1 {
-                writer.string(texts[0])
-            } else {
-                writer.value(.array(texts.map(JSONValue.string)))
-            }
-            writer.raw(",")
-            writer.key("finish_reason")
-            if finishReasons.count == 1 {
-                optionalString(finishReasons[0], into: &writer)
-            } else {
-                writer.raw("[")
-                for (index, reason) in finishReasons.enumerated() {
-                    if index > 0 { writer.raw(",") }
-                    optionalString(reason, into: &writer)
-                }
-                writer.raw("]")
-            }
-            writer.raw(",")
-            writer.key("usage")
-            writer.raw("{")
-            writer.key("prompt_tokens")
-            writer.number(usage.promptTokens)
-            writer.raw(",")
-            writer.key("completion_tokens")
-            writer.number(usage.completionTokens)
-            writer.raw("}")
+            writer.raw(",\"output\":")
+            output(texts, into: &writer)
+            writer.raw(",\"finish_reason\":")
+            finishReason(finishReasons, into: &writer)
+            self.usage(usage, into: &writer)
         case .failed:
             writer.raw(",\"output\":null,\"finish_reason\":null,\"usage\":null")
         }
-        // Cost arrives with cost accounting and the cache with resumable jobs: until then
-        // the record says so honestly instead of guessing.
-        writer.raw(",\"cost_usd\":null,\"cached\":false,")
-        writer.key("attempts")
+        // Cost arrives with cost accounting: until then the record says so honestly
+        // instead of guessing.
+        writer.raw(",\"cost_usd\":null,\"cached\":false,\"attempts\":")
         writer.number(result.attempts)
-        writer.raw(",")
-        writer.key("error")
+        writer.raw(",\"error\":")
         if case .failed(let failure) = result.outcome {
-            writer.raw("{")
-            writer.key("type")
+            writer.raw("{\"type\":")
             writer.string(failure.type)
-            writer.raw(",")
-            writer.key("message")
+            writer.raw(",\"message\":")
             writer.string(failure.message)
-            writer.raw(",")
-            writer.key("status")
+            writer.raw(",\"status\":")
             if let status = failure.status { writer.number(status) } else { writer.null() }
             writer.raw("}")
         } else {
             writer.null()
         }
         writer.raw("}\n")
+    }
+
+    /// A record for an answer found in the cache: its stored JSON is copied as it is.
+    /// `paidHere`: this job paid for it in a run whose record was lost (a kill), so it is
+    /// the job's own answer, not a cache hit.
+    static func encode(_ row: PreparedRow, hit: ResponseCache.Hit, paidHere: Bool, into writer: inout JSONWriter) {
+        head(row, into: &writer)
+        writer.raw(",\"output\":")
+        writer.raw(hit.output)
+        writer.raw(",\"finish_reason\":")
+        writer.raw(hit.finishReason)
+        usage(hit.usage, into: &writer)
+        writer.raw(paidHere ? ",\"cost_usd\":null,\"cached\":false,\"attempts\":1,\"error\":null}\n"
+                            : ",\"cost_usd\":null,\"cached\":true,\"attempts\":0,\"error\":null}\n")
+    }
+
+    /// The record's `output`: the text, or a list of texts when `n` > 1.
+    static func output(_ texts: [String], into writer: inout JSONWriter) {
+        if texts.count == 1 {
+            writer.string(texts[0])
+        } else {
+            writer.raw("[")
+            for (index, text) in texts.enumerated() {
+                if index > 0 { writer.raw(",") }
+                writer.string(text)
+            }
+            writer.raw("]")
+        }
+    }
+
+    /// The record's `finish_reason`: one, or a list when `n` > 1.
+    static func finishReason(_ reasons: [String?], into writer: inout JSONWriter) {
+        if reasons.count == 1 {
+            optionalString(reasons[0], into: &writer)
+        } else {
+            writer.raw("[")
+            for (index, reason) in reasons.enumerated() {
+                if index > 0 { writer.raw(",") }
+                optionalString(reason, into: &writer)
+            }
+            writer.raw("]")
+        }
+    }
+
+    private static func head(_ row: PreparedRow, into writer: inout JSONWriter) {
+        writer.raw("{\"id\":")
+        writer.string(row.id)
+        writer.raw(",\"input\":")
+        writer.value(.object(row.input))
+    }
+
+    private static func usage(_ usage: TokenUsage, into writer: inout JSONWriter) {
+        writer.raw(",\"usage\":{\"prompt_tokens\":")
+        writer.number(usage.promptTokens)
+        writer.raw(",\"completion_tokens\":")
+        writer.number(usage.completionTokens)
+        writer.raw("}")
     }
 
     private static func optionalString(_ value: String?, into writer: inout JSONWriter) {

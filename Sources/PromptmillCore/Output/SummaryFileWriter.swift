@@ -27,7 +27,7 @@ enum SummaryFileWriter {
         let separator = indent.isEmpty ? ", " : ",\n" + indent
         let pairs: [(String, Int)] = [
             ("items", statistics.items), ("succeeded", statistics.succeeded), ("failed", statistics.failed),
-            ("rejected_rows", statistics.rejectedRows), ("cache_hits", 0), ("requests", statistics.requests),
+            ("rejected_rows", statistics.rejectedRows), ("cache_hits", statistics.cacheHits), ("requests", statistics.requests),
             ("retries", statistics.retries), ("rate_limited", statistics.rateLimited),
             ("prompt_tokens", statistics.usage.promptTokens), ("completion_tokens", statistics.usage.completionTokens),
         ]

@@ -28,12 +28,18 @@ public final class ProgressReporter: @unchecked Sendable {
         guard mode == .bar || mode == .plain, force || now - lastDraw >= interval else { return }
         lastDraw = now
         let seconds = max(0.001, Self.seconds(now - start))
-        let rate = Double(statistics.done) / seconds
+        let rate = Double(statistics.done - statistics.resumedRows) / seconds
         if mode == .bar {
             write("\r\u{1B}[2K" + barLine(statistics, rate: rate))
         } else {
             write(plainLine(statistics, rate: rate, seconds: seconds) + "\n")
         }
+    }
+
+    /// A line of its own (what a resumed run continues, why it starts again), unless quiet.
+    public func note(_ text: String) {
+        guard mode != .quiet else { return }
+        write(text + "\n")
     }
 
     /// Ends the bar's line so later output starts on a fresh one.
@@ -53,6 +59,7 @@ public final class ProgressReporter: @unchecked Sendable {
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
         let eta = rate > 0 ? Self.clock(Double(total - done) / rate) : "--:--"
         var line = "\(bar) \(done)/\(total) rows  \(Self.format(rate)) rows/s  ETA \(eta)"
+        if statistics.cacheHits > 0 { line += "  \(statistics.cacheHits) cached" }
         if statistics.failed > 0 { line += "  \(statistics.failed) failed" }
         if statistics.retries > 0 { line += "  \(statistics.retries) retries" }
         return line
@@ -60,7 +67,7 @@ public final class ProgressReporter: @unchecked Sendable {
 
     private func plainLine(_ statistics: RunStatistics, rate: Double, seconds: Double) -> String {
         let total = statistics.totalRows.map(String.init) ?? "?"
-        return "progress rows=\(statistics.done)/\(total) failed=\(statistics.failed) requests=\(statistics.requests) retries=\(statistics.retries) rate_limited=\(statistics.rateLimited) rows_per_s=\(Self.format(rate)) elapsed_s=\(Int(seconds))"
+        return "progress rows=\(statistics.done)/\(total) failed=\(statistics.failed) cached=\(statistics.cacheHits) requests=\(statistics.requests) retries=\(statistics.retries) rate_limited=\(statistics.rateLimited) rows_per_s=\(Self.format(rate)) elapsed_s=\(Int(seconds))"
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -8,6 +8,8 @@ public struct PreparedRow: Sendable {
     public var input: JSONObject
     /// The prompt's exact token count, once a run has counted it.
     public var promptTokens = 0
+    /// The key of its answer in the response cache, when the run uses the cache.
+    public var cacheKey: ResponseCacheKey?
 
     public init(number: Int, line: Int, id: String, prompt: String, input: JSONObject) {
         self.number = number

@@ -1,3 +1,4 @@
+import Logging
 import PromptmillTokenizer
 
 /// Sends one batch of rows as one completions request, retrying what can be retried, and
@@ -23,6 +24,12 @@ struct BatchSender: Sendable {
     let completionBudget: Int
     /// Seeds the backoff jitter; nil: the system's random source.
     var seed: UInt64?
+    /// Where answers are kept as soon as they arrive, before their records are written:
+    /// a run stopped in between does not pay for them again.
+    var cache: ResponseCache? = nil
+    /// The job generation that pays, stored with each answer.
+    var generation = JobGeneration(bytes: Array(repeating: 0, count: 16))
+    var logger = Logger(label: "promptmill")
 
     /// `tokenCost`: what the request reserves against tokens-per-minute, counted as OpenAI
     /// counts it (prompt tokens plus the most completion tokens the prompts may use).
@@ -53,6 +60,7 @@ struct BatchSender: Sendable {
                         await throttle.settle(reservedTokens: tokenCost, usedTokens: answer.usage.promptTokens + answer.usage.completionTokens)
                         report.usage += answer.usage
                         report.results = results(rows, answer, attempts: attempt)
+                        await store(report.results)
                         return report
                     } catch {
                         outcome = .unusable(error.description)
@@ -90,6 +98,30 @@ struct BatchSender: Sendable {
             case .stop(let stop):
                 throw stop
             }
+        }
+    }
+
+    /// Keeps the answers in the cache. A cache that cannot be written costs only the
+    /// protection against paying twice after a kill: the run goes on, with a warning.
+    private func store(_ results: [RowResult]) async {
+        guard let cache else { return }
+        var entries: [ResponseCache.Entry] = []
+        entries.reserveCapacity(results.count)
+        var writer = JSONWriter(capacity: 1024)
+        for result in results {
+            guard case .completed(let texts, let finishReasons, let usage) = result.outcome, let key = result.row.cacheKey else { continue }
+            writer.removeAll()
+            OutputRecordEncoder.output(texts, into: &writer)
+            let output = String(decoding: writer.bytes, as: UTF8.self)
+            writer.removeAll()
+            OutputRecordEncoder.finishReason(finishReasons, into: &writer)
+            entries.append(ResponseCache.Entry(key: key, output: output, finishReason: String(decoding: writer.bytes, as: UTF8.self),
+                                               usage: usage, paidBy: CachePayer(generation: generation, row: result.row.number)))
+        }
+        do {
+            try await cache.store(entries, model: configuration.model)
+        } catch {
+            logger.warning("\(error)")
         }
     }
 

@@ -2,10 +2,22 @@ import Foundation
 import Logging
 import PromptmillTokenizer
 
-/// Runs one job: checks the input, sends its rows in batches with bounded concurrency, and
-/// writes every row's record and the summary.
+/// Runs one job, or continues it: takes the job's lock, reads what its ledger recorded,
+/// serves every row it can from the response cache and sends the rest in batches with
+/// bounded concurrency, writing every row's record exactly once and the summary.
 public struct JobRunner: Sendable {
+    /// How this run treats the job's earlier progress.
+    public struct Options: Sendable {
+        /// Forget the job's earlier progress and output; the cache stays.
+        public var fresh: Bool
+
+        public init(fresh: Bool = false) {
+            self.fresh = fresh
+        }
+    }
+
     let configuration: PipelineConfiguration
+    let options: Options
     let transport: any HTTPTransport
     let progress: ProgressReporter
     let logger: Logger
@@ -15,14 +27,19 @@ public struct JobRunner: Sendable {
     /// Seeds the retry jitter (tests and benchmarks); nil: the system's random source.
     let seed: UInt64?
 
+    /// Rows rendered, hashed and looked up in the cache together.
+    static let lookupBatch = 512
+
     /// `throttle` defaults to a `RateLimiter` with the pipeline's limits (learning them from
     /// the answers' headers when the pipeline sets none).
-    public init(configuration: PipelineConfiguration, transport: any HTTPTransport, progress: ProgressReporter,
-                logger: Logger = Logger(label: "promptmill"), clock: any Clock<Duration> = ContinuousClock(),
-                throttle: (any SendThrottle)? = nil, stopRequest: StopRequest = StopRequest(), seed: UInt64? = nil) {
+    public init(configuration: PipelineConfiguration, options: Options = Options(), transport: any HTTPTransport,
+                progress: ProgressReporter, logger: Logger = Logger(label: "promptmill"),
+                clock: any Clock<Duration> = ContinuousClock(), throttle: (any SendThrottle)? = nil,
+                stopRequest: StopRequest = StopRequest(), seed: UInt64? = nil) {
         self.stopRequest = stopRequest
         self.seed = seed
         self.configuration = configuration
+        self.options = options
         self.transport = transport
         self.progress = progress
         self.logger = logger
@@ -32,29 +49,142 @@ public struct JobRunner: Sendable {
                                                 clock: ContinuousClock())
     }
 
-    /// Throws `BadRowsError` or `InputError` before anything is sent; `OutputError` when the
+    /// Throws `StateError` when another run holds the job or its state cannot be used,
+    /// `BadRowsError` or `InputError` before anything is sent, `OutputError` when the
     /// results cannot be written.
     public func run() async throws -> RunReport {
-        let scan = try InputScan.scan(configuration)
-        if configuration.input.onBadRow == .fail, scan.badRows > 0 { throw BadRowsError(scan: scan) }
+        let lock = try JobLock(path: configuration.stateDirectory + "/" + configuration.name + ".lock", jobName: configuration.name)
+        defer { withExtendedLifetime(lock) {} }
+        let ledger = try JobLedger(path: JobLedger.path(stateDirectory: configuration.stateDirectory, jobName: configuration.name))
+        let fingerprint = JobFingerprint(configuration)
+
+        // Check the input before anything is sent, unless a run has already read this very
+        // input with these settings and recorded what it holds.
+        var scanned = try ledger.progress().flatMap { known -> (rows: Int, badRows: Int)? in
+            guard known.fingerprint == fingerprint, let rows = known.inputRows, let bad = known.inputBadRows else { return nil }
+            return (rows, bad)
+        }
+        if scanned == nil {
+            let scan = try InputScan.scan(configuration)
+            if configuration.input.onBadRow == .fail, scan.badRows > 0 { throw BadRowsError(scan: scan) }
+            scanned = (scan.rows, scan.badRows)
+        }
+        let start = try ledger.start(name: configuration.name, fingerprint: fingerprint, outputPath: configuration.output.path,
+                                     fresh: options.fresh)
+        try ledger.recordInputScan(fingerprint: fingerprint, rows: scanned!.rows, badRows: scanned!.badRows)
+        let known = start.progress
+        if let reason = start.restartReason {
+            progress.note(reason + (configuration.cache.enabled ? "; rows whose request is unchanged come from the cache, the rest are sent" : ""))
+        } else if start.resumed {
+            progress.note("continuing job '\(configuration.name)': \(known.records.items) of \(scanned!.rows) rows already have a record")
+        }
 
         try FileManager.default.createDirectory(atPath: (configuration.output.path as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
-        let resultsFile = try ResultFileWriter(path: configuration.output.path)
+        let cache = configuration.cache.enabled ? try ResponseCache(path: configuration.cache.path) : nil
+        let sink = try OutputSink(path: configuration.output.path, keepingFirst: known.outputEnd, done: known.done,
+                                  ledger: ledger, run: start.runID)
         let rejects = RejectsFileWriter(path: configuration.output.rejectsPath)
-        var statistics = RunStatistics(totalRows: scan.rows + scan.badRows)
+
+        var statistics = RunStatistics(totalRows: scanned!.rows + scanned!.badRows)
+        statistics.succeeded = known.records.succeeded
+        statistics.failed = known.records.failed
+        statistics.cacheHits = known.records.cacheHits
+        statistics.usage = known.records.usage
+        statistics.savedUsage = known.records.savedUsage
+        statistics.resumedRows = known.records.items
+        statistics.requests = known.runs.requests
+        statistics.retries = known.runs.retries
+        statistics.rateLimited = known.runs.rateLimited
+        let earlier = known.runs
+        func counters() -> JobLedger.RunCounters {
+            var counters = JobLedger.RunCounters()
+            counters.requests = statistics.requests - earlier.requests
+            counters.retries = statistics.retries - earlier.retries
+            counters.rateLimited = statistics.rateLimited - earlier.rateLimited
+            return counters
+        }
+
         let tokenizer = try Tokenizer.shared(configuration.encoding)
         let completionBudget = CompletionBudget.maxTokens(configuration.params, endpoint: configuration.endpoint)
             * CompletionBudget.choices(configuration.params)
         let sender = BatchSender(configuration: configuration, transport: transport,
                                  policy: RetryPolicy(maxRetries: configuration.limits.maxRetries), clock: clock,
-                                 throttle: throttle, tokenizer: tokenizer, completionBudget: completionBudget, seed: seed)
+                                 throttle: throttle, tokenizer: tokenizer, completionBudget: completionBudget, seed: seed,
+                                 cache: cache, generation: known.generation, logger: logger)
         // With no limits configured, the first answer's headers teach them: send one batch
         // alone first, then run at the learned rate.
         var limitsKnown = configuration.limits.requestsPerMinute != nil || configuration.limits.tokensPerMinute != nil
         var stop: JobStop?
         var preparer = try RowPreparer(configuration: configuration)
+        var keyer = ResponseCacheKeyer(configuration: configuration)
         var exhausted = false
+        // Rows the cache did not have, in input order, waiting to be sent.
+        var unsent: [PreparedRow] = []
+        var unsentStart = 0
+        var looked: [PreparedRow] = []
+        var keys: [ResponseCacheKey] = []
+        looked.reserveCapacity(Self.lookupBatch)
+        keys.reserveCapacity(Self.lookupBatch)
+
+        /// Reads rows until a batch's worth wait to be sent or the input ends; rows the
+        /// cache has are written on the way, without a request.
+        func fill() throws {
+            while unsent.count - unsentStart < configuration.batchSize, !exhausted {
+                if stopRequest.isRequested || Task.isCancelled { return }
+                looked.removeAll(keepingCapacity: true)
+                keys.removeAll(keepingCapacity: true)
+                while looked.count < Self.lookupBatch {
+                    guard let next = try preparer.next(skipping: known.done) else {
+                        exhausted = true
+                        break
+                    }
+                    switch next {
+                    case .row(var row):
+                        if cache != nil {
+                            let key = keyer.key(prompt: row.prompt)
+                            row.cacheKey = key
+                            keys.append(key)
+                        }
+                        looked.append(row)
+                    case .bad(let problem):
+                        try rejects.append(problem)
+                        statistics.rejectedRows += 1
+                    }
+                }
+                var found = [Bool](repeating: false, count: looked.count)
+                try cache?.lookUp(keys) { index, hit in
+                    let paidHere = known.generation.paid(hit.paidBy, row: looked[index].number)
+                    sink.append(looked[index], hit: hit, paidHere: paidHere)
+                    found[index] = true
+                    statistics.succeeded += 1
+                    if paidHere {
+                        statistics.usage += hit.usage
+                    } else {
+                        statistics.cacheHits += 1
+                        statistics.savedUsage += hit.usage
+                    }
+                }
+                for index in looked.indices where !found[index] {
+                    var row = looked[index]
+                    row.promptTokens = tokenizer.count(row.prompt)
+                    unsent.append(row)
+                }
+                try sink.flushIfDue(counters())
+                progress.update(statistics)
+            }
+        }
+
+        func nextBatch() -> [PreparedRow] {
+            let count = min(configuration.batchSize, unsent.count - unsentStart)
+            let batch = Array(unsent[unsentStart..<(unsentStart + count)])
+            unsentStart += count
+            if unsentStart >= 4096 {
+                unsent.removeFirst(unsentStart)
+                unsentStart = 0
+            }
+            return batch
+        }
 
         try await withThrowingTaskGroup(of: Result<BatchSender.Report, JobStop>.self) { group in
             var inFlight = 0
@@ -62,46 +192,40 @@ public struct JobRunner: Sendable {
                 inFlight -= 1
                 switch outcome {
                 case .success(let report):
-                    try record(report.results)
                     statistics.requests += report.requests
                     statistics.retries += report.retries
                     statistics.rateLimited += report.rateLimited
-                    statistics.usage += report.usage
-                    progress.update(statistics)
+                    try record(report.results)
                 case .failure(let reason):
                     if stop == nil { stop = reason }
                 }
             }
             func record(_ results: [RowResult]) throws {
                 for result in results {
-                    try resultsFile.append(result)
-                    if case .completed = result.outcome { statistics.succeeded += 1 } else { statistics.failed += 1 }
+                    sink.append(result)
+                    switch result.outcome {
+                    case .completed(_, _, let usage):
+                        statistics.succeeded += 1
+                        statistics.usage += usage
+                    case .failed:
+                        statistics.failed += 1
+                    }
                 }
+                try sink.flushIfDue(counters())
+                progress.update(statistics)
             }
-            while stop == nil, !exhausted {
+            while stop == nil {
                 if Task.isCancelled || stopRequest.isRequested {
                     stop = .interrupted
                     break
                 }
-                var batch: [PreparedRow] = []
-                var tokenCost = 0
-                batch.reserveCapacity(configuration.batchSize)
-                while batch.count < configuration.batchSize {
-                    guard let next = try preparer.next() else {
-                        exhausted = true
-                        break
-                    }
-                    switch next {
-                    case .row(var row):
-                        row.promptTokens = tokenizer.count(row.prompt)
-                        batch.append(row)
-                        tokenCost += row.promptTokens + completionBudget
-                    case .bad(let problem):
-                        try rejects.append(problem)
-                        statistics.rejectedRows += 1
-                    }
+                try fill()
+                let batch = nextBatch()
+                guard !batch.isEmpty else {
+                    if !exhausted { continue }
+                    break
                 }
-                guard !batch.isEmpty else { break }
+                let tokenCost = batch.reduce(0) { $0 + $1.promptTokens + completionBudget }
                 let (requests, tooLarge) = RequestFitter.fit(batch, cost: tokenCost, completionBudget: completionBudget,
                                                              capacity: await throttle.tokensPerMinute)
                 try record(tooLarge)
@@ -122,20 +246,20 @@ public struct JobRunner: Sendable {
                         limitsKnown = true
                     }
                 }
-                progress.update(statistics)
             }
             while let outcome = try await group.next() {
                 try absorb(outcome)
             }
         }
         if stop == nil, Task.isCancelled || stopRequest.isRequested, statistics.done < statistics.totalRows ?? 0 { stop = .interrupted }
-        try resultsFile.close()
+        let complete = stop == nil && statistics.done == statistics.totalRows
+        try sink.finish(counters(), outcome: complete ? "complete" : stop?.name ?? "incomplete")
         try rejects.close()
         progress.finish(statistics)
-        let complete = stop == nil && statistics.done == statistics.totalRows
         let elapsed = progress.elapsed
         try SummaryFileWriter.write(statistics, model: configuration.model, elapsed: elapsed, complete: complete,
                                     to: configuration.output.summaryPath)
-        return RunReport(statistics: statistics, complete: complete, stop: stop, elapsed: elapsed)
+        return RunReport(statistics: statistics, complete: complete, stop: stop, elapsed: elapsed,
+                         restartReason: start.restartReason)
     }
 }

@@ -9,6 +9,16 @@ public enum JobStop: Error, Sendable, Equatable {
     /// SIGINT or SIGTERM.
     case interrupted
 
+    /// A short name for the ledger and `status`.
+    public var name: String {
+        switch self {
+        case .authentication: "stopped: credentials refused"
+        case .quotaExhausted: "stopped: quota exhausted"
+        case .modelNotFound: "stopped: model not found"
+        case .interrupted: "interrupted"
+        }
+    }
+
     /// The exit code the contract assigns.
     public var exitCode: Int32 {
         switch self {

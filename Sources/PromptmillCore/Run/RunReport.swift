@@ -6,6 +6,8 @@ public struct RunReport: Sendable {
     /// Why sending stopped early, if it did.
     public var stop: JobStop?
     public var elapsed: Duration
+    /// Why the job's earlier progress was set aside, when it was.
+    public var restartReason: String?
 
     /// The contract's exit code: 0 when complete, the stop's code otherwise.
     public var exitCode: Int32 {

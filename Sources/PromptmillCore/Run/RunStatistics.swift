@@ -9,7 +9,13 @@ public struct RunStatistics: Sendable, Equatable {
     public var retries = 0
     /// 429 answers of any kind.
     public var rateLimited = 0
+    /// Usage of the records this job paid for (earlier runs included).
     public var usage = TokenUsage.zero
+    /// Records served from the cache, and what they would have cost.
+    public var cacheHits = 0
+    public var savedUsage = TokenUsage.zero
+    /// Records written by earlier runs of the job.
+    public var resumedRows = 0
 
     public init(totalRows: Int? = nil) {
         self.totalRows = totalRows

@@ -21,11 +21,14 @@ import PromptmillTesting
         var stderr: String
     }
 
+    static let cacheHome = FileManager.default.temporaryDirectory.appendingPathComponent("promptmill-cli-tests-\(getpid())").path
+
     static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> Outcome {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
+        // The response cache goes to a folder of the test's own, never the user's.
+        process.environment = ["PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": cacheHome].merging(environment) { $1 }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

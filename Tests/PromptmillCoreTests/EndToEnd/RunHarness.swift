@@ -21,17 +21,29 @@ struct RunHarness {
     func run(pipeline yaml: String, input: String, inputName: String = "rows.jsonl",
              environment: [String: String]? = nil) async throws -> (report: RunReport, records: [JSONObject]) {
         try directory.write(inputName, input)
-        let path = try directory.write("pipeline.yaml", yaml.replacingOccurrences(of: "INPUT", with: inputName))
-        let configuration: PipelineConfiguration
-        if let environment {
-            configuration = try PipelineLoader.load(path: path, overrides: PipelineOverrides(baseURL: simulator.baseURL),
-                                                    environment: environment, apiKey: .required)
-        } else {
-            configuration = try PipelineLoader.load(path: path, overrides: PipelineOverrides(mockBaseURL: simulator.baseURL),
-                                                    environment: [:], apiKey: .required)
-        }
+        try writePipeline(yaml, inputName: inputName)
+        return try await runAgain(environment: environment)
+    }
+
+    /// Writes `pipeline.yaml`, with `INPUT` replaced by `inputName`.
+    @discardableResult
+    func writePipeline(_ yaml: String, inputName: String = "rows.jsonl") throws -> String {
+        try directory.write("pipeline.yaml", yaml.replacingOccurrences(of: "INPUT", with: inputName))
+    }
+
+    /// The job's response cache: inside the test's folder, never the user's.
+    var cachePath: String { directory.path + "/cache/responses.sqlite" }
+
+    /// Runs the pipeline already written, as the same command run again would.
+    func runAgain(environment: [String: String]? = nil, options: JobRunner.Options = JobRunner.Options(),
+                  overrides extra: (inout PipelineOverrides) -> Void = { _ in }) async throws -> (report: RunReport, records: [JSONObject]) {
+        let path = directory.path + "/pipeline.yaml"
+        var overrides = environment == nil ? PipelineOverrides(mockBaseURL: simulator.baseURL) : PipelineOverrides(baseURL: simulator.baseURL)
+        overrides.cachePath = cachePath
+        extra(&overrides)
+        let configuration = try PipelineLoader.load(path: path, overrides: overrides, environment: environment ?? [:], apiKey: .required)
         let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.maxConcurrency)
-        let runner = JobRunner(configuration: configuration, transport: transport, progress: ProgressReporter(mode: .quiet))
+        let runner = JobRunner(configuration: configuration, options: options, transport: transport, progress: ProgressReporter(mode: .quiet))
         let report: RunReport
         do {
             report = try await runner.run()

@@ -15,9 +15,12 @@ import PromptmillTesting
         let simulator = Simulator(configuration: SimulatorConfiguration())
         try await simulator.start()
         let path = Self.repository.appendingPathComponent("pipelines/\(name).yaml").path
-        let configuration = try PipelineLoader.load(
-            path: path, overrides: PipelineOverrides(outputPath: directory.path + "/out.jsonl.gz", mockBaseURL: simulator.baseURL),
-            environment: [:], apiKey: .required)
+        var overrides = PipelineOverrides(outputPath: directory.path + "/out.jsonl.gz", mockBaseURL: simulator.baseURL)
+        // Without the cache: the samples repeat some texts, and a repeat answered from the
+        // cache would make the served tokens fall short of the estimate's exact count.
+        overrides.noCache = true
+        overrides.stateDirectory = directory.path + "/state"
+        let configuration = try PipelineLoader.load(path: path, overrides: overrides, environment: [:], apiKey: .required)
         let estimate = try JobEstimator(configuration: configuration, catalog: try ModelCatalog.builtIn()).estimate()
         let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.maxConcurrency)
         let report = try await JobRunner(configuration: configuration, transport: transport, progress: ProgressReporter(mode: .quiet)).run()

@@ -1,0 +1,150 @@
+import Dispatch
+import Foundation
+
+/// Collects records into gzip members and hands each finished member to a writer thread,
+/// which compresses it, appends it, makes it durable and then commits it to the ledger
+/// with the rows it holds. Encoding (here) and compressing (there) run on both cores.
+///
+/// A member ends when it holds `memberBytes` of JSON, or when it is `memberAge` old:
+/// a kill loses at most that much of the output, and everything lost was already paid for
+/// and cached, so the next run writes it again without a request.
+final class OutputSink {
+    private var buffer: JSONWriter
+    private var rows = RowRanges()
+    private var totals = JobLedger.RecordTotals()
+    private var memberStarted: ContinuousClock.Instant?
+    private let writer: MemberWriter
+    private let memberBytes: Int
+    private let memberAge: Duration
+    private let clock = ContinuousClock()
+    /// Rows recorded, this run and earlier ones: a guard against writing any row twice.
+    private(set) var done: RowSet
+
+    init(path: String, keepingFirst length: UInt64, done: RowSet, ledger: JobLedger, run: Int64,
+         memberBytes: Int = 2 << 20, memberAge: Duration = .seconds(1)) throws {
+        writer = try MemberWriter(path: path, keepingFirst: length, ledger: ledger, run: run)
+        self.done = done
+        self.memberBytes = memberBytes
+        self.memberAge = memberAge
+        buffer = JSONWriter(capacity: memberBytes + (64 << 10))
+    }
+
+    /// Records of the member being filled.
+    var pendingRecords: Int { rows.count }
+
+    /// An answer from the API or a permanent error.
+    func append(_ result: RowResult) {
+        guard begin(result.row.number) else { return }
+        OutputRecordEncoder.encode(result, into: &buffer)
+        totals.items += 1
+        switch result.outcome {
+        case .completed(_, _, let usage):
+            totals.succeeded += 1
+            totals.usage += usage
+        case .failed:
+            totals.failed += 1
+        }
+    }
+
+    /// An answer from the cache. `paidHere`: this job paid for it in a run that was stopped
+    /// before its record was written, so it is the job's own answer, not a hit.
+    func append(_ row: PreparedRow, hit: ResponseCache.Hit, paidHere: Bool) {
+        guard begin(row.number) else { return }
+        OutputRecordEncoder.encode(row, hit: hit, paidHere: paidHere, into: &buffer)
+        totals.items += 1
+        totals.succeeded += 1
+        if paidHere {
+            totals.usage += hit.usage
+        } else {
+            totals.cacheHits += 1
+            totals.savedUsage += hit.usage
+        }
+    }
+
+    private func begin(_ row: Int) -> Bool {
+        guard done.insert(row) else {
+            assertionFailure("row \(row) recorded twice")
+            return false
+        }
+        if memberStarted == nil { memberStarted = clock.now }
+        rows.append(row)
+        return true
+    }
+
+    /// Totals of the records appended so far in this run (finished members and the open one).
+    private(set) var runTotals = JobLedger.RecordTotals()
+
+    /// Ends the member when it is big or old enough.
+    func flushIfDue(_ counters: JobLedger.RunCounters) throws {
+        guard let started = memberStarted else { return }
+        if buffer.bytes.count >= memberBytes || clock.now - started >= memberAge { try flush(counters) }
+    }
+
+    /// Ends the member: hands it to the writer, which appends, syncs and commits it.
+    func flush(_ counters: JobLedger.RunCounters) throws {
+        try writer.checkFailure()
+        guard !rows.isEmpty else { return }
+        let bytes = buffer.bytes
+        buffer.bytes = []
+        buffer.bytes.reserveCapacity(memberBytes + (64 << 10))
+        runTotals += totals
+        writer.submit(bytes, rows: rows, totals: totals, counters: counters)
+        rows = RowRanges()
+        totals = JobLedger.RecordTotals()
+        memberStarted = nil
+    }
+
+    /// Writes what is left, waits for the writer, and records how the run ended.
+    func finish(_ counters: JobLedger.RunCounters, outcome: String) throws {
+        try flush(counters)
+        try writer.finish(counters, outcome: outcome)
+    }
+}
+
+/// The writer thread of an `OutputSink`. Its state is touched only on its serial queue;
+/// at most two members wait for it, so memory stays bounded when compression is the
+/// slower side.
+private final class MemberWriter: @unchecked Sendable {
+    private let gzip: GzipMemberWriter
+    private let ledger: JobLedger
+    private let run: Int64
+    private let queue = DispatchQueue(label: "promptmill.output")
+    private let slots = DispatchSemaphore(value: 2)
+    private let lock = NSLock()
+    private var failure: (any Error)?
+
+    init(path: String, keepingFirst length: UInt64, ledger: JobLedger, run: Int64) throws {
+        gzip = try GzipMemberWriter(path: path, keepingFirst: length)
+        self.ledger = ledger
+        self.run = run
+    }
+
+    func submit(_ bytes: [UInt8], rows: RowRanges, totals: JobLedger.RecordTotals, counters: JobLedger.RunCounters) {
+        slots.wait()
+        queue.async { [self] in
+            defer { slots.signal() }
+            guard currentFailure == nil else { return }
+            do {
+                try gzip.write(bytes)
+                let end = try gzip.finishMember()
+                try gzip.sync()
+                try ledger.commit(JobLedger.Segment(endOffset: end, rows: rows, totals: totals), run: run, counters: counters)
+            } catch {
+                lock.withLock { failure = error }
+            }
+        }
+    }
+
+    private var currentFailure: (any Error)? { lock.withLock { failure } }
+
+    func checkFailure() throws {
+        if let failure = currentFailure { throw failure }
+    }
+
+    func finish(_ counters: JobLedger.RunCounters, outcome: String) throws {
+        queue.sync {}
+        try checkFailure()
+        try gzip.close()
+        try ledger.commit(nil, run: run, counters: counters, outcome: outcome)
+    }
+}

@@ -1,0 +1,305 @@
+import Foundation
+import GRDB
+
+/// The job's ledger: `STATE_DIR/NAME.ledger.sqlite` (WAL). It knows which rows have a record
+/// in the output file and up to which byte the file holds only complete gzip members, so
+/// the same command continues the job after any stop.
+///
+/// The output file is written first and made durable, then its new end and the rows it
+/// took are committed here in one transaction: the ledger never points past what is on disk.
+public final class JobLedger: Sendable {
+    /// Records of one gzip member: committed with the member's end offset.
+    public struct Segment: Sendable {
+        public var endOffset: UInt64
+        public var rows: RowRanges
+        public var totals: RecordTotals
+    }
+
+    /// Figures summed over records.
+    public struct RecordTotals: Sendable, Equatable {
+        public var items = 0
+        public var succeeded = 0
+        public var failed = 0
+        public var cacheHits = 0
+        /// Usage of the records this job paid for.
+        public var usage = TokenUsage.zero
+        /// Usage the cache hits would have cost.
+        public var savedUsage = TokenUsage.zero
+
+        public init() {}
+
+        public static func += (lhs: inout RecordTotals, rhs: RecordTotals) {
+            lhs.items += rhs.items
+            lhs.succeeded += rhs.succeeded
+            lhs.failed += rhs.failed
+            lhs.cacheHits += rhs.cacheHits
+            lhs.usage += rhs.usage
+            lhs.savedUsage += rhs.savedUsage
+        }
+    }
+
+    /// What one run did on the wire.
+    public struct RunCounters: Sendable, Equatable {
+        public var requests = 0
+        public var retries = 0
+        public var rateLimited = 0
+
+        public init() {}
+
+        public static func += (lhs: inout RunCounters, rhs: RunCounters) {
+            lhs.requests += rhs.requests
+            lhs.retries += rhs.retries
+            lhs.rateLimited += rhs.rateLimited
+        }
+    }
+
+    /// The job as the ledger knows it.
+    public struct Progress: Sendable {
+        public var generation: JobGeneration
+        public var fingerprint: JobFingerprint
+        public var outputPath: String
+        /// The output file holds complete members up to here.
+        public var outputEnd: UInt64
+        public var done: RowSet
+        public var records: RecordTotals
+        /// Summed over earlier runs of this generation.
+        public var runs: RunCounters
+        public var runCount: Int
+        /// Rows and bad rows of the input, when a run has read all of it.
+        public var inputRows: Int?
+        public var inputBadRows: Int?
+        public var startedAt: Date
+        public var lastRunEnded: Date?
+        public var lastOutcome: String?
+    }
+
+    /// How a run starts: what the ledger held, and why it was set aside, if it was.
+    public struct Start: Sendable {
+        public var progress: Progress
+        /// Why earlier progress was dropped (nil: continued, or nothing to continue).
+        public var restartReason: String?
+        public var resumed: Bool
+        public var runID: Int64
+    }
+
+    public let path: String
+    private let queue: DatabaseQueue
+
+    public static func path(stateDirectory: String, jobName: String) -> String {
+        stateDirectory + "/" + jobName + ".ledger.sqlite"
+    }
+
+    /// Opens the ledger, creating it (0600) unless `readOnly`.
+    public init(path: String, readOnly: Bool = false) throws(StateError) {
+        self.path = path
+        do {
+            if !readOnly { try PrivateFile.prepare(path) }
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(30)
+            configuration.readonly = readOnly
+            configuration.journalMode = readOnly ? .default : .wal
+            configuration.prepareDatabase { db in
+                if !readOnly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            }
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            if !readOnly { try queue.write { db in try Self.createSchema(db) } }
+        } catch let error as StateError {
+            throw error
+        } catch {
+            throw .cannotOpen(path: path, what: "job ledger", reason: "\(error)")
+        }
+    }
+
+    private static func createSchema(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE IF NOT EXISTS job (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                name TEXT NOT NULL,
+                generation BLOB NOT NULL,
+                request_fingerprint TEXT NOT NULL,
+                input_fingerprint TEXT NOT NULL,
+                records_fingerprint TEXT NOT NULL,
+                output_fingerprint TEXT NOT NULL,
+                output_path TEXT NOT NULL,
+                started_at REAL NOT NULL,
+                scanned_input TEXT,
+                input_rows INTEGER,
+                input_bad_rows INTEGER
+            );
+            CREATE TABLE IF NOT EXISTS segments (
+                seq INTEGER PRIMARY KEY,
+                end_offset INTEGER NOT NULL,
+                rows BLOB NOT NULL,
+                items INTEGER NOT NULL,
+                succeeded INTEGER NOT NULL,
+                failed INTEGER NOT NULL,
+                cache_hits INTEGER NOT NULL,
+                prompt_tokens INTEGER NOT NULL,
+                completion_tokens INTEGER NOT NULL,
+                saved_prompt_tokens INTEGER NOT NULL,
+                saved_completion_tokens INTEGER NOT NULL,
+                committed_at REAL NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS runs (
+                id INTEGER PRIMARY KEY,
+                pid INTEGER NOT NULL,
+                started_at REAL NOT NULL,
+                updated_at REAL NOT NULL,
+                ended_at REAL,
+                requests INTEGER NOT NULL DEFAULT 0,
+                retries INTEGER NOT NULL DEFAULT 0,
+                rate_limited INTEGER NOT NULL DEFAULT 0,
+                outcome TEXT
+            );
+            """)
+    }
+
+    /// Reads the job's progress; nil when no run has started it.
+    public func progress() throws(StateError) -> Progress? {
+        do {
+            return try queue.read { db in try Self.readProgress(db) }
+        } catch let error as StateError {
+            throw error
+        } catch {
+            throw .readFailed(path: path, what: "job ledger", reason: "\(error)")
+        }
+    }
+
+    private static func readProgress(_ db: Database) throws -> Progress? {
+        guard try db.tableExists("job"), let job = try Row.fetchOne(db, sql: "SELECT * FROM job WHERE id = 1") else { return nil }
+        var done = RowSet()
+        var records = RecordTotals()
+        var end: UInt64 = 0
+        let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM segments ORDER BY seq")
+        while let segment = try cursor.next() {
+            let bytes: Data = segment["rows"]
+            let ranges = try RowRanges(encoded: [UInt8](bytes))
+            done.insert(ranges)
+            records.items += segment["items"]
+            records.succeeded += segment["succeeded"]
+            records.failed += segment["failed"]
+            records.cacheHits += segment["cache_hits"]
+            records.usage += TokenUsage(promptTokens: segment["prompt_tokens"], completionTokens: segment["completion_tokens"])
+            records.savedUsage += TokenUsage(promptTokens: segment["saved_prompt_tokens"], completionTokens: segment["saved_completion_tokens"])
+            end = UInt64(segment["end_offset"] as Int64)
+        }
+        var runs = RunCounters()
+        var runCount = 0
+        var lastEnded: Date?
+        var lastOutcome: String?
+        for run in try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY id") {
+            runs.requests += run["requests"]
+            runs.retries += run["retries"]
+            runs.rateLimited += run["rate_limited"]
+            runCount += 1
+            lastEnded = (run["ended_at"] as Double?).map { Date(timeIntervalSince1970: $0) } ?? (run["updated_at"] as Double?).map { Date(timeIntervalSince1970: $0) }
+            lastOutcome = run["outcome"]
+        }
+        let generation: Data = job["generation"]
+        let fingerprint = JobFingerprint(request: job["request_fingerprint"], input: job["input_fingerprint"],
+                                         records: job["records_fingerprint"], output: job["output_fingerprint"])
+        let scanned: String? = job["scanned_input"]
+        let scanMatches = scanned == fingerprint.input + fingerprint.records + fingerprint.request
+        return Progress(generation: JobGeneration(bytes: [UInt8](generation)), fingerprint: fingerprint,
+                        outputPath: job["output_path"], outputEnd: end, done: done, records: records, runs: runs,
+                        runCount: runCount, inputRows: scanMatches ? job["input_rows"] : nil,
+                        inputBadRows: scanMatches ? job["input_bad_rows"] : nil,
+                        startedAt: Date(timeIntervalSince1970: job["started_at"]), lastRunEnded: lastEnded, lastOutcome: lastOutcome)
+    }
+
+    /// Starts a run: continues the recorded job when its fingerprint matches and the output
+    /// file still holds what the ledger says; otherwise (or with `fresh`) starts the job
+    /// again with a new generation, keeping nothing but what was learned about the input.
+    public func start(name: String, fingerprint: JobFingerprint, outputPath: String, fresh: Bool) throws(StateError) -> Start {
+        let outputSize = (try? FileManager.default.attributesOfItem(atPath: outputPath)[.size] as? UInt64) ?? nil
+        do {
+            return try queue.write { db in
+                let now = Date().timeIntervalSince1970
+                var reason: String?
+                if let existing = try Self.readProgress(db) {
+                    let changes = fingerprint.changes(from: existing.fingerprint)
+                    if fresh {
+                        reason = "--fresh: starting the job again"
+                    } else if !changes.isEmpty {
+                        reason = "since the last run, \(changes.joined(separator: " and ")) changed: starting the job again"
+                    } else if existing.outputEnd > 0, (outputSize ?? 0) < existing.outputEnd {
+                        reason = outputSize == nil ? "the output file is missing: writing it again"
+                                                   : "the output file is shorter than recorded: writing it again"
+                    }
+                    if reason == nil {
+                        let runID = try Self.insertRun(db, now: now)
+                        return Start(progress: existing, restartReason: nil, resumed: existing.done.count > 0, runID: runID)
+                    }
+                    // A missing output file keeps the generation, so answers this job paid
+                    // for still count as its own when they come back from the cache.
+                    let keepGeneration = !fresh && changes.isEmpty
+                    try db.execute(sql: "DELETE FROM segments")
+                    if !keepGeneration {
+                        try db.execute(sql: "DELETE FROM runs")
+                        try db.execute(sql: """
+                            UPDATE job SET generation = ?, request_fingerprint = ?, input_fingerprint = ?,
+                                records_fingerprint = ?, output_fingerprint = ?, output_path = ?, started_at = ? WHERE id = 1
+                            """, arguments: [Data(JobGeneration.random().bytes), fingerprint.request, fingerprint.input,
+                                             fingerprint.records, fingerprint.output, outputPath, now])
+                    }
+                } else {
+                    try db.execute(sql: """
+                        INSERT INTO job (id, name, generation, request_fingerprint, input_fingerprint, records_fingerprint,
+                            output_fingerprint, output_path, started_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [name, Data(JobGeneration.random().bytes), fingerprint.request, fingerprint.input,
+                                         fingerprint.records, fingerprint.output, outputPath, now])
+                }
+                let runID = try Self.insertRun(db, now: now)
+                guard let progress = try Self.readProgress(db) else { throw StateError.writeFailed(path: "", what: "job ledger", reason: "the job row is missing") }
+                return Start(progress: progress, restartReason: reason, resumed: false, runID: runID)
+            }
+        } catch let error as StateError {
+            throw error
+        } catch {
+            throw .writeFailed(path: path, what: "job ledger", reason: "\(error)")
+        }
+    }
+
+    private static func insertRun(_ db: Database, now: Double) throws -> Int64 {
+        try db.execute(sql: "INSERT INTO runs (pid, started_at, updated_at) VALUES (?, ?, ?)", arguments: [Int(getpid()), now, now])
+        return db.lastInsertedRowID
+    }
+
+    /// Remembers the counts of a full read of the input, so the next run of the same input
+    /// can skip its checking pass.
+    public func recordInputScan(fingerprint: JobFingerprint, rows: Int, badRows: Int) throws(StateError) {
+        try write { db in
+            try db.execute(sql: "UPDATE job SET scanned_input = ?, input_rows = ?, input_bad_rows = ? WHERE id = 1",
+                           arguments: [fingerprint.input + fingerprint.records + fingerprint.request, rows, badRows])
+        }
+    }
+
+    /// Commits a member's records and the run's counters so far, in one transaction.
+    public func commit(_ segment: Segment?, run: Int64, counters: RunCounters, outcome: String? = nil) throws(StateError) {
+        try write { db in
+            let now = Date().timeIntervalSince1970
+            if let segment {
+                let totals = segment.totals
+                try db.execute(sql: """
+                    INSERT INTO segments (end_offset, rows, items, succeeded, failed, cache_hits, prompt_tokens,
+                        completion_tokens, saved_prompt_tokens, saved_completion_tokens, committed_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [Int64(segment.endOffset), Data(segment.rows.encoded), totals.items, totals.succeeded,
+                                     totals.failed, totals.cacheHits, totals.usage.promptTokens, totals.usage.completionTokens,
+                                     totals.savedUsage.promptTokens, totals.savedUsage.completionTokens, now])
+            }
+            try db.execute(sql: """
+                UPDATE runs SET requests = ?, retries = ?, rate_limited = ?, updated_at = ?,
+                    ended_at = CASE WHEN ? IS NULL THEN NULL ELSE ? END, outcome = ? WHERE id = ?
+                """, arguments: [counters.requests, counters.retries, counters.rateLimited, now, outcome, now, outcome, run])
+        }
+    }
+
+    private func write(_ body: @Sendable (Database) throws -> Void) throws(StateError) {
+        do {
+            try queue.write(body)
+        } catch {
+            throw .writeFailed(path: path, what: "job ledger", reason: "\(error)")
+        }
+    }
+}
