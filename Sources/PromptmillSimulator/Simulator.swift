@@ -50,6 +50,10 @@ public final class Simulator: Sendable {
 
     public func statistics() -> SimulatorStatistics { engine.statistics }
 
+    /// nil: no quota; otherwise the simulator answers this many more requests before
+    /// `insufficient_quota`.
+    public func setQuota(requests: Int?) { engine.setQuota(requests: requests) }
+
     /// Every request received, when `recordRequests` is on.
     public func receivedRequests() -> [ReceivedRequest] { engine.received }
 }

@@ -12,6 +12,12 @@ public struct SimulatorConfiguration: Sendable {
     public var faults = SimulatorFaults.none
     /// Every request is answered 429 `insufficient_quota`.
     public var insufficientQuota = false
+    /// After this many answered (paid) requests, every request is answered 429
+    /// `insufficient_quota`, until `Simulator.setQuota` gives more.
+    public var quotaRequests: Int?
+    /// Appends one JSON line per paid answer, `{"t": unix seconds, "texts": [...]}`: what a
+    /// kill test needs to count prompts paid twice.
+    public var paidLogPath: String?
     /// Choices come back in random order (their indices stay right).
     public var shuffleChoices = false
     /// When set, a request with any other bearer token gets 401 `invalid_api_key`.

@@ -12,6 +12,8 @@ final class SimulatorEngine: Sendable {
         var statistics = SimulatorStatistics()
         var received: [ReceivedRequest] = []
         var nextID = 0
+        var quotaLeft: Int?
+        var paidLog: FileHandle?
     }
 
     let configuration: SimulatorConfiguration
@@ -27,7 +29,16 @@ final class SimulatorEngine: Sendable {
         state = NIOLockedValueBox(State(
             limits: SimulatorLimits(requestsPerMinute: configuration.requestsPerMinute, tokensPerMinute: configuration.tokensPerMinute,
                                     now: ContinuousClock().now),
-            random: SplitMix(seed: configuration.seed)))
+            random: SplitMix(seed: configuration.seed), quotaLeft: configuration.quotaRequests,
+            paidLog: configuration.paidLogPath.flatMap { path in
+                _ = FileManager.default.createFile(atPath: path, contents: nil)
+                return FileHandle(forWritingAtPath: path)
+            }))
+    }
+
+    /// nil: no quota; otherwise how many more requests are answered.
+    func setQuota(requests: Int?) {
+        state.withLockedValue { $0.quotaLeft = requests }
     }
 
     var statistics: SimulatorStatistics { state.withLockedValue { $0.statistics } }
@@ -114,7 +125,7 @@ final class SimulatorEngine: Sendable {
             return .error(401, message: "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
                           type: "invalid_request_error", code: "invalid_api_key")
         }
-        if configuration.insufficientQuota {
+        if configuration.insufficientQuota || state.withLockedValue({ $0.quotaLeft.map { $0 <= 0 } ?? false }) {
             return .error(429, message: "You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.",
                           type: "insufficient_quota", code: "insufficient_quota")
         }
@@ -144,6 +155,18 @@ final class SimulatorEngine: Sendable {
         }
         let answer = request.answer(engine: self)
         count(usage: answer.promptTokens, answer.completionTokens)
+        state.withLockedValue { state in
+            if let left = state.quotaLeft { state.quotaLeft = left - 1 }
+            if let log = state.paidLog {
+                var writer = JSONWriter(capacity: 256)
+                writer.raw("{\"t\":")
+                writer.raw(String(format: "%.6f", Date().timeIntervalSince1970))
+                writer.raw(",\"texts\":")
+                writer.value(.array(request.texts.map(JSONValue.string)))
+                writer.raw("}\n")
+                log.write(Data(writer.bytes))
+            }
+        }
         return .json(200, answer.body, headers: limitHeaders + [("openai-processing-ms", String(max(1, Int(configuration.latency.components.seconds * 1000))))])
     }
 

@@ -31,6 +31,12 @@ struct MockServerCommand: AsyncParsableCommand {
     @Flag(name: .customLong("shuffle-choices"), help: "Return choices in random order (their indices stay right).")
     var shuffleChoices = false
 
+    @Option(name: .customLong("quota-requests"), help: "Answer this many requests, then 429 insufficient_quota.")
+    var quotaRequests: Int?
+
+    @Option(name: .customLong("paid-log"), help: "Append one JSON line per paid answer (time and prompts), for kill tests.")
+    var paidLog: String?
+
     @Option(help: "Seed for faults and shuffling.")
     var seed: UInt64 = 42
 
@@ -45,6 +51,8 @@ struct MockServerCommand: AsyncParsableCommand {
         configuration.insufficientQuota = insufficientQuota
         configuration.shuffleChoices = shuffleChoices
         configuration.seed = seed
+        configuration.quotaRequests = quotaRequests
+        configuration.paidLogPath = paidLog
         let simulator = Simulator(configuration: configuration)
         _ = try await simulator.start()
         Terminal.say("promptmill simulator listening on \(simulator.baseURL) — point a pipeline at it with --base-url \(simulator.baseURL); Ctrl-C stops it")

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import PromptmillCore
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show a job's progress and spend from its ledger, and whether a run holds it now.")
+
+    @Argument(help: "The pipeline file (YAML).")
+    var pipeline: String
+
+    @Option(help: "The output file, if the run was given --output.")
+    var output: String?
+
+    @Option(name: .customLong("state-dir"), help: "Where the job's ledger lives, if the run was given --state-dir.")
+    var stateDir: String?
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func run() throws {
+        var overrides = PipelineOverrides(outputPath: output)
+        overrides.stateDirectory = stateDir
+        let status: JobStatus
+        do {
+            let configuration = try PipelineLoader.load(path: pipeline, overrides: overrides)
+            status = try JobStatus.read(configuration)
+        } catch let problems as PipelineProblems {
+            for problem in problems.problems { Terminal.error(problem.description) }
+            throw ExitCode(2)
+        } catch {
+            Terminal.error("\(error)")
+            throw ExitCode(1)
+        }
+        print(json ? Self.json(status) : Self.text(status))
+    }
+
+    static func text(_ status: JobStatus) -> String {
+        var lines = ["job: \(status.name)"]
+        lines.append("running: " + (status.runningPID.map { $0 > 0 ? "yes, process \($0)" : "yes" } ?? "no"))
+        guard let progress = status.progress else {
+            lines.append("progress: not started (no ledger at \(status.ledgerPath))")
+            return lines.joined(separator: "\n")
+        }
+        let records = progress.records
+        var rows = "rows: \(records.items) done (\(records.succeeded) succeeded, \(records.failed) failed"
+        if records.cacheHits > 0 { rows += ", \(records.cacheHits) from the cache" }
+        rows += ")"
+        if let pending = status.pendingRows, let total = status.inputRows {
+            rows += ", \(pending) pending, of \(total) in the input"
+            if let bad = progress.inputBadRows, bad > 0 { rows += " (\(bad) rejected)" }
+        }
+        lines.append(rows)
+        lines.append("requests: \(progress.runs.requests) (\(progress.runs.retries) retries, \(progress.runs.rateLimited) rate-limited) over \(progress.runCount) run\(progress.runCount == 1 ? "" : "s")")
+        lines.append("tokens paid: \(records.usage.promptTokens) prompt + \(records.usage.completionTokens) completion; spend in USD: not priced by this build")
+        if let ended = progress.lastRunEnded {
+            lines.append("last run: \(ISO8601DateFormatter().string(from: ended)) (\(progress.lastOutcome ?? "running or killed"))")
+        }
+        var output = "output: \(status.outputDisplayPath)"
+        if let bytes = status.outputBytes {
+            output += " (\(bytes) bytes, complete up to byte \(progress.outputEnd))"
+        } else {
+            output += " (missing)"
+        }
+        lines.append(output)
+        if !status.changes.isEmpty {
+            lines.append("changed since the last run: \(status.changes.joined(separator: ", ")) — the next run starts the job again (unchanged rows come from the cache)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func json(_ status: JobStatus) -> String {
+        var object = JSONObject()
+        object.append("name", .string(status.name))
+        object.append("running", .bool(status.runningPID != nil))
+        object.append("pid", status.runningPID.flatMap { $0 > 0 ? .number(String($0)) : nil } ?? .null)
+        object.append("started", .bool(status.progress != nil))
+        if let progress = status.progress {
+            let records = progress.records
+            object.append("rows_done", .number(String(records.items)))
+            object.append("succeeded", .number(String(records.succeeded)))
+            object.append("failed", .number(String(records.failed)))
+            object.append("cache_hits", .number(String(records.cacheHits)))
+            object.append("rows_pending", status.pendingRows.map { .number(String($0)) } ?? .null)
+            object.append("input_rows", status.inputRows.map { .number(String($0)) } ?? .null)
+            object.append("requests", .number(String(progress.runs.requests)))
+            object.append("retries", .number(String(progress.runs.retries)))
+            object.append("rate_limited", .number(String(progress.runs.rateLimited)))
+            object.append("runs", .number(String(progress.runCount)))
+            object.append("prompt_tokens", .number(String(records.usage.promptTokens)))
+            object.append("completion_tokens", .number(String(records.usage.completionTokens)))
+            object.append("spent_usd", .null)
+            object.append("output_complete_bytes", .number(String(progress.outputEnd)))
+        }
+        object.append("output", .string(status.outputPath))
+        object.append("changed", .array(status.changes.map(JSONValue.string)))
+        var writer = JSONWriter()
+        writer.value(.object(object))
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+}
