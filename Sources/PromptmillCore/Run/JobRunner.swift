@@ -116,44 +116,31 @@ public struct JobRunner: Sendable {
         // alone first, then run at the learned rate.
         var limitsKnown = configuration.limits.requestsPerMinute != nil || configuration.limits.tokensPerMinute != nil
         var stop: JobStop?
-        var preparer = try RowPreparer(configuration: configuration)
-        var keyer = ResponseCacheKeyer(configuration: configuration)
+        let rows = RowPrefetcher(preparer: try RowPreparer(configuration: configuration),
+                                 keyer: cache == nil ? nil : ResponseCacheKeyer(configuration: configuration),
+                                 skip: known.done, chunkSize: Self.lookupBatch)
+        defer { rows.cancel() }
         var exhausted = false
         // Rows the cache did not have, in input order, waiting to be sent.
         var unsent: [PreparedRow] = []
         var unsentStart = 0
-        var looked: [PreparedRow] = []
-        var keys: [ResponseCacheKey] = []
-        looked.reserveCapacity(Self.lookupBatch)
-        keys.reserveCapacity(Self.lookupBatch)
 
-        /// Reads rows until a batch's worth wait to be sent or the input ends; rows the
-        /// cache has are written on the way, without a request.
+        /// Takes prepared rows until a batch's worth wait to be sent or the input ends;
+        /// rows the cache has are written on the way, without a request.
         func fill() throws {
             while unsent.count - unsentStart < configuration.batchSize, !exhausted {
                 if stopRequest.isRequested || Task.isCancelled { return }
-                looked.removeAll(keepingCapacity: true)
-                keys.removeAll(keepingCapacity: true)
-                while looked.count < Self.lookupBatch {
-                    guard let next = try preparer.next(skipping: known.done) else {
-                        exhausted = true
-                        break
-                    }
-                    switch next {
-                    case .row(var row):
-                        if cache != nil {
-                            let key = keyer.key(prompt: row.prompt)
-                            row.cacheKey = key
-                            keys.append(key)
-                        }
-                        looked.append(row)
-                    case .bad(let problem):
-                        try rejects.append(problem)
-                        statistics.rejectedRows += 1
-                    }
+                guard let chunk = try rows.next() else {
+                    exhausted = true
+                    return
                 }
+                for problem in chunk.problems {
+                    try rejects.append(problem)
+                    statistics.rejectedRows += 1
+                }
+                let looked = chunk.rows
                 var found = [Bool](repeating: false, count: looked.count)
-                try cache?.lookUp(keys) { index, hit in
+                try cache?.lookUp(chunk.keys) { index, hit in
                     let paidHere = known.generation.paid(hit.paidBy, row: looked[index].number)
                     sink.append(looked[index], hit: hit, paidHere: paidHere)
                     found[index] = true
