@@ -106,6 +106,42 @@ import PromptmillTesting
         #expect(summary.contains("\"complete\": true"))
     }
 
+    /// status reads the job's ledger; cache stats, prune and clear look after the cache.
+    @Test func statusAndCacheCommands() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("rows.jsonl", (1...30).map { "{\"text\":\"fine row \($0)\"}" }.joined(separator: "\n"))
+        try directory.write("p.yaml", """
+            name: cli-status
+            input: {path: rows.jsonl}
+            endpoint: completions
+            model: gpt-3.5-turbo-instruct
+            prompt: "Sentiment: {{text}}"
+            output: {path: out/s.jsonl.gz}
+            """)
+        let before = try Self.run(["status", "p.yaml"], directory: directory.path)
+        #expect(before.status == 0)
+        #expect(before.stdout.contains("not started"))
+        let cache = directory.path + "/c.sqlite"
+        let run = try Self.run(["run", "p.yaml", "--mock", "--mock-latency-ms", "0", "--progress", "quiet", "--cache", cache],
+                               directory: directory.path)
+        #expect(run.status == 0, "\(run.stderr)")
+        let status = try Self.run(["status", "p.yaml", "--json"], directory: directory.path)
+        #expect(status.status == 0)
+        for fragment in ["\"rows_done\":30", "\"rows_pending\":0", "\"requests\":2", "\"running\":false", "\"changed\":[]"] {
+            #expect(status.stdout.contains(fragment), "\(status.stdout)")
+        }
+        let stats = try Self.run(["cache", "stats", "--cache", cache], directory: directory.path)
+        #expect(stats.stdout.contains("entries: 30"), "\(stats.stdout)")
+        #expect(stats.stdout.contains("gpt-3.5-turbo-instruct: 30 entries"))
+        let kept = try Self.run(["cache", "prune", "--older-than", "30d", "--cache", cache], directory: directory.path)
+        #expect(kept.stdout.hasPrefix("removed 0 entries"))
+        let bad = try Self.run(["cache", "prune", "--older-than", "soon", "--cache", cache], directory: directory.path)
+        #expect(bad.status != 0)
+        let cleared = try Self.run(["cache", "clear", "--cache", cache], directory: directory.path)
+        #expect(cleared.stdout.hasPrefix("removed 30 entries"))
+    }
+
     /// An exhausted quota exits 4 with a message that says what to do; a missing key exits 2.
     @Test func quotaExitsFourAndMissingKeyExitsTwo() async throws {
         let directory = try TemporaryDirectory()
