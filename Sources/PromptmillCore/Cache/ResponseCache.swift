@@ -127,7 +127,7 @@ public final class ResponseCache: Sendable {
 
     /// Looks up every key in one read transaction; `found` is called with each key's index
     /// and its entry, in order, for the keys that have one.
-    public func lookUp(_ keys: [ResponseCacheKey], _ found: (Int, Hit) throws -> Void) throws(StateError) {
+    public func lookUp(_ keys: [ResponseCacheKey], _ found: (Int, Hit) -> Void) throws(StateError) {
         guard !keys.isEmpty else { return }
         do {
             try pool.read { db in
@@ -147,13 +147,11 @@ public final class ResponseCache: Sendable {
                                                      completionTokens: Int(sqlite3_column_int64(handle, 3))),
                                    paidBy: Self.column(handle, 4))
                     }
-                    if let hit { try found(index, hit) }
+                    if let hit { found(index, hit) }
                 }
                 sqlite3_reset(handle)
                 sqlite3_clear_bindings(handle)
             }
-        } catch let error as StateError {
-            throw error
         } catch {
             throw .readFailed(path: path, what: "response cache", reason: "\(error)")
         }

@@ -29,9 +29,6 @@ final class OutputSink {
         buffer = JSONWriter(capacity: memberBytes + (64 << 10))
     }
 
-    /// Records of the member being filled.
-    var pendingRecords: Int { rows.count }
-
     /// An answer from the API or a permanent error.
     func append(_ result: RowResult) {
         guard begin(result.row.number) else { return }
@@ -71,8 +68,15 @@ final class OutputSink {
         return true
     }
 
-    /// Totals of the records appended so far in this run (finished members and the open one).
-    private(set) var runTotals = JobLedger.RecordTotals()
+    /// Totals of the members handed to the writer in this run.
+    private var flushedTotals = JobLedger.RecordTotals()
+
+    /// Totals of every record appended in this run (handed over or still open).
+    var appendedTotals: JobLedger.RecordTotals {
+        var all = flushedTotals
+        all += totals
+        return all
+    }
 
     /// Ends the member when it is big or old enough.
     func flushIfDue(_ counters: JobLedger.RunCounters) throws {
@@ -87,7 +91,7 @@ final class OutputSink {
         let bytes = buffer.bytes
         buffer.bytes = []
         buffer.bytes.reserveCapacity(memberBytes + (64 << 10))
-        runTotals += totals
+        flushedTotals += totals
         writer.submit(bytes, rows: rows, totals: totals, counters: counters)
         rows = RowRanges()
         totals = JobLedger.RecordTotals()

@@ -10,7 +10,6 @@ struct BatchSender: Sendable {
         var requests = 0
         var retries = 0
         var rateLimited = 0
-        var usage = TokenUsage.zero
     }
 
     let configuration: PipelineConfiguration
@@ -58,7 +57,6 @@ struct BatchSender: Sendable {
                     do {
                         let answer = try CompletionsResponse.parse(response.body, promptCount: rows.count, choicesPerPrompt: n)
                         await throttle.settle(reservedTokens: tokenCost, usedTokens: answer.usage.promptTokens + answer.usage.completionTokens)
-                        report.usage += answer.usage
                         report.results = results(rows, answer, attempts: attempt)
                         await store(report.results)
                         return report
@@ -136,7 +134,6 @@ struct BatchSender: Sendable {
             combined.requests += part.requests
             combined.retries += part.retries
             combined.rateLimited += part.rateLimited
-            combined.usage += part.usage
         }
         return combined
     }

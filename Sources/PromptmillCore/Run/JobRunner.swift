@@ -53,30 +53,30 @@ public struct JobRunner: Sendable {
     /// `BadRowsError` or `InputError` before anything is sent, `OutputError` when the
     /// results cannot be written.
     public func run() async throws -> RunReport {
-        let lock = try JobLock(path: configuration.stateDirectory + "/" + configuration.name + ".lock", jobName: configuration.name)
+        let lock = try JobLock(path: JobLock.path(stateDirectory: configuration.stateDirectory, jobName: configuration.name),
+                               jobName: configuration.name)
         defer { withExtendedLifetime(lock) {} }
         let ledger = try JobLedger(path: JobLedger.path(stateDirectory: configuration.stateDirectory, jobName: configuration.name))
         let fingerprint = JobFingerprint(configuration)
 
         // Check the input before anything is sent, unless a run has already read this very
         // input with these settings and recorded what it holds.
-        var scanned = try ledger.progress().flatMap { known -> (rows: Int, badRows: Int)? in
-            guard known.fingerprint == fingerprint, let rows = known.inputRows, let bad = known.inputBadRows else { return nil }
-            return (rows, bad)
-        }
-        if scanned == nil {
+        let scanned: (rows: Int, badRows: Int)
+        if let stored = try ledger.storedInputScan(for: fingerprint) {
+            scanned = stored
+        } else {
             let scan = try InputScan.scan(configuration)
             if configuration.input.onBadRow == .fail, scan.badRows > 0 { throw BadRowsError(scan: scan) }
             scanned = (scan.rows, scan.badRows)
         }
         let start = try ledger.start(name: configuration.name, fingerprint: fingerprint, outputPath: configuration.output.path,
                                      fresh: options.fresh)
-        try ledger.recordInputScan(fingerprint: fingerprint, rows: scanned!.rows, badRows: scanned!.badRows)
+        try ledger.recordInputScan(fingerprint: fingerprint, rows: scanned.rows, badRows: scanned.badRows)
         let known = start.progress
         if let reason = start.restartReason {
             progress.note(reason + (configuration.cache.enabled ? "; rows whose request is unchanged come from the cache, the rest are sent" : ""))
         } else if start.resumed {
-            progress.note("continuing job '\(configuration.name)': \(known.records.items) of \(scanned!.rows) rows already have a record")
+            progress.note("continuing job '\(configuration.name)': \(known.records.items) of \(scanned.rows) rows already have a record")
         }
 
         try FileManager.default.createDirectory(atPath: (configuration.output.path as NSString).deletingLastPathComponent,
@@ -86,12 +86,7 @@ public struct JobRunner: Sendable {
                                   ledger: ledger, run: start.runID)
         let rejects = RejectsFileWriter(path: configuration.output.rejectsPath)
 
-        var statistics = RunStatistics(totalRows: scanned!.rows + scanned!.badRows)
-        statistics.succeeded = known.records.succeeded
-        statistics.failed = known.records.failed
-        statistics.cacheHits = known.records.cacheHits
-        statistics.usage = known.records.usage
-        statistics.savedUsage = known.records.savedUsage
+        var statistics = RunStatistics(totalRows: scanned.rows + scanned.badRows)
         statistics.resumedRows = known.records.items
         statistics.requests = known.runs.requests
         statistics.retries = known.runs.retries
@@ -104,6 +99,17 @@ public struct JobRunner: Sendable {
             counters.rateLimited = statistics.rateLimited - earlier.rateLimited
             return counters
         }
+        /// The record figures: the earlier runs' from the ledger, this run's from the sink.
+        func countRecords() {
+            var records = known.records
+            records += sink.appendedTotals
+            statistics.succeeded = records.succeeded
+            statistics.failed = records.failed
+            statistics.cacheHits = records.cacheHits
+            statistics.usage = records.usage
+            statistics.savedUsage = records.savedUsage
+        }
+        countRecords()
 
         let tokenizer = try Tokenizer.shared(configuration.encoding)
         let completionBudget = CompletionBudget.maxTokens(configuration.params, endpoint: configuration.endpoint)
@@ -141,16 +147,8 @@ public struct JobRunner: Sendable {
                 let looked = chunk.rows
                 var found = [Bool](repeating: false, count: looked.count)
                 try cache?.lookUp(chunk.keys) { index, hit in
-                    let paidHere = known.generation.paid(hit.paidBy, row: looked[index].number)
-                    sink.append(looked[index], hit: hit, paidHere: paidHere)
+                    sink.append(looked[index], hit: hit, paidHere: known.generation.paid(hit.paidBy, row: looked[index].number))
                     found[index] = true
-                    statistics.succeeded += 1
-                    if paidHere {
-                        statistics.usage += hit.usage
-                    } else {
-                        statistics.cacheHits += 1
-                        statistics.savedUsage += hit.usage
-                    }
                 }
                 for index in looked.indices where !found[index] {
                     var row = looked[index]
@@ -158,6 +156,7 @@ public struct JobRunner: Sendable {
                     unsent.append(row)
                 }
                 try sink.flushIfDue(counters())
+                countRecords()
                 progress.update(statistics)
             }
         }
@@ -188,17 +187,9 @@ public struct JobRunner: Sendable {
                 }
             }
             func record(_ results: [RowResult]) throws {
-                for result in results {
-                    sink.append(result)
-                    switch result.outcome {
-                    case .completed(_, _, let usage):
-                        statistics.succeeded += 1
-                        statistics.usage += usage
-                    case .failed:
-                        statistics.failed += 1
-                    }
-                }
+                for result in results { sink.append(result) }
                 try sink.flushIfDue(counters())
+                countRecords()
                 progress.update(statistics)
             }
             while stop == nil {

@@ -199,7 +199,7 @@ public final class JobLedger: Sendable {
         let fingerprint = JobFingerprint(request: job["request_fingerprint"], input: job["input_fingerprint"],
                                          records: job["records_fingerprint"], output: job["output_fingerprint"])
         let scanned: String? = job["scanned_input"]
-        let scanMatches = scanned == fingerprint.input + fingerprint.records + fingerprint.request
+        let scanMatches = scanned == scanKey(fingerprint)
         return Progress(generation: JobGeneration(bytes: [UInt8](generation)), fingerprint: fingerprint,
                         outputPath: job["output_path"], outputEnd: end, done: done, records: records, runs: runs,
                         runCount: runCount, inputRows: scanMatches ? job["input_rows"] : nil,
@@ -265,12 +265,33 @@ public final class JobLedger: Sendable {
         return db.lastInsertedRowID
     }
 
+    /// The counts a run recorded for this very input and these settings, if one did: what
+    /// lets a run skip its checking pass. Reads the job's row only.
+    public func storedInputScan(for fingerprint: JobFingerprint) throws(StateError) -> (rows: Int, badRows: Int)? {
+        do {
+            return try queue.read { db -> (rows: Int, badRows: Int)? in
+                guard try db.tableExists("job"),
+                      let row = try Row.fetchOne(db, sql: "SELECT scanned_input, input_rows, input_bad_rows FROM job WHERE id = 1"),
+                      (row[0] as String?) == Self.scanKey(fingerprint),
+                      let rows = row[1] as Int?, let bad = row[2] as Int? else { return nil }
+                return (rows, bad)
+            }
+        } catch {
+            throw .readFailed(path: path, what: "job ledger", reason: "\(error)")
+        }
+    }
+
+    /// A scan holds for one input read with one template, id field and bad-row policy.
+    private static func scanKey(_ fingerprint: JobFingerprint) -> String {
+        fingerprint.input + fingerprint.records + fingerprint.request
+    }
+
     /// Remembers the counts of a full read of the input, so the next run of the same input
     /// can skip its checking pass.
     public func recordInputScan(fingerprint: JobFingerprint, rows: Int, badRows: Int) throws(StateError) {
         try write { db in
             try db.execute(sql: "UPDATE job SET scanned_input = ?, input_rows = ?, input_bad_rows = ? WHERE id = 1",
-                           arguments: [fingerprint.input + fingerprint.records + fingerprint.request, rows, badRows])
+                           arguments: [Self.scanKey(fingerprint), rows, badRows])
         }
     }
 

@@ -12,6 +12,10 @@ public final class JobLock: Sendable {
     public let path: String
     private let descriptor: Int32
 
+    public static func path(stateDirectory: String, jobName: String) -> String {
+        stateDirectory + "/" + jobName + ".lock"
+    }
+
     /// Takes the lock or throws `StateError.jobRunning` with the holder's pid.
     public init(path: String, jobName: String) throws(StateError) {
         self.path = path
@@ -22,7 +26,7 @@ public final class JobLock: Sendable {
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             SystemCalls.close(descriptor)
-            throw .jobRunning(name: jobName, pid: Self.recordedPID(path), lockPath: path)
+            throw .jobRunning(name: jobName, pid: Self.recordedPID(path))
         }
         let text = Array("\(getpid())\n".utf8)
         _ = ftruncate(descriptor, 0)

@@ -24,7 +24,7 @@ public struct JobStatus: Sendable {
         let changes = progress.map { JobFingerprint(configuration).changes(from: $0.fingerprint) } ?? []
         let outputBytes = (try? FileManager.default.attributesOfItem(atPath: configuration.output.path)[.size] as? UInt64) ?? nil
         return JobStatus(name: configuration.name, ledgerPath: ledgerPath, progress: progress,
-                         runningPID: JobLock.holder(path: configuration.stateDirectory + "/" + configuration.name + ".lock"),
+                         runningPID: JobLock.holder(path: JobLock.path(stateDirectory: configuration.stateDirectory, jobName: configuration.name)),
                          changes: changes, outputPath: configuration.output.path,
                          outputDisplayPath: configuration.output.displayPath, outputBytes: outputBytes)
     }

@@ -4,7 +4,7 @@ public enum StateError: Error, Sendable, CustomStringConvertible {
     case readFailed(path: String, what: String, reason: String)
     case writeFailed(path: String, what: String, reason: String)
     /// Another process runs the job.
-    case jobRunning(name: String, pid: Int32?, lockPath: String)
+    case jobRunning(name: String, pid: Int32?)
 
     public var description: String {
         switch self {
@@ -14,7 +14,7 @@ public enum StateError: Error, Sendable, CustomStringConvertible {
             "reading the \(what) \(path) failed: \(reason)"
         case .writeFailed(let path, let what, let reason):
             "writing the \(what) \(path) failed: \(reason) — check the disk has room"
-        case .jobRunning(let name, let pid, _):
+        case .jobRunning(let name, let pid):
             if let pid {
                 "job '\(name)' is already being run by process \(pid) — wait for it to finish, or stop it (kill -INT \(pid)) and run again"
             } else {

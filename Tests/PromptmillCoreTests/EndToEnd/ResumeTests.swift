@@ -41,6 +41,16 @@ import PromptmillTesting
         }
     }
 
+    /// A 250-row job whose simulator answers `requests` requests, then `insufficient_quota`.
+    static func stoppedByQuota(after requests: Int) async throws -> (RunHarness, (report: RunReport, records: [JSONObject])) {
+        var configuration = SimulatorConfiguration()
+        configuration.quotaRequests = requests
+        let harness = try await RunHarness(simulator: configuration)
+        let first = try await harness.run(pipeline: pipeline(), input: rows(250))
+        #expect(first.report.exitCode == 4)
+        return (harness, first)
+    }
+
     @Test func finishedJobRunAgainSendsNoRequestEvenWithAnotherBatchSize() async throws {
         let harness = try await RunHarness()
         defer { Task { await harness.stop() } }
@@ -77,12 +87,8 @@ import PromptmillTesting
     /// A quota stop in the middle: the rerun sends only the rows without a record, and the
     /// tokens paid over both runs are exactly those of one pass over the rows.
     @Test func quotaStopThenRerunRecordsEveryRowOncePaidOnce() async throws {
-        var configuration = SimulatorConfiguration()
-        configuration.quotaRequests = 5
-        let harness = try await RunHarness(simulator: configuration)
+        let (harness, first) = try await Self.stoppedByQuota(after: 5)
         defer { Task { await harness.stop() } }
-        let first = try await harness.run(pipeline: Self.pipeline(), input: Self.rows(250))
-        #expect(first.report.exitCode == 4)
         #expect(first.records.count == 100)
 
         harness.simulator.setQuota(requests: nil)
@@ -98,12 +104,8 @@ import PromptmillTesting
     /// What a killed writer leaves after its last complete member (half a member) is cut
     /// off by the next run, which carries on from the ledger's offset.
     @Test func halfWrittenMemberIsCutAndTheJobCarriesOn() async throws {
-        var configuration = SimulatorConfiguration()
-        configuration.quotaRequests = 3
-        let harness = try await RunHarness(simulator: configuration)
+        let (harness, _) = try await Self.stoppedByQuota(after: 3)
         defer { Task { await harness.stop() } }
-        let first = try await harness.run(pipeline: Self.pipeline(), input: Self.rows(250))
-        #expect(first.report.exitCode == 4)
         let complete = try Data(contentsOf: URL(fileURLWithPath: harness.outputPath))
         // The start of another member: a gzip header and a few deflate bytes, no trailer.
         let handle = try #require(FileHandle(forWritingAtPath: harness.outputPath))
@@ -174,7 +176,7 @@ import PromptmillTesting
             _ = try await harness.runAgain()
             Issue.record("the second run was not refused")
         } catch let error as StateError {
-            guard case .jobRunning(let name, let pid, _) = error else {
+            guard case .jobRunning(let name, let pid) = error else {
                 Issue.record("unexpected \(error)")
                 return
             }

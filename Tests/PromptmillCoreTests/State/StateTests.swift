@@ -38,18 +38,23 @@ import PromptmillTesting
         directory = try TemporaryDirectory()
     }
 
-    func key(_ text: String) throws -> ResponseCacheKey {
+    /// A one-template pipeline with `params`.
+    func configuration(params: String = "{}") throws -> PipelineConfiguration {
         let path = try directory.write("p.yaml", """
             name: c
             input: {path: rows.jsonl}
             endpoint: completions
             model: gpt-4o-mini
             prompt: "{{text}}"
+            params: \(params)
             output: {path: out.jsonl.gz}
             """)
         try directory.write("rows.jsonl", "{\"text\":\"x\"}\n")
-        let configuration = try PipelineLoader.load(path: path, environment: [:])
-        return ResponseCacheKey(configuration: configuration, row: PreparedRow(number: 1, line: 1, id: "1", prompt: text, input: JSONObject()))
+        return try PipelineLoader.load(path: path, environment: [:])
+    }
+
+    func key(_ text: String) throws -> ResponseCacheKey {
+        ResponseCacheKey(configuration: try configuration(), row: PreparedRow(number: 1, line: 1, id: "1", prompt: text, input: JSONObject()))
     }
 
     @Test func storedAnswersAreFoundByKeyAndCounted() async throws {
@@ -101,17 +106,7 @@ import PromptmillTesting
 
     /// The fast keyer and the plain key agree, and chat messages are part of the key.
     @Test func keyerAgreesAndMessagesChangeTheKey() throws {
-        let path = try directory.write("p.yaml", """
-            name: c
-            input: {path: rows.jsonl}
-            endpoint: completions
-            model: gpt-4o-mini
-            prompt: "{{text}}"
-            params: {temperature: 0.5, max_tokens: 9}
-            output: {path: out.jsonl.gz}
-            """)
-        try directory.write("rows.jsonl", "{\"text\":\"x\"}\n")
-        let configuration = try PipelineLoader.load(path: path, environment: [:])
+        let configuration = try configuration(params: "{temperature: 0.5, max_tokens: 9}")
         var keyer = ResponseCacheKeyer(configuration: configuration)
         for text in ["", "plain", "quote \" and \\ and \n", "ünïcödé ✓"] {
             let row = PreparedRow(number: 1, line: 1, id: "1", prompt: text, input: JSONObject())
