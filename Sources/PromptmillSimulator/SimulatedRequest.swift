@@ -39,7 +39,8 @@ struct SimulatedRequest: Sendable {
         guard case .string(let model)? = object["model"] else {
             return .failure(.error(400, message: "you must provide a model parameter", type: "invalid_request_error", code: nil))
         }
-        guard SimulatorEngine.listedModels.contains(model) || engine.catalog?.info(for: model) != nil else {
+        guard SimulatorEngine.listedModels.contains(model) || engine.configuration.extraModels.contains(model)
+                || engine.catalog?.info(for: model) != nil else {
             return .failure(.error(404, message: "The model `\(model)` does not exist or you do not have access to it.",
                                    type: "invalid_request_error", code: "model_not_found"))
         }

@@ -24,6 +24,9 @@ public struct SimulatorConfiguration: Sendable {
     public var requiredAPIKey: String?
     /// Seeds the faults and the shuffling.
     public var seed: UInt64 = 42
+    /// Models served beyond OpenAI's (as a self-hosted OpenAI-compatible server serves its
+    /// own); they have no price in the table.
+    public var extraModels: [String] = []
     /// Keep every request received, for tests.
     public var recordRequests = false
 

@@ -14,6 +14,7 @@ final class SimulatorEngine: Sendable {
         var nextID = 0
         var quotaLeft: Int?
         var paidLog: FileHandle?
+        var inFlight = 0
     }
 
     let configuration: SimulatorConfiguration
@@ -75,6 +76,8 @@ final class SimulatorEngine: Sendable {
         let bearer = authorization.flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
         state.withLockedValue { state in
             state.statistics.requests += 1
+            state.inFlight += 1
+            state.statistics.peakInFlight = max(state.statistics.peakInFlight, state.inFlight)
             if configuration.recordRequests {
                 state.received.append(ReceivedRequest(method: method, path: path, hadBearer: bearer != nil,
                                                       organization: header("openai-organization"), project: header("openai-project"), body: body))
@@ -101,6 +104,11 @@ final class SimulatorEngine: Sendable {
                 if reply.status == 429 { state.statistics.rateLimited += 1 }
             }
         }
+    }
+
+    /// A reply left (or was dropped): the request is no longer in flight.
+    func replied() {
+        state.withLockedValue { $0.inFlight -= 1 }
     }
 
     /// Adds a delivered answer's usage to the statistics.

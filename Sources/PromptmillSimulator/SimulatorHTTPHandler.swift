@@ -48,6 +48,7 @@ final class SimulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 
     private func send(_ reply: SimulatorReply, keepAlive: Bool, context: ChannelHandlerContext) {
+        engine.replied()
         guard context.channel.isActive else { return }
         switch reply.kind {
         case .drop:

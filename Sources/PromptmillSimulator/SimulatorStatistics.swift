@@ -10,4 +10,6 @@ public struct SimulatorStatistics: Sendable, Equatable {
     /// Usage of the 200 answers that were delivered whole.
     public var promptTokens = 0
     public var completionTokens = 0
+    /// The most requests being answered at once (received, reply not yet sent).
+    public var peakInFlight = 0
 }

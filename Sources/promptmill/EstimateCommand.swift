@@ -13,10 +13,19 @@ struct EstimateCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
+    @Flag(name: .customLong("no-cache"), help: "Price every row as if the response cache were empty.")
+    var noCache = false
+
+    @Option(help: "The response cache to look rows up in (beats cache.path).")
+    var cache: String?
+
     func run() throws {
         let configuration: PipelineConfiguration
         do {
-            configuration = try PipelineLoader.load(path: pipeline)
+            var overrides = PipelineOverrides()
+            overrides.noCache = noCache
+            overrides.cachePath = cache
+            configuration = try PipelineLoader.load(path: pipeline, overrides: overrides)
         } catch {
             Terminal.error(error.description)
             throw ExitCode(2)
@@ -27,6 +36,9 @@ struct EstimateCommand: ParsableCommand {
         } catch let error as InputError {
             Terminal.error(error.description)
             throw ExitCode(2)
+        } catch let error as StateError {
+            Terminal.error(error.description)
+            throw ExitCode(1)
         }
         if json {
             print(EstimateReport.json(estimate))

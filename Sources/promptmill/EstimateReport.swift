@@ -39,32 +39,30 @@ enum EstimateReport {
         writer.raw(",")
         writer.key("prices_date")
         writer.string(estimate.pricesDate)
+        writer.raw(",")
+        writer.key("prices_source")
+        if let source = estimate.pricesSource { writer.string(source) } else { writer.null() }
         writer.raw("}")
         return String(decoding: writer.bytes, as: UTF8.self)
     }
 
     private static func money(_ value: Money?, _ writer: inout JSONWriter) {
-        guard let value else { return writer.null() }
-        // Exact to the picodollar, written as a decimal number.
-        let negative = value.picodollars < 0
-        let magnitude = value.picodollars.magnitude
-        let fraction = String(magnitude % 1_000_000_000_000)
-        var text = "\(negative ? "-" : "")\(magnitude / 1_000_000_000_000).\(String(repeating: "0", count: 12 - fraction.count))\(fraction)"
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-        writer.raw(text)
+        writer.money(value)
     }
 
     static func table(_ estimate: JobEstimate, pipeline: String, batchSize: Int) -> String {
         var lines = ["estimate for \(pipeline) (\(estimate.model), \(estimate.encoding); no request sent)"]
         lines.append("  rows               \(estimate.rows)" + (estimate.badRows > 0 ? "  (+\(estimate.badRows) bad rows, see validate)" : ""))
+        if estimate.cachedRows > 0 {
+            lines.append("  cached rows        \(estimate.cachedRows)  (answers in the response cache: free, left out below)")
+        }
         lines.append("  requests           \(estimate.requests)  (up to \(batchSize) prompts each)")
         lines.append("  prompt tokens      \(estimate.promptTokens)  (exact)")
         lines.append("  completion tokens  0 to \(estimate.completionTokensMax)")
         if let low = estimate.costMin, let high = estimate.costMax {
-            lines.append("  cost               \(low) to \(high)  (prices of \(estimate.pricesDate))")
+            lines.append("  cost               \(low) to \(high)  (prices: \(estimate.pricesSource ?? estimate.pricesDate))")
         } else {
-            lines.append("  cost               unknown: the model has no price in the table (prices of \(estimate.pricesDate))")
+            lines.append("  cost               unknown: '\(estimate.model)' has no price in the table of \(estimate.pricesDate) — add 'pricing: {\(estimate.model): {input: USD per 1M, output: USD per 1M}}'")
         }
         if let seconds = estimate.minSeconds {
             lines.append("  least time         \(formatDuration(seconds))  (under the pipeline's rate limits)")

@@ -29,6 +29,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("state-dir"), help: "Where the job's ledger and lock live (default: .promptmill/ beside the pipeline).")
     var stateDir: String?
 
+    @Option(name: .customLong("max-usd"), help: "A hard cap on the job's spend in USD, earlier runs included (beats budget.max_usd).")
+    var maxUSD: Double?
+
     @Option(help: "How to show progress on stderr: auto, bar, plain or quiet.")
     var progress: ProgressMode = .auto
 
@@ -46,6 +49,7 @@ struct RunCommand: AsyncParsableCommand {
         overrides.noCache = noCache
         overrides.cachePath = cache
         overrides.stateDirectory = stateDir
+        overrides.maxUSD = maxUSD
         if let simulator {
             _ = try await simulator.start()
             overrides.mockBaseURL = simulator.baseURL
@@ -94,19 +98,45 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
+    /// The table printed at the end of every run: the job's figures, earlier runs included.
     static func closing(_ report: RunReport, _ configuration: PipelineConfiguration) -> String {
         let statistics = report.statistics
         let seconds = Double(report.elapsed.components.seconds) + Double(report.elapsed.components.attoseconds) / 1e18
-        var line = report.complete ? "done: " : "stopped: "
-        line += "\(statistics.items) records (\(statistics.succeeded) succeeded, \(statistics.failed) failed"
-        if statistics.cacheHits > 0 { line += ", \(statistics.cacheHits) from the cache" }
-        line += ")"
-        if statistics.resumedRows > 0 { line += ", \(statistics.resumedRows) of them from earlier runs" }
-        if statistics.rejectedRows > 0 { line += ", \(statistics.rejectedRows) rejected rows" }
-        line += ", \(statistics.requests) requests, \(statistics.retries) retries, \(statistics.rateLimited) rate-limited"
-        line += ", \(statistics.usage.promptTokens) prompt + \(statistics.usage.completionTokens) completion tokens"
-        line += String(format: ", %.1f s → ", seconds) + configuration.output.displayPath
-        return line
+        let total = statistics.totalRows ?? statistics.done
+        var lines = [(report.complete ? "done: " : "stopped: ") + "\(statistics.done) of \(total) rows accounted for → \(configuration.output.displayPath)"]
+        func row(_ name: String, _ value: String) {
+            lines.append("  " + name.padding(toLength: 10, withPad: " ", startingAt: 0) + value)
+        }
+        var records = "\(statistics.items) records: \(statistics.succeeded) succeeded, \(statistics.failed) failed, \(statistics.cacheHits) from the cache"
+        if statistics.resumedRows > 0 { records += "; \(statistics.resumedRows) written by earlier runs" }
+        if statistics.rejectedRows > 0 { records += "; \(statistics.rejectedRows) rejected rows" }
+        row("rows", records)
+        row("requests", "\(statistics.requests) (\(statistics.retries) retries, \(statistics.rateLimited) answered 429)")
+        var tokens = "\(grouped(statistics.usage.promptTokens)) in"
+        if statistics.usage.cachedPromptTokens > 0 { tokens += " (\(grouped(statistics.usage.cachedPromptTokens)) from the prompt cache)" }
+        row("tokens", tokens + ", \(grouped(statistics.usage.completionTokens)) out")
+        if let cost = statistics.cost, let prices = configuration.prices {
+            row("cost", "\(cost)  (prices: \(prices.source))")
+            row("saved", "\(statistics.saved ?? .zero) by the cache")
+        } else {
+            row("cost", "unknown: '\(configuration.model)' has no price — add 'pricing: {\(configuration.model): {input: USD per 1M, output: USD per 1M}}'")
+        }
+        if let cap = configuration.budget.maxUSD {
+            row("budget", "\(statistics.spent ?? .zero) spent of \(cap)" + (statistics.spent.map { $0 > (statistics.cost ?? .zero) ? " (includes requests of unknown fate or answers not yet recorded)" : "" } ?? ""))
+        }
+        let rate = Double(statistics.done - statistics.resumedRows) / max(seconds, 0.001)
+        row("elapsed", String(format: "%.1f s, ", seconds) + (rate >= 100 ? String(Int(rate)) : String(format: "%.1f", rate)) + " rows/s")
+        return lines.joined(separator: "\n")
+    }
+
+    static func grouped(_ value: Int) -> String {
+        let digits = String(value)
+        var result = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { result.append(",") }
+            result.append(character)
+        }
+        return result
     }
 }
 

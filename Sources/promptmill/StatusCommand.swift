@@ -53,7 +53,11 @@ struct StatusCommand: ParsableCommand {
         }
         lines.append(rows)
         lines.append("requests: \(progress.runs.requests) (\(progress.runs.retries) retries, \(progress.runs.rateLimited) rate-limited) over \(progress.runCount) run\(progress.runCount == 1 ? "" : "s")")
-        lines.append("tokens paid: \(records.usage.promptTokens) prompt + \(records.usage.completionTokens) completion; spend in USD: not priced by this build")
+        var spend = "tokens paid: \(records.usage.promptTokens) prompt + \(records.usage.completionTokens) completion; cost "
+        spend += records.cost.map { "\($0)" } ?? "unknown (no price for some records)"
+        if progress.runs.held > .zero { spend += ", plus up to \(progress.runs.held) for requests of unknown fate (timeouts)" }
+        if let saved = records.saved, records.cacheHits > 0 { spend += "; saved \(saved) by the cache" }
+        lines.append(spend)
         if let ended = progress.lastRunEnded {
             lines.append("last run: \(ISO8601DateFormatter().string(from: ended)) (\(progress.lastOutcome ?? "running or killed"))")
         }
@@ -90,7 +94,10 @@ struct StatusCommand: ParsableCommand {
             object.append("runs", .number(String(progress.runCount)))
             object.append("prompt_tokens", .number(String(records.usage.promptTokens)))
             object.append("completion_tokens", .number(String(records.usage.completionTokens)))
-            object.append("spent_usd", .null)
+            object.append("cost_usd", records.cost.map { .number($0.decimalText) } ?? .null)
+            object.append("held_usd", .number(progress.runs.held.decimalText))
+            object.append("spent_usd", records.cost.map { .number(($0 + progress.runs.held).decimalText) } ?? .null)
+            object.append("saved_usd", records.saved.map { .number($0.decimalText) } ?? .null)
             object.append("output_complete_bytes", .number(String(progress.outputEnd)))
         }
         object.append("output", .string(status.outputPath))

@@ -91,9 +91,14 @@ public final class ResponseCache: Sendable {
                         prompt_tokens INTEGER NOT NULL,
                         completion_tokens INTEGER NOT NULL,
                         paid_by BLOB,
-                        created_at INTEGER NOT NULL
+                        created_at INTEGER NOT NULL,
+                        cached_tokens INTEGER NOT NULL DEFAULT 0
                     ) WITHOUT ROWID
                     """)
+                // Caches written before cached prompt tokens were kept.
+                if try !db.columns(in: "responses").contains(where: { $0.name == "cached_tokens" }) {
+                    try db.execute(sql: "ALTER TABLE responses ADD COLUMN cached_tokens INTEGER NOT NULL DEFAULT 0")
+                }
             }
         } catch let error as StateError {
             throw error
@@ -110,13 +115,14 @@ public final class ResponseCache: Sendable {
             try await pool.write { db in
                 let statement = try db.cachedStatement(sql: """
                     INSERT OR REPLACE INTO responses
-                        (key, model, output, finish_reason, prompt_tokens, completion_tokens, paid_by, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        (key, model, output, finish_reason, prompt_tokens, completion_tokens, paid_by, created_at, cached_tokens)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
                 for entry in entries {
                     try statement.execute(arguments: [
                         Data(entry.key.digest), model, entry.output, entry.finishReason,
                         entry.usage.promptTokens, entry.usage.completionTokens, entry.paidBy.map { Data($0.bytes) }, now,
+                        entry.usage.cachedPromptTokens,
                     ])
                 }
             }
@@ -132,7 +138,7 @@ public final class ResponseCache: Sendable {
         do {
             try pool.read { db in
                 let statement = try db.cachedStatement(sql: """
-                    SELECT output, finish_reason, prompt_tokens, completion_tokens, paid_by FROM responses WHERE key = ?
+                    SELECT output, finish_reason, prompt_tokens, completion_tokens, paid_by, cached_tokens FROM responses WHERE key = ?
                     """)
                 let handle = statement.sqliteStatement
                 for (index, key) in keys.enumerated() {
@@ -144,13 +150,36 @@ public final class ResponseCache: Sendable {
                         guard status == SQLITE_ROW else { throw DatabaseError(resultCode: ResultCode(rawValue: status)) }
                         return Hit(output: Self.column(handle, 0), finishReason: Self.column(handle, 1),
                                    usage: TokenUsage(promptTokens: Int(sqlite3_column_int64(handle, 2)),
-                                                     completionTokens: Int(sqlite3_column_int64(handle, 3))),
+                                                     completionTokens: Int(sqlite3_column_int64(handle, 3)),
+                                                     cachedPromptTokens: Int(sqlite3_column_int64(handle, 5))),
                                    paidBy: Self.column(handle, 4))
                     }
                     if let hit { found(index, hit) }
                 }
                 sqlite3_reset(handle)
                 sqlite3_clear_bindings(handle)
+            }
+        } catch {
+            throw .readFailed(path: path, what: "response cache", reason: "\(error)")
+        }
+    }
+
+    /// Every answer `generation` paid for, with the row that paid: what a run that was
+    /// killed spent beyond its records. Reads the whole cache.
+    public func answersPaid(by generation: JobGeneration) throws(StateError) -> [(row: Int, usage: TokenUsage)] {
+        do {
+            return try pool.read { db in
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT paid_by, prompt_tokens, completion_tokens, cached_tokens FROM responses
+                    WHERE length(paid_by) = 24 AND substr(paid_by, 1, 16) = ?
+                    """, arguments: [Data(generation.bytes)])
+                var answers: [(row: Int, usage: TokenUsage)] = []
+                while let row = try rows.next() {
+                    let payer: Data = row[0]
+                    let number = payer.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                    answers.append((Int(number), TokenUsage(promptTokens: row[1], completionTokens: row[2], cachedPromptTokens: row[3])))
+                }
+                return answers
             }
         } catch {
             throw .readFailed(path: path, what: "response cache", reason: "\(error)")

@@ -52,6 +52,19 @@ public struct PipelineConfiguration: Sendable {
         public var path: String
     }
 
+    /// `budget:` and `--max-usd`: spending limits of the job, earlier runs included.
+    public struct Budget: Sendable, Equatable {
+        /// A hard cap: no request is sent whose worst case could take the job past it.
+        public var maxUSD: Money?
+        /// One warning when the job's spend crosses it.
+        public var warnUSD: Money?
+
+        public init(maxUSD: Money? = nil, warnUSD: Money? = nil) {
+            self.maxUSD = maxUSD
+            self.warnUSD = warnUSD
+        }
+    }
+
     public var name: String
     /// The pipeline file as the user named it.
     public var pipelinePath: String
@@ -71,4 +84,11 @@ public struct PipelineConfiguration: Sendable {
     /// default `.promptmill/` beside the pipeline file).
     public var stateDirectory: String
     public var api: APIConfiguration
+    public var budget = Budget()
+    /// The model's prices (the table with `pricing:` on top); nil when neither has one.
+    public var prices: ModelPrices? = nil
+    /// The date of the built-in price table.
+    public var pricesDate = ""
+    /// `pricing:` as written, by model.
+    public var pricing: [String: PriceOverride] = [:]
 }

@@ -5,20 +5,10 @@ extension PipelineFile {
         "name", "input", "endpoint", "model", "tokenizer", "prompt", "messages", "input_field",
         "params", "batch_size", "limits", "budget", "cache", "output", "pricing", "base_url",
     ]
-    /// Keys of the contract whose capability this build does not have yet: refused rather
-    /// than silently ignored, since a user may rely on them (a budget above all).
-    static let keysNotYetSupported: [String: String] = [
-        "budget": "spending limits are not enforced by this build yet; remove the key rather than rely on it",
-        "pricing": "cost accounting is not in this build yet; remove the key",
-    ]
-
     /// Decodes the composed YAML tree, reporting every problem to `reader`.
     static func decode(_ root: Node, reader: YAMLNodeReader) -> PipelineFile {
         var file = PipelineFile()
         let top = reader.mapping(root, at: "", known: topLevelKeys)
-        for (key, reason) in keysNotYetSupported.sorted(by: { $0.key < $1.key }) {
-            if top[key] != nil { reader.report("\(key): \(reason)", line: reader.keyLine(root, key)) }
-        }
         file.name = reader.string(top["name"], at: "name")
         file.endpoint = reader.string(top["endpoint"], at: "endpoint")
         file.model = reader.string(top["model"], at: "model")
@@ -62,12 +52,51 @@ extension PipelineFile {
             file.cache.enabled = reader.boolean(cache["enabled"], at: "cache.enabled")
             file.cache.path = reader.string(cache["path"], at: "cache.path")
         }
+        if let node = top["budget"] {
+            let budget = reader.mapping(node, at: "budget", known: ["max_usd", "warn_usd"])
+            file.budget.maxUSD = reader.number(budget["max_usd"], at: "budget.max_usd")
+            file.budget.warnUSD = reader.number(budget["warn_usd"], at: "budget.warn_usd")
+        }
+        if let node = top["pricing"] {
+            file.pricing = decodePricing(node, reader: reader)
+        }
         if let node = top["output"] {
             let output = reader.mapping(node, at: "output", known: ["path", "include"])
             file.output.path = reader.string(output["path"], at: "output.path")
             file.output.include = reader.stringList(output["include"], at: "output.include")
         }
         return file
+    }
+
+    /// `pricing: {MODEL: {input, output, cached_input}}`, USD per 1M tokens.
+    private static func decodePricing(_ node: Node, reader: YAMLNodeReader) -> [String: Located<PriceOverride>] {
+        guard case .mapping(let mapping) = node else {
+            reader.report("pricing must map model names to prices, e.g. 'pricing: {gpt-4o-mini: {input: 0.15, output: 0.60}}' (USD per 1M tokens), found \(reader.describe(node))", line: node.mark?.line)
+            return [:]
+        }
+        var prices: [String: Located<PriceOverride>] = [:]
+        for (keyNode, value) in mapping {
+            guard let model = keyNode.scalar?.string else {
+                reader.report("pricing has a key that is not a model name", line: keyNode.mark?.line)
+                continue
+            }
+            let path = "pricing.\(model)"
+            let fields = reader.mapping(value, at: path, known: ["input", "output", "cached_input"])
+            var override = PriceOverride()
+            for (key, keyPath) in [("input", \PriceOverride.input), ("output", \.output), ("cached_input", \.cachedInput)] {
+                guard let price = reader.number(fields[key], at: "\(path).\(key)") else { continue }
+                if price.value < 0 || !price.value.isFinite {
+                    reader.report("\(path).\(key) must be a price of 0 or more in USD per 1M tokens, found \(price.value)", line: price.line)
+                } else {
+                    override[keyPath: keyPath] = price.value
+                }
+            }
+            if fields.isEmpty, case .mapping = value {
+                reader.report("\(path) gives no price — write {input: USD per 1M, output: USD per 1M}", line: keyNode.mark?.line)
+            }
+            prices[model] = Located(override, line: keyNode.mark?.line)
+        }
+        return prices
     }
 
     private static func decodeMessages(_ node: Node, reader: YAMLNodeReader) -> Located<[Message]>? {

@@ -29,6 +29,11 @@ struct PipelineFile: Sendable {
         var path: Located<String>?
     }
 
+    struct Budget: Sendable {
+        var maxUSD: Located<Double>?
+        var warnUSD: Located<Double>?
+    }
+
     struct Output: Sendable {
         var path: Located<String>?
         var include: Located<[String]>?
@@ -47,5 +52,8 @@ struct PipelineFile: Sendable {
     var limits = Limits()
     var output = Output()
     var cache = Cache()
+    var budget = Budget()
+    /// `pricing:` overrides by model name.
+    var pricing: [String: Located<PriceOverride>] = [:]
     var baseURL: Located<String>?
 }

@@ -11,6 +11,8 @@ public struct PipelineOverrides: Sendable {
     public var cachePath: String?
     /// `--state-dir DIR`.
     public var stateDirectory: String?
+    /// `--max-usd N`: beats `budget.max_usd`.
+    public var maxUSD: Double?
 
     public init(outputPath: String? = nil, baseURL: String? = nil, mockBaseURL: String? = nil) {
         self.outputPath = outputPath

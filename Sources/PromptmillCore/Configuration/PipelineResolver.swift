@@ -57,12 +57,62 @@ struct PipelineResolver {
             inputCheck = (input, checkTemplate, file.output.include?.value ?? [])
         }
 
+        let budget = resolveBudget()
+        let catalog = resolveCatalog()
+        let pricing = file.pricing.mapValues(\.value)
+        let prices = model.flatMap { catalog?.prices(for: $0.value, override: pricing[$0.value]) }
+        if let model, budget?.maxUSD != nil || budget?.warnUSD != nil, prices == nil, catalog != nil {
+            report("model '\(model.value)' has no price in the built-in table (prices of \(catalog!.pricesDate)), so a budget cannot be kept — add its prices in USD per 1M tokens: 'pricing: {\(model.value): {input: 0.50, output: 1.50}}'", line: file.budget.maxUSD?.line ?? model.line)
+        }
+
         guard problems.isEmpty, let name, let endpoint, let model, let encoding, let template, let batchSize,
-              let input, let limits, let output, let api else { return nil }
-        return PipelineConfiguration(
+              let input, let limits, let output, let api, let budget, let catalog else { return nil }
+        var configuration = PipelineConfiguration(
             name: name.value, pipelinePath: pipelinePath, input: input, endpoint: endpoint,
             model: model.value, encoding: encoding, template: template, params: params, batchSize: batchSize,
             limits: limits, output: output, cache: cache, stateDirectory: resolveStateDirectory(), api: api)
+        configuration.budget = budget
+        configuration.prices = prices
+        configuration.pricesDate = catalog.pricesDate
+        configuration.pricing = pricing
+        return configuration
+    }
+
+    private mutating func resolveCatalog() -> ModelCatalog? {
+        do {
+            return try ModelCatalog.shared()
+        } catch {
+            report(error.description, line: nil)
+            return nil
+        }
+    }
+
+    private mutating func resolveBudget() -> PipelineConfiguration.Budget? {
+        var budget = PipelineConfiguration.Budget()
+        var valid = true
+        func money(_ value: Double, _ key: String, line: Int?) -> Money? {
+            guard value > 0, value.isFinite, value < 9_000_000 else {
+                report("\(key) must be an amount of US dollars above 0, found \(value)", line: line)
+                valid = false
+                return nil
+            }
+            return Money(dollars: value)
+        }
+        if let flag = overrides.maxUSD {
+            budget.maxUSD = money(flag, "--max-usd", line: nil)
+        } else if let written = file.budget.maxUSD {
+            budget.maxUSD = money(written.value, "budget.max_usd", line: written.line)
+        }
+        if let written = file.budget.warnUSD {
+            budget.warnUSD = money(written.value, "budget.warn_usd", line: written.line)
+        }
+        // A cap given by flag for one run may well sit below the file's warning mark.
+        if overrides.maxUSD == nil, let warn = budget.warnUSD, let cap = budget.maxUSD, !(warn < cap) {
+            report("budget.warn_usd (\(warn)) must be below the cap of \(cap), or it can never warn", line: file.budget.warnUSD?.line)
+            valid = false
+        }
+        guard valid else { return nil }
+        return budget
     }
 
     private func resolveCache() -> PipelineConfiguration.Cache {

@@ -6,12 +6,15 @@ public struct JobEstimate: Sendable {
     public var rows = 0
     public var badRows = 0
     public var requests = 0
-    /// Exact, counted as the API counts them.
+    /// Of the rows to send; exact, counted as the API counts them.
     public var promptTokens = 0
     /// `max_tokens` × max(n, best_of) for every prompt: the most the job can generate.
     public var completionTokensMax = 0
-    /// Rows whose answer is already cached (free); the cache arrives with resumable jobs.
+    /// Rows whose answer is already in the response cache: free, and left out of the
+    /// token and cost figures.
     public var cachedRows = 0
+    /// Rows that will be sent.
+    public var uncachedRows = 0
     /// Ids of rows whose prompt plus `max_tokens` exceed the model's context window.
     public var overContext: [String] = []
     public var contextWindow: Int?
@@ -21,4 +24,6 @@ public struct JobEstimate: Sendable {
     /// The least time the job can take under its rate limits, nil when it has none.
     public var minSeconds: Double?
     public var pricesDate: String
+    /// Where the prices come from (the table, `pricing:`); nil when there are none.
+    public var pricesSource: String?
 }

@@ -1,8 +1,9 @@
 /// Writes one output record per the contract, as one line of JSON:
 /// `{"id","input","output","finish_reason","usage","cost_usd","cached","attempts","error"}`.
 enum OutputRecordEncoder {
-    /// A record for an answer from the API or a permanent error.
-    static func encode(_ result: RowResult, into writer: inout JSONWriter) {
+    /// A record for an answer from the API or a permanent error. `cost`: nil when the model
+    /// has no price.
+    static func encode(_ result: RowResult, cost: Money?, into writer: inout JSONWriter) {
         head(result.row, into: &writer)
         switch result.outcome {
         case .completed(let texts, let finishReasons, let usage):
@@ -14,9 +15,9 @@ enum OutputRecordEncoder {
         case .failed:
             writer.raw(",\"output\":null,\"finish_reason\":null,\"usage\":null")
         }
-        // Cost arrives with cost accounting: until then the record says so honestly
-        // instead of guessing.
-        writer.raw(",\"cost_usd\":null,\"cached\":false,\"attempts\":")
+        writer.raw(",\"cost_usd\":")
+        writer.money(cost)
+        writer.raw(",\"cached\":false,\"attempts\":")
         writer.number(result.attempts)
         writer.raw(",\"error\":")
         if case .failed(let failure) = result.outcome {
@@ -36,15 +37,16 @@ enum OutputRecordEncoder {
     /// A record for an answer found in the cache: its stored JSON is copied as it is.
     /// `paidHere`: this job paid for it in a run whose record was lost (a kill), so it is
     /// the job's own answer, not a cache hit.
-    static func encode(_ row: PreparedRow, hit: ResponseCache.Hit, paidHere: Bool, into writer: inout JSONWriter) {
+    static func encode(_ row: PreparedRow, hit: ResponseCache.Hit, paidHere: Bool, cost: Money?, into writer: inout JSONWriter) {
         head(row, into: &writer)
         writer.raw(",\"output\":")
         writer.raw(hit.output)
         writer.raw(",\"finish_reason\":")
         writer.raw(hit.finishReason)
         usage(hit.usage, into: &writer)
-        writer.raw(paidHere ? ",\"cost_usd\":null,\"cached\":false,\"attempts\":1,\"error\":null}\n"
-                            : ",\"cost_usd\":null,\"cached\":true,\"attempts\":0,\"error\":null}\n")
+        writer.raw(",\"cost_usd\":")
+        writer.money(cost)
+        writer.raw(paidHere ? ",\"cached\":false,\"attempts\":1,\"error\":null}\n" : ",\"cached\":true,\"attempts\":0,\"error\":null}\n")
     }
 
     /// The record's `output`: the text, or a list of texts when `n` > 1.
@@ -87,6 +89,11 @@ enum OutputRecordEncoder {
         writer.number(usage.promptTokens)
         writer.raw(",\"completion_tokens\":")
         writer.number(usage.completionTokens)
+        if usage.cachedPromptTokens > 0 {
+            writer.raw(",\"prompt_tokens_details\":{\"cached_tokens\":")
+            writer.number(usage.cachedPromptTokens)
+            writer.raw("}")
+        }
         writer.raw("}")
     }
 

@@ -19,11 +19,14 @@ final class OutputSink {
     private let clock = ContinuousClock()
     /// Rows recorded, this run and earlier ones: a guard against writing any row twice.
     private(set) var done: RowSet
+    /// Prices each record; nil: the model has no price, and costs are unknown.
+    private let prices: ModelPrices?
 
-    init(path: String, keepingFirst length: UInt64, done: RowSet, ledger: JobLedger, run: Int64,
+    init(path: String, keepingFirst length: UInt64, done: RowSet, ledger: JobLedger, run: Int64, prices: ModelPrices?,
          memberBytes: Int = 2 << 20, memberAge: Duration = .seconds(1)) throws {
         writer = try MemberWriter(path: path, keepingFirst: length, ledger: ledger, run: run)
         self.done = done
+        self.prices = prices
         self.memberBytes = memberBytes
         self.memberAge = memberAge
         buffer = JSONWriter(capacity: memberBytes + (64 << 10))
@@ -32,29 +35,38 @@ final class OutputSink {
     /// An answer from the API or a permanent error.
     func append(_ result: RowResult) {
         guard begin(result.row.number) else { return }
-        OutputRecordEncoder.encode(result, into: &buffer)
         totals.items += 1
+        let cost: Money?
         switch result.outcome {
         case .completed(_, _, let usage):
+            cost = prices?.cost(of: usage)
             totals.succeeded += 1
             totals.usage += usage
+            totals.cost = totals.cost.flatMap { sum in cost.map { sum + $0 } }
         case .failed:
+            // An error answer is not billed.
+            cost = .zero
             totals.failed += 1
         }
+        OutputRecordEncoder.encode(result, cost: cost, into: &buffer)
     }
 
     /// An answer from the cache. `paidHere`: this job paid for it in a run that was stopped
     /// before its record was written, so it is the job's own answer, not a hit.
     func append(_ row: PreparedRow, hit: ResponseCache.Hit, paidHere: Bool) {
         guard begin(row.number) else { return }
-        OutputRecordEncoder.encode(row, hit: hit, paidHere: paidHere, into: &buffer)
+        let price = prices?.cost(of: hit.usage)
+        OutputRecordEncoder.encode(row, hit: hit, paidHere: paidHere, cost: paidHere ? price : .zero, into: &buffer)
         totals.items += 1
         totals.succeeded += 1
         if paidHere {
             totals.usage += hit.usage
+            totals.cost = totals.cost.flatMap { sum in price.map { sum + $0 } }
         } else {
+            // Free now; what it would have cost at today's prices counts as saved.
             totals.cacheHits += 1
             totals.savedUsage += hit.usage
+            totals.saved = totals.saved.flatMap { sum in price.map { sum + $0 } }
         }
     }
 

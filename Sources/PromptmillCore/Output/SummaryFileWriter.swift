@@ -2,12 +2,13 @@ import Foundation
 
 /// Writes `OUTPUT.summary.json` atomically (a temporary file renamed over the old one).
 enum SummaryFileWriter {
-    static func write(_ statistics: RunStatistics, model: String, elapsed: Duration, complete: Bool, to path: String) throws {
+    static func write(_ statistics: RunStatistics, configuration: PipelineConfiguration, elapsed: Duration, complete: Bool,
+                      budgetStopped: Bool) throws {
         var writer = JSONWriter(capacity: 1024)
         writer.raw("{\n  ")
         figures(statistics, into: &writer, indent: "  ")
         writer.raw(",\n  \"by_model\": {")
-        writer.key(model)
+        writer.key(configuration.model)
         writer.raw(" {")
         figures(statistics, into: &writer, indent: "")
         writer.raw("}},\n  \"elapsed_s\": ")
@@ -15,7 +16,20 @@ enum SummaryFileWriter {
         writer.raw(String(format: "%.3f", seconds))
         writer.raw(",\n  \"complete\": ")
         writer.bool(complete)
-        writer.raw(",\n  \"budget\": {\"max_usd\": null, \"spent_usd\": null, \"stopped\": false}\n}\n")
+        writer.raw(",\n  \"budget\": {\"max_usd\": ")
+        writer.money(configuration.budget.maxUSD)
+        writer.raw(", \"warn_usd\": ")
+        writer.money(configuration.budget.warnUSD)
+        writer.raw(", \"spent_usd\": ")
+        writer.money(statistics.spent)
+        writer.raw(", \"stopped\": ")
+        writer.bool(budgetStopped)
+        writer.raw("},\n  \"prices_date\": ")
+        writer.string(configuration.pricesDate)
+        writer.raw(",\n  \"prices_source\": ")
+        if let prices = configuration.prices { writer.string(prices.source) } else { writer.null() }
+        writer.raw("\n}\n")
+        let path = configuration.output.summaryPath
         let temporary = path + ".tmp"
         guard FileManager.default.createFile(atPath: temporary, contents: Data(writer.bytes), attributes: [.posixPermissions: 0o600]) else {
             throw OutputError.cannotCreate(path: temporary)
@@ -30,6 +44,7 @@ enum SummaryFileWriter {
             ("rejected_rows", statistics.rejectedRows), ("cache_hits", statistics.cacheHits), ("requests", statistics.requests),
             ("retries", statistics.retries), ("rate_limited", statistics.rateLimited),
             ("prompt_tokens", statistics.usage.promptTokens), ("completion_tokens", statistics.usage.completionTokens),
+            ("cached_prompt_tokens", statistics.usage.cachedPromptTokens),
         ]
         for (index, pair) in pairs.enumerated() {
             if index > 0 { writer.raw(separator) }
@@ -37,7 +52,10 @@ enum SummaryFileWriter {
             writer.raw(" ")
             writer.number(pair.1)
         }
-        // Prices arrive with cost accounting; null says "not computed", never a wrong zero.
-        writer.raw(separator + "\"cost_usd\": null" + separator + "\"saved_usd\": null")
+        // null says "the model has no price", never a wrong zero.
+        writer.raw(separator + "\"cost_usd\": ")
+        writer.money(statistics.cost)
+        writer.raw(separator + "\"saved_usd\": ")
+        writer.money(statistics.saved)
     }
 }

@@ -42,6 +42,13 @@ public final class ProgressReporter: @unchecked Sendable {
         write(text + "\n")
     }
 
+    /// A warning the user must see whatever the mode (a budget crossed): on a line of its own.
+    public func warning(_ text: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        write((mode == .bar ? "\r\u{1B}[2K" : "") + text + "\n")
+    }
+
     /// Ends the bar's line so later output starts on a fresh one.
     public func finish(_ statistics: RunStatistics) {
         update(statistics, force: true)

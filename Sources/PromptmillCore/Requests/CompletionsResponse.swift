@@ -53,6 +53,12 @@ struct CompletionsResponse: Sendable {
         if case .number(let completion)? = usage["completion_tokens"], let value = Int(completion) {
             completionTokens = value
         }
-        return TokenUsage(promptTokens: promptTokens, completionTokens: completionTokens)
+        // Prompt tokens served from OpenAI's prompt cache are billed at the cached price.
+        var cachedTokens = 0
+        if case .object(let details)? = usage["prompt_tokens_details"], case .number(let cached)? = details["cached_tokens"],
+           let value = Int(cached), (0...promptTokens).contains(value) {
+            cachedTokens = value
+        }
+        return TokenUsage(promptTokens: promptTokens, completionTokens: completionTokens, cachedPromptTokens: cachedTokens)
     }
 }

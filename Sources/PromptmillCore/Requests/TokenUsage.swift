@@ -2,10 +2,14 @@
 public struct TokenUsage: Sendable, Equatable {
     public var promptTokens: Int
     public var completionTokens: Int
+    /// The part of `promptTokens` the API served from its prompt cache
+    /// (`usage.prompt_tokens_details.cached_tokens`), billed at the cached-input price.
+    public var cachedPromptTokens: Int
 
-    public init(promptTokens: Int, completionTokens: Int) {
+    public init(promptTokens: Int, completionTokens: Int, cachedPromptTokens: Int = 0) {
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
+        self.cachedPromptTokens = cachedPromptTokens
     }
 
     public static let zero = TokenUsage(promptTokens: 0, completionTokens: 0)
@@ -13,5 +17,6 @@ public struct TokenUsage: Sendable, Equatable {
     public static func += (lhs: inout TokenUsage, rhs: TokenUsage) {
         lhs.promptTokens += rhs.promptTokens
         lhs.completionTokens += rhs.completionTokens
+        lhs.cachedPromptTokens += rhs.cachedPromptTokens
     }
 }

@@ -10,6 +10,8 @@ struct BatchSender: Sendable {
         var requests = 0
         var retries = 0
         var rateLimited = 0
+        /// Rows given back without a record: the budget had no room to retry them.
+        var unsent: [PreparedRow] = []
     }
 
     let configuration: PipelineConfiguration
@@ -29,10 +31,23 @@ struct BatchSender: Sendable {
     /// The job generation that pays, stored with each answer.
     var generation = JobGeneration(bytes: Array(repeating: 0, count: 16))
     var logger = Logger(label: "promptmill")
+    /// The model's prices; nil when it has none (costs are then unknown).
+    var prices: ModelPrices? = nil
+    /// Keeps spend under the budget; nil without prices.
+    var spend: SpendGuard? = nil
+
+    /// What `rows` may cost at most: what the budget reserves before they are sent.
+    func worstCase(_ rows: [PreparedRow]) -> Money {
+        guard let prices else { return .zero }
+        return prices.worstCase(promptTokens: rows.reduce(0) { $0 + $1.promptTokens },
+                                completionTokens: rows.count * completionBudget)
+    }
 
     /// `tokenCost`: what the request reserves against tokens-per-minute, counted as OpenAI
     /// counts it (prompt tokens plus the most completion tokens the prompts may use).
-    func send(_ rows: [PreparedRow], tokenCost: Int) async throws(JobStop) -> Report {
+    /// `reserved`: the caller has reserved the first attempt's worst case with `spend`;
+    /// every later attempt reserves its own.
+    func send(_ rows: [PreparedRow], tokenCost: Int, reserved: Bool = false) async throws(JobStop) -> Report {
         let n = CompletionsRequest.choicesPerPrompt(configuration.params)
         let request = HTTPRequest(url: configuration.api.baseURL + configuration.endpoint.path,
                                   headers: headers(),
@@ -41,11 +56,17 @@ struct BatchSender: Sendable {
         var report = Report(results: [])
         var random = JitterSource(seed: seed.map { $0 ^ UInt64(rows.first?.number ?? 0) })
         var attempt = 0
+        let worst = worstCase(rows)
         while true {
             attempt += 1
+            if let spend, attempt > 1 || !reserved, !(await spend.reserve(worst)) {
+                report.unsent = rows
+                return report
+            }
             do {
                 try await throttle.acquire(tokenCost: tokenCost)
             } catch {
+                spend?.release(worst)
                 throw .interrupted
             }
             report.requests += 1
@@ -56,19 +77,26 @@ struct BatchSender: Sendable {
                 if response.status == 200 {
                     do {
                         let answer = try CompletionsResponse.parse(response.body, promptCount: rows.count, choicesPerPrompt: n)
+                        spend?.settle(reserved: worst, cost: prices?.cost(of: answer.usage) ?? .zero)
                         await throttle.settle(reservedTokens: tokenCost, usedTokens: answer.usage.promptTokens + answer.usage.completionTokens)
                         report.results = results(rows, answer, attempts: attempt)
                         await store(report.results)
                         return report
                     } catch {
+                        // A 200 is billed even when its body is of no use.
+                        spend?.hold(worst)
                         outcome = .unusable(error.description)
                     }
                 } else {
+                    // An error answer is not billed.
+                    spend?.release(worst)
                     if response.status == 429 { report.rateLimited += 1 }
                     outcome = .http(status: response.status, error: APIErrorBody.parse(response.body, status: response.status),
                                     retryAfter: Self.retryAfter(response))
                 }
             } catch {
+                // The request may have been served and billed before the connection failed.
+                spend?.hold(worst)
                 outcome = .transport(error)
             }
             if Task.isCancelled { throw .interrupted }
@@ -134,6 +162,7 @@ struct BatchSender: Sendable {
             combined.requests += part.requests
             combined.retries += part.retries
             combined.rateLimited += part.rateLimited
+            combined.unsent += part.unsent
         }
         return combined
     }
@@ -163,11 +192,13 @@ struct BatchSender: Sendable {
         let prompts = UsageSplitter.split(answer.usage.promptTokens, weights: rows.map(\.promptTokens))
         let completions = UsageSplitter.split(answer.usage.completionTokens,
                                               weights: answer.choices.map { $0.reduce(0) { $0 + tokenizer.count($1.text) } })
+        // Cached prompt tokens go with each row's prompt share: never more than the share.
+        let cached = UsageSplitter.split(answer.usage.cachedPromptTokens, weights: prompts)
         return rows.indices.map { index in
             let choices = answer.choices[index]
+            let usage = TokenUsage(promptTokens: prompts[index], completionTokens: completions[index], cachedPromptTokens: cached[index])
             return RowResult(row: rows[index],
-                             outcome: .completed(texts: choices.map(\.text), finishReasons: choices.map(\.finishReason),
-                                                 usage: TokenUsage(promptTokens: prompts[index], completionTokens: completions[index])),
+                             outcome: .completed(texts: choices.map(\.text), finishReasons: choices.map(\.finishReason), usage: usage),
                              attempts: attempts)
         }
     }

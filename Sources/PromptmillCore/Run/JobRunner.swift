@@ -49,6 +49,29 @@ public struct JobRunner: Sendable {
                                                 clock: ContinuousClock())
     }
 
+    /// The guard that keeps the job's spend under its budget; nil when the model has no price.
+    /// Spend starts at what earlier runs paid: their records, their requests of unknown fate
+    /// and, after a kill, the answers they were paid for but never recorded.
+    private func spendGuard(start: JobLedger.Start, cache: ResponseCache?) throws -> SpendGuard? {
+        guard let prices = configuration.prices else { return nil }
+        let known = start.progress
+        var spent = (known.records.cost ?? .zero) + known.runs.held
+        if configuration.budget.maxUSD != nil || configuration.budget.warnUSD != nil, start.mayHaveUnrecordedAnswers, let cache {
+            for answer in try cache.answersPaid(by: known.generation) where !known.done.contains(answer.row) {
+                spent += prices.cost(of: answer.usage)
+            }
+        }
+        let progress = progress
+        return SpendGuard(cap: configuration.budget.maxUSD, warnAt: configuration.budget.warnUSD, spent: spent) { progress.warning($0) }
+    }
+
+    /// How many of `rows`, from the first, fit in `available`.
+    static func rowsFitting(_ rows: [PreparedRow], available: Money, sender: BatchSender) -> Int {
+        var count = 0
+        while count < rows.count, sender.worstCase(Array(rows.prefix(count + 1))) <= available { count += 1 }
+        return count
+    }
+
     /// Throws `StateError` when another run holds the job or its state cannot be used,
     /// `BadRowsError` or `InputError` before anything is sent, `OutputError` when the
     /// results cannot be written.
@@ -83,7 +106,8 @@ public struct JobRunner: Sendable {
                                                 withIntermediateDirectories: true)
         let cache = configuration.cache.enabled ? try ResponseCache(path: configuration.cache.path) : nil
         let sink = try OutputSink(path: configuration.output.path, keepingFirst: known.outputEnd, done: known.done,
-                                  ledger: ledger, run: start.runID)
+                                  ledger: ledger, run: start.runID, prices: configuration.prices)
+        let spend = try spendGuard(start: start, cache: cache)
         let rejects = RejectsFileWriter(path: configuration.output.rejectsPath)
 
         var statistics = RunStatistics(totalRows: scanned.rows + scanned.badRows)
@@ -97,6 +121,7 @@ public struct JobRunner: Sendable {
             counters.requests = statistics.requests - earlier.requests
             counters.retries = statistics.retries - earlier.retries
             counters.rateLimited = statistics.rateLimited - earlier.rateLimited
+            if let spend { counters.held = spend.heldSoFar - earlier.held }
             return counters
         }
         /// The record figures: the earlier runs' from the ledger, this run's from the sink.
@@ -108,6 +133,9 @@ public struct JobRunner: Sendable {
             statistics.cacheHits = records.cacheHits
             statistics.usage = records.usage
             statistics.savedUsage = records.savedUsage
+            statistics.cost = configuration.prices == nil ? nil : records.cost
+            statistics.saved = configuration.prices == nil ? nil : records.saved
+            statistics.spent = spend?.spentSoFar
         }
         countRecords()
 
@@ -117,7 +145,8 @@ public struct JobRunner: Sendable {
         let sender = BatchSender(configuration: configuration, transport: transport,
                                  policy: RetryPolicy(maxRetries: configuration.limits.maxRetries), clock: clock,
                                  throttle: throttle, tokenizer: tokenizer, completionBudget: completionBudget, seed: seed,
-                                 cache: cache, generation: known.generation, logger: logger)
+                                 cache: cache, generation: known.generation, logger: logger,
+                                 prices: configuration.prices, spend: spend)
         // With no limits configured, the first answer's headers teach them: send one batch
         // alone first, then run at the learned rate.
         var limitsKnown = configuration.limits.requestsPerMinute != nil || configuration.limits.tokensPerMinute != nil
@@ -182,6 +211,10 @@ public struct JobRunner: Sendable {
                     statistics.retries += report.retries
                     statistics.rateLimited += report.rateLimited
                     try record(report.results)
+                    if !report.unsent.isEmpty, stop == nil, let spend, let cap = spend.cap {
+                        // A retry found no room under the cap: those rows wait for a rerun.
+                        stop = .budget(cap: cap, spent: spend.spentSoFar)
+                    }
                 case .failure(let reason):
                     if stop == nil { stop = reason }
                 }
@@ -207,21 +240,43 @@ public struct JobRunner: Sendable {
                 let (requests, tooLarge) = RequestFitter.fit(batch, cost: tokenCost, completionBudget: completionBudget,
                                                              capacity: await throttle.tokensPerMinute)
                 try record(tooLarge)
-                for (rows, cost) in requests {
-                    if inFlight >= configuration.limits.maxConcurrency, let outcome = try await group.next() {
-                        try absorb(outcome)
-                    }
-                    group.addTask {
-                        do throws(JobStop) {
-                            return .success(try await sender.send(rows, tokenCost: cost))
-                        } catch {
-                            return .failure(error)
+                requestLoop: for (rows, cost) in requests {
+                    var pending = rows
+                    while !pending.isEmpty {
+                        if inFlight >= configuration.limits.maxConcurrency, let outcome = try await group.next() {
+                            try absorb(outcome)
                         }
-                    }
-                    inFlight += 1
-                    if !limitsKnown, let outcome = try await group.next() {
-                        try absorb(outcome)
-                        limitsKnown = true
+                        // Reserve the request's worst case under the budget before it is sent.
+                        var sending = pending
+                        if let spend, spend.cap != nil {
+                            if await !spend.reserve(sender.worstCase(sending)) {
+                                // Nothing else is open and the whole batch does not fit: send
+                                // the rows that do, and stop when not even one fits.
+                                let fitting = Self.rowsFitting(pending, available: spend.available ?? .zero, sender: sender)
+                                guard fitting > 0, await spend.reserve(sender.worstCase(Array(pending.prefix(fitting)))) else {
+                                    stop = .budget(cap: spend.cap!, spent: spend.spentSoFar)
+                                    break requestLoop
+                                }
+                                sending = Array(pending.prefix(fitting))
+                            }
+                        }
+                        pending.removeFirst(sending.count)
+                        let tokenCost = sending.count == rows.count ? cost
+                            : sending.reduce(0) { $0 + $1.promptTokens + completionBudget }
+                        let reserved = spend?.cap != nil
+                        group.addTask {
+                            do throws(JobStop) {
+                                return .success(try await sender.send(sending, tokenCost: tokenCost, reserved: reserved))
+                            } catch {
+                                return .failure(error)
+                            }
+                        }
+                        inFlight += 1
+                        if !limitsKnown || !pending.isEmpty, let outcome = try await group.next() {
+                            // Learning the limits, or waiting for room under the budget.
+                            try absorb(outcome)
+                            limitsKnown = true
+                        }
                     }
                 }
             }
@@ -235,8 +290,9 @@ public struct JobRunner: Sendable {
         try rejects.close()
         progress.finish(statistics)
         let elapsed = progress.elapsed
-        try SummaryFileWriter.write(statistics, model: configuration.model, elapsed: elapsed, complete: complete,
-                                    to: configuration.output.summaryPath)
+        statistics.spent = spend?.spentSoFar
+        try SummaryFileWriter.write(statistics, configuration: configuration, elapsed: elapsed, complete: complete,
+                                    budgetStopped: stop.map { if case .budget = $0 { true } else { false } } ?? false)
         return RunReport(statistics: statistics, complete: complete, stop: stop, elapsed: elapsed,
                          restartReason: start.restartReason)
     }

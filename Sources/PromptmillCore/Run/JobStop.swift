@@ -8,6 +8,8 @@ public enum JobStop: Error, Sendable, Equatable {
     case modelNotFound(model: String, message: String)
     /// SIGINT or SIGTERM.
     case interrupted
+    /// The next request's worst case does not fit under `budget.max_usd`.
+    case budget(cap: Money, spent: Money)
 
     /// A short name for the ledger and `status`.
     public var name: String {
@@ -16,6 +18,7 @@ public enum JobStop: Error, Sendable, Equatable {
         case .quotaExhausted: "stopped: quota exhausted"
         case .modelNotFound: "stopped: model not found"
         case .interrupted: "interrupted"
+        case .budget: "stopped: budget"
         }
     }
 
@@ -25,6 +28,7 @@ public enum JobStop: Error, Sendable, Equatable {
         case .authentication, .quotaExhausted: 4
         case .modelNotFound: 2
         case .interrupted: 130
+        case .budget: 3
         }
     }
 
@@ -39,6 +43,8 @@ public enum JobStop: Error, Sendable, Equatable {
             "the API does not know the model '\(model)' (\(message)) — fix 'model' in the pipeline"
         case .interrupted:
             "interrupted — run the same command again to continue"
+        case .budget(let cap, let spent):
+            "stopped at the budget: \(spent) spent of the \(cap) cap, and the next request could cost more than is left — raise budget.max_usd or pass --max-usd, then run the same command again to continue"
         }
     }
 }

@@ -16,6 +16,13 @@ public struct RunStatistics: Sendable, Equatable {
     public var savedUsage = TokenUsage.zero
     /// Records written by earlier runs of the job.
     public var resumedRows = 0
+    /// What the records this job paid for cost; nil when the model has no price.
+    public var cost: Money? = .zero
+    /// What the cache hits would have cost at the job's prices; nil when unknown.
+    public var saved: Money? = .zero
+    /// What the job has spent or may have been billed (requests of unknown fate count):
+    /// what the budget is kept against. nil when the model has no price.
+    public var spent: Money?
 
     public init(totalRows: Int? = nil) {
         self.totalRows = totalRows

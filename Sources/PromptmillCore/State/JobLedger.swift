@@ -25,6 +25,10 @@ public final class JobLedger: Sendable {
         public var usage = TokenUsage.zero
         /// Usage the cache hits would have cost.
         public var savedUsage = TokenUsage.zero
+        /// What the records this job paid for cost; nil when some could not be priced.
+        public var cost: Money? = .zero
+        /// What the cache hits would have cost at the job's prices; nil when unknown.
+        public var saved: Money? = .zero
 
         public init() {}
 
@@ -35,6 +39,8 @@ public final class JobLedger: Sendable {
             lhs.cacheHits += rhs.cacheHits
             lhs.usage += rhs.usage
             lhs.savedUsage += rhs.savedUsage
+            lhs.cost = lhs.cost.flatMap { sum in rhs.cost.map { sum + $0 } }
+            lhs.saved = lhs.saved.flatMap { sum in rhs.saved.map { sum + $0 } }
         }
     }
 
@@ -43,6 +49,9 @@ public final class JobLedger: Sendable {
         public var requests = 0
         public var retries = 0
         public var rateLimited = 0
+        /// Worst cases of requests whose fate is unknown (timeouts, dropped connections):
+        /// counted as spent by the budget, since the API may have billed them.
+        public var held = Money.zero
 
         public init() {}
 
@@ -50,6 +59,7 @@ public final class JobLedger: Sendable {
             lhs.requests += rhs.requests
             lhs.retries += rhs.retries
             lhs.rateLimited += rhs.rateLimited
+            lhs.held += rhs.held
         }
     }
 
@@ -80,6 +90,9 @@ public final class JobLedger: Sendable {
         public var restartReason: String?
         public var resumed: Bool
         public var runID: Int64
+        /// An earlier run of this generation may have been paid for answers it did not
+        /// record (it was killed, or the output was lost): what a budget must look up.
+        public var mayHaveUnrecordedAnswers = false
     }
 
     public let path: String
@@ -138,7 +151,10 @@ public final class JobLedger: Sendable {
                 completion_tokens INTEGER NOT NULL,
                 saved_prompt_tokens INTEGER NOT NULL,
                 saved_completion_tokens INTEGER NOT NULL,
-                committed_at REAL NOT NULL
+                committed_at REAL NOT NULL,
+                cached_prompt_tokens INTEGER NOT NULL DEFAULT 0,
+                cost_picodollars INTEGER,
+                saved_picodollars INTEGER
             );
             CREATE TABLE IF NOT EXISTS runs (
                 id INTEGER PRIMARY KEY,
@@ -149,9 +165,18 @@ public final class JobLedger: Sendable {
                 requests INTEGER NOT NULL DEFAULT 0,
                 retries INTEGER NOT NULL DEFAULT 0,
                 rate_limited INTEGER NOT NULL DEFAULT 0,
-                outcome TEXT
+                outcome TEXT,
+                held_picodollars INTEGER NOT NULL DEFAULT 0
             );
             """)
+        // Ledgers written before cost accounting: their records' costs stay unknown.
+        let added: [(table: String, column: String, type: String)] = [
+            ("segments", "cached_prompt_tokens", "INTEGER NOT NULL DEFAULT 0"), ("segments", "cost_picodollars", "INTEGER"),
+            ("segments", "saved_picodollars", "INTEGER"), ("runs", "held_picodollars", "INTEGER NOT NULL DEFAULT 0"),
+        ]
+        for (table, column, type) in added where try !db.columns(in: table).contains(where: { $0.name == column }) {
+            try db.execute(sql: "ALTER TABLE \(table) ADD COLUMN \(column) \(type)")
+        }
     }
 
     /// Reads the job's progress; nil when no run has started it.
@@ -179,7 +204,12 @@ public final class JobLedger: Sendable {
             records.succeeded += segment["succeeded"]
             records.failed += segment["failed"]
             records.cacheHits += segment["cache_hits"]
-            records.usage += TokenUsage(promptTokens: segment["prompt_tokens"], completionTokens: segment["completion_tokens"])
+            records.usage += TokenUsage(promptTokens: segment["prompt_tokens"], completionTokens: segment["completion_tokens"],
+                                        cachedPromptTokens: (segment["cached_prompt_tokens"] as Int?) ?? 0)
+            let cost: Int64? = segment["cost_picodollars"]
+            let saved: Int64? = segment["saved_picodollars"]
+            records.cost = records.cost.flatMap { sum in cost.map { sum + Money(picodollars: $0) } }
+            records.saved = records.saved.flatMap { sum in saved.map { sum + Money(picodollars: $0) } }
             records.savedUsage += TokenUsage(promptTokens: segment["saved_prompt_tokens"], completionTokens: segment["saved_completion_tokens"])
             end = UInt64(segment["end_offset"] as Int64)
         }
@@ -191,6 +221,7 @@ public final class JobLedger: Sendable {
             runs.requests += run["requests"]
             runs.retries += run["retries"]
             runs.rateLimited += run["rate_limited"]
+            runs.held += Money(picodollars: (run["held_picodollars"] as Int64?) ?? 0)
             runCount += 1
             lastEnded = (run["ended_at"] as Double?).map { Date(timeIntervalSince1970: $0) } ?? (run["updated_at"] as Double?).map { Date(timeIntervalSince1970: $0) }
             lastOutcome = run["outcome"]
@@ -228,7 +259,8 @@ public final class JobLedger: Sendable {
                     }
                     if reason == nil {
                         let runID = try Self.insertRun(db, now: now)
-                        return Start(progress: existing, restartReason: nil, resumed: existing.done.count > 0, runID: runID)
+                        return Start(progress: existing, restartReason: nil, resumed: existing.done.count > 0, runID: runID,
+                                     mayHaveUnrecordedAnswers: existing.runCount > 0 && existing.lastOutcome == nil)
                     }
                     // A missing output file keeps the generation, so answers this job paid
                     // for still count as its own when they come back from the cache.
@@ -251,7 +283,8 @@ public final class JobLedger: Sendable {
                 }
                 let runID = try Self.insertRun(db, now: now)
                 guard let progress = try Self.readProgress(db) else { throw StateError.writeFailed(path: "", what: "job ledger", reason: "the job row is missing") }
-                return Start(progress: progress, restartReason: reason, resumed: false, runID: runID)
+                return Start(progress: progress, restartReason: reason, resumed: false, runID: runID,
+                             mayHaveUnrecordedAnswers: progress.runCount > 1)
             }
         } catch let error as StateError {
             throw error
@@ -303,16 +336,19 @@ public final class JobLedger: Sendable {
                 let totals = segment.totals
                 try db.execute(sql: """
                     INSERT INTO segments (end_offset, rows, items, succeeded, failed, cache_hits, prompt_tokens,
-                        completion_tokens, saved_prompt_tokens, saved_completion_tokens, committed_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        completion_tokens, saved_prompt_tokens, saved_completion_tokens, committed_at,
+                        cached_prompt_tokens, cost_picodollars, saved_picodollars)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [Int64(segment.endOffset), Data(segment.rows.encoded), totals.items, totals.succeeded,
                                      totals.failed, totals.cacheHits, totals.usage.promptTokens, totals.usage.completionTokens,
-                                     totals.savedUsage.promptTokens, totals.savedUsage.completionTokens, now])
+                                     totals.savedUsage.promptTokens, totals.savedUsage.completionTokens, now,
+                                     totals.usage.cachedPromptTokens, totals.cost?.picodollars, totals.saved?.picodollars])
             }
             try db.execute(sql: """
-                UPDATE runs SET requests = ?, retries = ?, rate_limited = ?, updated_at = ?,
+                UPDATE runs SET requests = ?, retries = ?, rate_limited = ?, held_picodollars = ?, updated_at = ?,
                     ended_at = CASE WHEN ? IS NULL THEN NULL ELSE ? END, outcome = ? WHERE id = ?
-                """, arguments: [counters.requests, counters.retries, counters.rateLimited, now, outcome, now, outcome, run])
+                """, arguments: [counters.requests, counters.retries, counters.rateLimited, counters.held.picodollars, now,
+                                 outcome, now, outcome, run])
         }
     }
 

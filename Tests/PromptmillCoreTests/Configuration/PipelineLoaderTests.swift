@@ -158,4 +158,31 @@ import PromptmillTesting
         #expect(fromFlag.api.baseURL == "http://flag.example/v1")
         #expect(!String(describing: fromFlag.api).contains("sk-test"))
     }
+
+    /// `pricing:` and `budget:` are read, checked, and name the line of a mistake.
+    @Test func pricingAndBudgetAreChecked() throws {
+        let path = try directory.write("pipeline.yaml", Self.valid + """
+
+            pricing:
+              gpt-3.5-turbo-instruct: {input: 1.25, output: 2}
+            budget: {max_usd: 10, warn_usd: 8}
+            """)
+        let configuration = try PipelineLoader.load(path: path, environment: [:])
+        #expect(configuration.prices?.input == Money(picodollars: 1_250_000))
+        #expect(configuration.prices?.output == Money(picodollars: 2_000_000))
+        #expect(configuration.budget == PipelineConfiguration.Budget(maxUSD: Money(dollars: 10), warnUSD: Money(dollars: 8)))
+        var overrides = PipelineOverrides()
+        overrides.maxUSD = 2.5
+        #expect(try PipelineLoader.load(path: path, overrides: overrides, environment: [:]).budget.maxUSD == Money(dollars: 2.5))
+
+        #expect(try problems(Self.valid + "\npricing: {gpt-3.5-turbo-instruct: {input: -1, outptu: 2}}") == [
+            "\(file):9: unknown key 'pricing.gpt-3.5-turbo-instruct.outptu' — did you mean 'pricing.gpt-3.5-turbo-instruct.output'?",
+            "\(file):9: pricing.gpt-3.5-turbo-instruct.input must be a price of 0 or more in USD per 1M tokens, found -1.0",
+        ])
+        #expect(try problems(Self.valid + "\nbudget: {max_usd: 0}") == ["\(file):9: budget.max_usd must be an amount of US dollars above 0, found 0.0"])
+        #expect(try problems(Self.valid + "\nbudget: {max_usd: 5, warn_usd: 6}") == [
+            "\(file):9: budget.warn_usd ($6.000000) must be below the cap of $5.000000, or it can never warn",
+        ])
+        #expect(try problems(Self.valid + "\nbudget: {max_usd: ten}") == ["\(file):9: budget.max_usd must be a number, found 'ten'"])
+    }
 }

@@ -71,7 +71,14 @@ import PromptmillTesting
         let record = try #require(records.first { $0.string("id") == "k7" })
         #expect(record.keys == ["id", "input", "output", "finish_reason", "usage", "cost_usd", "cached", "attempts", "error"])
         #expect(record["input"] == .object(JSONObject(keys: ["key"], values: [.string("k7")])))
-        #expect(record["cost_usd"] == .null)
+        // The row's own tokens at the table's prices ($1.50 and $2.00 per 1M), exactly.
+        guard case .object(let usage)? = record["usage"], case .number(let prompt)? = usage["prompt_tokens"],
+              case .number(let completion)? = usage["completion_tokens"] else {
+            Issue.record("record k7 has no usage")
+            return
+        }
+        let price = Money(picodollars: 1_500_000) * Int(prompt)! + Money(picodollars: 2_000_000) * Int(completion)!
+        #expect(record["cost_usd"] == .number(price.decimalText))
         #expect(record["cached"] == .bool(false))
         #expect(record["attempts"] == .number("1"))
         #expect(record["error"] == .null)

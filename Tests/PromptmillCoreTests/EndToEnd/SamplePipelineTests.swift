@@ -10,6 +10,12 @@ import PromptmillTesting
         .deletingLastPathComponent().deletingLastPathComponent()
 
     func run(_ name: String) async throws -> (estimate: JobEstimate, report: RunReport, served: SimulatorStatistics, records: [JSONObject]) {
+        let (estimate, report, served, records, _) = try await runWithSummary(name)
+        return (estimate, report, served, records)
+    }
+
+    func runWithSummary(_ name: String) async throws -> (estimate: JobEstimate, report: RunReport, served: SimulatorStatistics,
+                                                        records: [JSONObject], summary: JSONObject) {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let simulator = Simulator(configuration: SimulatorConfiguration())
@@ -20,7 +26,8 @@ import PromptmillTesting
         // cache would make the served tokens fall short of the estimate's exact count.
         overrides.noCache = true
         overrides.stateDirectory = directory.path + "/state"
-        let configuration = try PipelineLoader.load(path: path, overrides: overrides, environment: [:], apiKey: .required)
+        let configuration = try PipelineLoader.load(path: path, overrides: overrides, environment: ["XDG_CACHE_HOME": directory.path],
+                                                    apiKey: .required)
         let estimate = try JobEstimator(configuration: configuration, catalog: try ModelCatalog.builtIn()).estimate()
         let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.maxConcurrency)
         let report = try await JobRunner(configuration: configuration, transport: transport, progress: ProgressReporter(mode: .quiet)).run()
@@ -32,7 +39,59 @@ import PromptmillTesting
             guard case .object(let object) = try Array(line).withUnsafeBytes({ try JSONParser.parse($0) }) else { return JSONObject() }
             return object
         }
-        return (estimate, report, served, records)
+        let summaryBytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: configuration.output.summaryPath)))
+        guard case .object(let summary) = try summaryBytes.withUnsafeBytes({ try JSONParser.parse($0) }) else {
+            throw CostCheckError.summaryNotAnObject
+        }
+        return (estimate, report, served, records, summary)
+    }
+
+    enum CostCheckError: Error { case summaryNotAnObject }
+
+    /// Exact picodollars of a JSON number written by promptmill (`0.0000635`).
+    static func picodollars(_ value: JSONValue?) -> Int64? {
+        guard case .number(let text)? = value else { return nil }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard let whole = Int64(parts[0]) else { return nil }
+        var fraction = parts.count > 1 ? String(parts[1]) : ""
+        guard fraction.count <= 12 else { return nil }
+        fraction += String(repeating: "0", count: 12 - fraction.count)
+        return whole * 1_000_000_000_000 + (Int64(fraction) ?? 0)
+    }
+
+    /// Cost accounting on a sample, per issue 6: the summary's tokens are the server's
+    /// sums, its cost is those tokens at the table's prices (to 1e-9 USD), the records'
+    /// costs add up to it exactly, and the estimate's cost range holds it.
+    func checkCost(_ name: String) async throws {
+        let (estimate, report, served, records, summary) = try await runWithSummary(name)
+        #expect(report.complete)
+        let model = try #require(estimate.model as String?)
+        let info = try #require(try ModelCatalog.builtIn().info(for: model))
+        let input = try #require(info.inputPrice), output = try #require(info.outputPrice)
+        #expect(summary["prompt_tokens"] == .number(String(served.promptTokens)))
+        #expect(summary["completion_tokens"] == .number(String(served.completionTokens)))
+        let cost = try #require(Self.picodollars(summary["cost_usd"]))
+        let dollars = Double(served.promptTokens) * input.dollars + Double(served.completionTokens) * output.dollars
+        #expect(abs(Double(cost) / 1e12 - dollars) < 1e-9, "summary cost \(cost) pUSD vs \(dollars) USD")
+        let rowSum = records.reduce(Int64(0)) { $0 + (Self.picodollars($1["cost_usd"]) ?? -1_000_000_000_000) }
+        #expect(rowSum == cost)
+        #expect(records.allSatisfy { Self.picodollars($0["cost_usd"]) != nil })
+        let low = try #require(estimate.costMin), high = try #require(estimate.costMax)
+        #expect(low.picodollars <= cost && cost <= high.picodollars, "\(low) ≤ \(cost) pUSD ≤ \(high)")
+        guard case .object(let byModel)? = summary["by_model"], case .object(let figures)? = byModel[model] else {
+            Issue.record("summary has no by_model entry for \(model)")
+            return
+        }
+        #expect(figures["cost_usd"] == summary["cost_usd"])
+        #expect(figures["prompt_tokens"] == summary["prompt_tokens"])
+    }
+
+    @Test func reviewSentimentCostsAddUp() async throws {
+        try await checkCost("review-sentiment")
+    }
+
+    @Test func articleSummariesCostsAddUp() async throws {
+        try await checkCost("article-summaries")
     }
 
     /// The review sample: one record per review, each labelled as the simulator labels it,

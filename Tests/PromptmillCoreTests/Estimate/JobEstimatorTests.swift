@@ -24,7 +24,7 @@ import PromptmillTokenizer
         let texts = ["good", "bad and ugly", "Ça va? 😀", "don't stop", "12345 tokens", "x"]
         try directory.write("rows.jsonl", texts.enumerated().map { "{\"id\":\"r\($0.offset)\",\"text\":\"\($0.element)\"}" }.joined(separator: "\n"))
         let path = try directory.write("pipeline.yaml", Self.pipeline)
-        let configuration = try PipelineLoader.load(path: path, environment: [:])
+        let configuration = try PipelineLoader.load(path: path, environment: ["XDG_CACHE_HOME": directory.path])
         let estimate = try JobEstimator(configuration: configuration, catalog: try ModelCatalog.builtIn()).estimate()
         let tokenizer = try Tokenizer.shared(.cl100k_base)
         let expected = texts.reduce(0) { $0 + tokenizer.count("Label: " + $1) }
@@ -46,7 +46,7 @@ import PromptmillTokenizer
         let long = String(repeating: "lorem ipsum ", count: 5000)
         try directory.write("rows.jsonl", "{\"id\":\"short\",\"text\":\"hi\"}\n{\"id\":\"long\",\"text\":\"\(long)\"}\n")
         let path = try directory.write("pipeline.yaml", Self.pipeline)
-        let configuration = try PipelineLoader.load(path: path, environment: [:])
+        let configuration = try PipelineLoader.load(path: path, environment: ["XDG_CACHE_HOME": directory.path])
         let estimate = try JobEstimator(configuration: configuration, catalog: try ModelCatalog.builtIn()).estimate()
         #expect(estimate.overContext == ["long"])
     }

@@ -28,6 +28,19 @@ public struct ModelCatalog: Sendable {
         self.source = source
     }
 
+    private static let loaded = Result { try builtIn() }
+
+    /// The table shipped with promptmill, read once per process.
+    public static func shared() throws(CatalogError) -> ModelCatalog {
+        do {
+            return try loaded.get()
+        } catch let error as CatalogError {
+            throw error
+        } catch {
+            throw .malformed
+        }
+    }
+
     /// The table shipped with promptmill.
     public static func builtIn() throws -> ModelCatalog {
         guard let table = Bundle.module.url(forResource: "openai-models", withExtension: "json"),

@@ -1,0 +1,160 @@
+import Foundation
+import Testing
+import PromptmillCore
+import PromptmillSimulator
+import PromptmillTesting
+
+/// Budgets against the simulator over real HTTP: a hard cap that holds with 32 requests in
+/// flight, a stop with exit 3, and a rerun that finishes the job at the same total cost.
+@Suite struct BudgetTests {
+    static let pipeline = """
+        name: budget
+        input: {path: INPUT, id: id}
+        endpoint: completions
+        model: gpt-3.5-turbo-instruct
+        prompt: "Classify the sentiment: {{text}}"
+        params: {max_tokens: 6, temperature: 0}
+        batch_size: 4
+        limits: {max_concurrency: 32, max_retries: 2}
+        output: {path: out.jsonl.gz, include: [id]}
+        """
+
+    static let prices = (input: Money(picodollars: 1_500_000), output: Money(picodollars: 2_000_000))
+
+    /// What the simulator was paid for: the usage of every answer it delivered, priced.
+    static func served(_ simulator: Simulator) -> Money {
+        let statistics = simulator.statistics()
+        return prices.input * statistics.promptTokens + prices.output * statistics.completionTokens
+    }
+
+    static func simulator() -> SimulatorConfiguration {
+        var configuration = SimulatorConfiguration()
+        configuration.latency = .milliseconds(40)
+        return configuration
+    }
+
+    @Test func capHoldsWith32InFlightAndARerunFinishesAtTheSameCost() async throws {
+        let rows = ResumeTests.rows(1200)
+        // The job uninterrupted: what it costs.
+        let reference = try await RunHarness(simulator: Self.simulator())
+        defer { Task { await reference.stop() } }
+        let whole = try await reference.run(pipeline: Self.pipeline, input: rows)
+        #expect(whole.report.exitCode == 0)
+        let cost = try #require(whole.report.statistics.cost)
+        #expect(cost == Self.served(reference.simulator))
+
+        // The same job with a cap of half that: it stops, exit 3, at or under the cap.
+        let harness = try await RunHarness(simulator: Self.simulator())
+        defer { Task { await harness.stop() } }
+        let cap = Money(picodollars: cost.picodollars / 2)
+        try harness.directory.write("rows.jsonl", rows)
+        try harness.writePipeline(Self.pipeline)
+        let capped = try await harness.runAgain { $0.maxUSD = cap.dollars }
+        #expect(capped.report.exitCode == 3)
+        #expect(capped.report.stop == .budget(cap: Money(dollars: cap.dollars), spent: capped.report.statistics.spent!))
+        let paid = Self.served(harness.simulator)
+        #expect(paid <= Money(dollars: cap.dollars), "the API was paid \(paid) under a cap of \(cap)")
+        #expect(try #require(capped.report.statistics.spent) == paid)
+        // The cap was used, not merely respected: more than 80% of it was spent.
+        #expect(paid.picodollars * 10 > cap.picodollars * 8)
+        #expect(capped.records.count < 1200)
+        #expect(harness.simulator.statistics().peakInFlight >= 24)
+
+        // Run again with a larger cap: it finishes, and the job's totals are the
+        // uninterrupted run's; no prompt was paid twice.
+        let rerun = try await harness.runAgain { $0.maxUSD = cost.dollars * 2 }
+        #expect(rerun.report.exitCode == 0)
+        #expect(rerun.records.count == 1200)
+        #expect(Set(ResumeTests.ids(rerun.records)).count == 1200)
+        #expect(rerun.report.statistics.usage == whole.report.statistics.usage)
+        #expect(rerun.report.statistics.cost == cost)
+        #expect(Self.served(harness.simulator) == cost)
+        #expect(ResumeTests.outputs(rerun.records) == ResumeTests.outputs(whole.records))
+        let summary = try harness.file("out.jsonl.gz.summary.json")
+        #expect(summary.contains("\"stopped\": false"))
+        #expect(summary.contains("\"cost_usd\": \(cost.decimalText)"))
+    }
+
+    /// A cap too small for even one prompt's worst case sends nothing and says so.
+    @Test func capBelowOnePromptSendsNothing() async throws {
+        let harness = try await RunHarness()
+        defer { Task { await harness.stop() } }
+        try harness.directory.write("rows.jsonl", ResumeTests.rows(10))
+        try harness.writePipeline(Self.pipeline)
+        let result = try await harness.runAgain { $0.maxUSD = 0.00001 }
+        #expect(result.report.exitCode == 3)
+        #expect(result.records.isEmpty)
+        #expect(harness.simulator.statistics().requests == 0)
+        #expect(result.report.stop?.message.contains("--max-usd") == true)
+    }
+
+    /// A model with no price: a budget is refused before anything is sent, with the fix;
+    /// without a budget the job runs and its cost is unknown (null), not zero.
+    @Test func unpricedModelRefusesABudgetAndRunsWithoutOne() async throws {
+        var simulator = SimulatorConfiguration()
+        simulator.extraModels = ["davinci-house-model"]
+        let harness = try await RunHarness(simulator: simulator)
+        defer { Task { await harness.stop() } }
+        let unpriced = Self.pipeline.replacingOccurrences(of: "gpt-3.5-turbo-instruct", with: "davinci-house-model")
+            + "\ntokenizer: o200k_base\n"
+        try harness.directory.write("rows.jsonl", ResumeTests.rows(8))
+        try harness.writePipeline(unpriced + "budget: {max_usd: 1.0}\n")
+        do {
+            _ = try await harness.runAgain()
+            Issue.record("a budget on an unpriced model was accepted")
+        } catch let problems as PipelineProblems {
+            #expect(problems.description.contains("pricing: {davinci-house-model: {input:"))
+        }
+        #expect(harness.simulator.statistics().requests == 0)
+
+        try harness.writePipeline(unpriced)
+        let result = try await harness.runAgain()
+        #expect(result.report.exitCode == 0)
+        #expect(result.report.statistics.cost == nil)
+        #expect(result.records.allSatisfy { $0["cost_usd"] == .null })
+        #expect(try harness.file("out.jsonl.gz.summary.json").contains("\"cost_usd\": null"))
+
+        // With pricing: the same model is priced by the pipeline's figures.
+        try harness.writePipeline(unpriced + "pricing: {davinci-house-model: {input: 1.0, output: 4.0}}\nbudget: {max_usd: 5}\n")
+        let priced = try await harness.runAgain(options: JobRunner.Options(fresh: true))
+        #expect(priced.report.exitCode == 0)
+        // Cache hits now (the first run stored every answer): free, and the saving is priced.
+        #expect(priced.report.statistics.cost == .zero)
+        #expect(priced.report.statistics.saved == Money(picodollars: 1_000_000) * whole(result).promptTokens
+            + Money(picodollars: 4_000_000) * whole(result).completionTokens)
+    }
+
+    private func whole(_ result: (report: RunReport, records: [JSONObject])) -> TokenUsage {
+        result.report.statistics.usage
+    }
+
+    /// `warn_usd` prints one warning when the job's spend crosses it.
+    @Test func warnsOnceWhenSpendCrossesWarnUSD() async throws {
+        let harness = try await RunHarness()
+        defer { Task { await harness.stop() } }
+        try harness.directory.write("rows.jsonl", ResumeTests.rows(200))
+        try harness.writePipeline(Self.pipeline + "\nbudget: {warn_usd: 0.001}\n")
+        let path = harness.directory.path + "/pipeline.yaml"
+        var overrides = PipelineOverrides(mockBaseURL: harness.simulator.baseURL)
+        overrides.cachePath = harness.cachePath
+        let configuration = try PipelineLoader.load(path: path, overrides: overrides, environment: [:], apiKey: .required)
+        let lines = LockedLines()
+        let transport = AsyncHTTPClientTransport(maximumConnections: 8)
+        let report = try await JobRunner(configuration: configuration, transport: transport,
+                                         progress: ProgressReporter(mode: .quiet, write: { lines.append($0) })).run()
+        await transport.shutdown()
+        #expect(report.exitCode == 0)
+        #expect(try #require(report.statistics.cost) > Money(dollars: 0.001))
+        let warnings = lines.all.filter { $0.contains("budget.warn_usd") }
+        #expect(warnings.count == 1)
+    }
+}
+
+/// Lines written by a reporter, from any thread.
+final class LockedLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
+}
