@@ -15,8 +15,9 @@ public struct SimulatorConfiguration: Sendable {
     /// After this many answered (paid) requests, every request is answered 429
     /// `insufficient_quota`, until `Simulator.setQuota` gives more.
     public var quotaRequests: Int?
-    /// Appends one JSON line per paid answer, `{"t": unix seconds, "texts": [...]}`: what a
-    /// kill test needs to count prompts paid twice.
+    /// Appends one JSON line per paid answer, `{"t": unix seconds, "texts": [...],
+    /// "prompt_tokens", "completion_tokens"}`: what a kill test needs to count prompts paid
+    /// twice, and a budget test what the API was paid.
     public var paidLogPath: String?
     /// Choices come back in random order (their indices stay right).
     public var shuffleChoices = false

@@ -171,6 +171,10 @@ final class SimulatorEngine: Sendable {
                 writer.raw(String(format: "%.6f", Date().timeIntervalSince1970))
                 writer.raw(",\"texts\":")
                 writer.value(.array(request.texts.map(JSONValue.string)))
+                writer.raw(",\"prompt_tokens\":")
+                writer.number(answer.promptTokens)
+                writer.raw(",\"completion_tokens\":")
+                writer.number(answer.completionTokens)
                 writer.raw("}\n")
                 log.write(Data(writer.bytes))
             }

@@ -201,7 +201,9 @@ import PromptmillTokenizer
         } catch {
             #expect(error.kind == .timeout)
         }
-        #expect(clock.now - start < .seconds(3))
+        // A hang would never end; a loaded machine running the other suites in parallel may
+        // take a few seconds to fire a 500 ms timer, so the bound is loose on purpose.
+        #expect(clock.now - start < .seconds(15))
         await transport.shutdown()
         try await simulator.stop()
     }

@@ -19,10 +19,15 @@ public final class SpendGuard: @unchecked Sendable {
     private var warned: Bool
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private let warn: @Sendable (String) -> Void
+    /// Called under the guard's lock with (open reservations, spend of unknown fate) after
+    /// each change: where the job's ledger keeps them, so a kill cannot lose them.
+    private let record: (@Sendable (Money, Money) -> Void)?
 
     /// `spent`: what the job spent before this run (records, unrecorded paid answers and
     /// requests of unknown fate). `warn` is called once when spend crosses `warnAt`.
-    public init(cap: Money?, warnAt: Money?, spent: Money, warn: @escaping @Sendable (String) -> Void) {
+    public init(cap: Money?, warnAt: Money?, spent: Money, record: (@Sendable (Money, Money) -> Void)? = nil,
+                warn: @escaping @Sendable (String) -> Void) {
+        self.record = record
         self.cap = cap
         self.warnAt = warnAt
         self.spent = spent
@@ -50,10 +55,13 @@ public final class SpendGuard: @unchecked Sendable {
             let verdict: Verdict = lock.withLock {
                 guard let cap else {
                     reserved += amount
+                    record?(reserved, held)
                     return .reserved
                 }
                 if spent + reserved + amount <= cap {
                     reserved += amount
+                    // Written down before the request is sent.
+                    record?(reserved, held)
                     return .reserved
                 }
                 return reserved == .zero ? .refused : .wait
@@ -97,6 +105,7 @@ public final class SpendGuard: @unchecked Sendable {
     private func change(_ body: () -> Void) {
         let (waiting, crossed): ([CheckedContinuation<Void, Never>], Money?) = lock.withLock {
             body()
+            record?(reserved, held)
             var crossed: Money?
             if !warned, let warnAt, spent >= warnAt {
                 warned = true

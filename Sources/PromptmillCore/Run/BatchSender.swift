@@ -77,10 +77,12 @@ struct BatchSender: Sendable {
                 if response.status == 200 {
                     do {
                         let answer = try CompletionsResponse.parse(response.body, promptCount: rows.count, choicesPerPrompt: n)
-                        spend?.settle(reserved: worst, cost: prices?.cost(of: answer.usage) ?? .zero)
                         await throttle.settle(reservedTokens: tokenCost, usedTokens: answer.usage.promptTokens + answer.usage.completionTokens)
                         report.results = results(rows, answer, attempts: attempt)
+                        // Cached before the reservation is settled: a kill in between counts
+                        // the answer twice against the budget, never not at all.
                         await store(report.results)
+                        spend?.settle(reserved: worst, cost: prices?.cost(of: answer.usage) ?? .zero)
                         return report
                     } catch {
                         // A 200 is billed even when its body is of no use.

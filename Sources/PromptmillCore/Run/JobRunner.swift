@@ -52,17 +52,27 @@ public struct JobRunner: Sendable {
     /// The guard that keeps the job's spend under its budget; nil when the model has no price.
     /// Spend starts at what earlier runs paid: their records, their requests of unknown fate
     /// and, after a kill, the answers they were paid for but never recorded.
-    private func spendGuard(start: JobLedger.Start, cache: ResponseCache?) throws -> SpendGuard? {
+    private func spendGuard(start: JobLedger.Start, cache: ResponseCache?, ledger: JobLedger) throws -> SpendGuard? {
         guard let prices = configuration.prices else { return nil }
         let known = start.progress
-        var spent = (known.records.cost ?? .zero) + known.runs.held
+        // Requests in flight when an earlier run was killed may all have been billed.
+        var spent = (known.records.cost ?? .zero) + known.runs.held + known.runs.open
         if configuration.budget.maxUSD != nil || configuration.budget.warnUSD != nil, start.mayHaveUnrecordedAnswers, let cache {
             for answer in try cache.answersPaid(by: known.generation) where !known.done.contains(answer.row) {
                 spent += prices.cost(of: answer.usage)
             }
         }
         let progress = progress
-        return SpendGuard(cap: configuration.budget.maxUSD, warnAt: configuration.budget.warnUSD, spent: spent) { progress.warning($0) }
+        let run = start.runID
+        let logger = logger
+        return SpendGuard(cap: configuration.budget.maxUSD, warnAt: configuration.budget.warnUSD, spent: spent,
+                          record: { open, held in
+                              do {
+                                  try ledger.recordSpend(run: run, open: open, held: held)
+                              } catch {
+                                  logger.warning("\(error)")
+                              }
+                          }, warn: { progress.warning($0) })
     }
 
     /// How many of `rows`, from the first, fit in `available`.
@@ -107,7 +117,7 @@ public struct JobRunner: Sendable {
         let cache = configuration.cache.enabled ? try ResponseCache(path: configuration.cache.path) : nil
         let sink = try OutputSink(path: configuration.output.path, keepingFirst: known.outputEnd, done: known.done,
                                   ledger: ledger, run: start.runID, prices: configuration.prices)
-        let spend = try spendGuard(start: start, cache: cache)
+        let spend = try spendGuard(start: start, cache: cache, ledger: ledger)
         let rejects = RejectsFileWriter(path: configuration.output.rejectsPath)
 
         var statistics = RunStatistics(totalRows: scanned.rows + scanned.badRows)
@@ -121,7 +131,6 @@ public struct JobRunner: Sendable {
             counters.requests = statistics.requests - earlier.requests
             counters.retries = statistics.retries - earlier.retries
             counters.rateLimited = statistics.rateLimited - earlier.rateLimited
-            if let spend { counters.held = spend.heldSoFar - earlier.held }
             return counters
         }
         /// The record figures: the earlier runs' from the ledger, this run's from the sink.

@@ -52,6 +52,9 @@ public final class JobLedger: Sendable {
         /// Worst cases of requests whose fate is unknown (timeouts, dropped connections):
         /// counted as spent by the budget, since the API may have billed them.
         public var held = Money.zero
+        /// Reservations open when the run last wrote them: requests in flight. After a kill
+        /// they may all have been billed, so a budget counts them as spent.
+        public var open = Money.zero
 
         public init() {}
 
@@ -60,6 +63,7 @@ public final class JobLedger: Sendable {
             lhs.retries += rhs.retries
             lhs.rateLimited += rhs.rateLimited
             lhs.held += rhs.held
+            lhs.open += rhs.open
         }
     }
 
@@ -166,13 +170,15 @@ public final class JobLedger: Sendable {
                 retries INTEGER NOT NULL DEFAULT 0,
                 rate_limited INTEGER NOT NULL DEFAULT 0,
                 outcome TEXT,
-                held_picodollars INTEGER NOT NULL DEFAULT 0
+                held_picodollars INTEGER NOT NULL DEFAULT 0,
+                open_picodollars INTEGER NOT NULL DEFAULT 0
             );
             """)
         // Ledgers written before cost accounting: their records' costs stay unknown.
         let added: [(table: String, column: String, type: String)] = [
             ("segments", "cached_prompt_tokens", "INTEGER NOT NULL DEFAULT 0"), ("segments", "cost_picodollars", "INTEGER"),
             ("segments", "saved_picodollars", "INTEGER"), ("runs", "held_picodollars", "INTEGER NOT NULL DEFAULT 0"),
+            ("runs", "open_picodollars", "INTEGER NOT NULL DEFAULT 0"),
         ]
         for (table, column, type) in added where try !db.columns(in: table).contains(where: { $0.name == column }) {
             try db.execute(sql: "ALTER TABLE \(table) ADD COLUMN \(column) \(type)")
@@ -222,6 +228,7 @@ public final class JobLedger: Sendable {
             runs.retries += run["retries"]
             runs.rateLimited += run["rate_limited"]
             runs.held += Money(picodollars: (run["held_picodollars"] as Int64?) ?? 0)
+            runs.open += Money(picodollars: (run["open_picodollars"] as Int64?) ?? 0)
             runCount += 1
             lastEnded = (run["ended_at"] as Double?).map { Date(timeIntervalSince1970: $0) } ?? (run["updated_at"] as Double?).map { Date(timeIntervalSince1970: $0) }
             lastOutcome = run["outcome"]
@@ -345,10 +352,18 @@ public final class JobLedger: Sendable {
                                      totals.usage.cachedPromptTokens, totals.cost?.picodollars, totals.saved?.picodollars])
             }
             try db.execute(sql: """
-                UPDATE runs SET requests = ?, retries = ?, rate_limited = ?, held_picodollars = ?, updated_at = ?,
+                UPDATE runs SET requests = ?, retries = ?, rate_limited = ?, updated_at = ?,
                     ended_at = CASE WHEN ? IS NULL THEN NULL ELSE ? END, outcome = ? WHERE id = ?
-                """, arguments: [counters.requests, counters.retries, counters.rateLimited, counters.held.picodollars, now,
-                                 outcome, now, outcome, run])
+                """, arguments: [counters.requests, counters.retries, counters.rateLimited, now, outcome, now, outcome, run])
+        }
+    }
+
+    /// Records the run's open reservations and its spend of unknown fate, before a request
+    /// is sent and after it ends: a run killed at any moment leaves what it may have spent.
+    public func recordSpend(run: Int64, open: Money, held: Money) throws(StateError) {
+        try write { db in
+            try db.execute(sql: "UPDATE runs SET open_picodollars = ?, held_picodollars = ? WHERE id = ?",
+                           arguments: [open.picodollars, held.picodollars, run])
         }
     }
 

@@ -104,6 +104,19 @@ import PromptmillTesting
         let summary = try String(contentsOfFile: directory.path + "/out/cli.jsonl.gz.summary.json", encoding: .utf8)
         #expect(summary.contains("\"items\": 30"))
         #expect(summary.contains("\"complete\": true"))
+
+        // A cap below one prompt's worst case: exit 3, the table says what was spent.
+        let capped = try Self.run(["run", "p.yaml", "--mock", "--mock-latency-ms", "0", "--fresh", "--no-cache", "--max-usd", "0.00001",
+                                   "--progress", "plain"], directory: directory.path)
+        #expect(capped.status == 3, "\(capped.stderr)")
+        #expect(capped.stderr.contains("stopped at the budget: $0.000000 spent of the $0.000010 cap"))
+        #expect(capped.stderr.contains("  budget    $0.000000 spent of $0.000010"))
+        #expect(capped.stderr.contains("  requests  0 (0 retries, 0 answered 429)"))
+        let finished = try Self.run(["run", "p.yaml", "--mock", "--mock-latency-ms", "0", "--max-usd", "1", "--progress", "plain"],
+                                    directory: directory.path)
+        #expect(finished.status == 0, "\(finished.stderr)")
+        #expect(finished.stderr.contains("done: 30 of 30 rows accounted for"))
+        #expect(finished.stderr.contains("  cost      $0.00"))
     }
 
     /// status reads the job's ledger; cache stats, prune and clear look after the cache.

@@ -75,6 +75,25 @@ import PromptmillTesting
         #expect(summary.contains("\"cost_usd\": \(cost.decimalText)"))
     }
 
+    /// Answers a run paid for but never recorded (here: the output was lost) count against
+    /// the cap when the job runs again, once: they come back from the cache as the job's own.
+    @Test func unrecordedPaidAnswersCountOnceAgainstTheCap() async throws {
+        let harness = try await RunHarness()
+        defer { Task { await harness.stop() } }
+        try harness.directory.write("rows.jsonl", ResumeTests.rows(60))
+        try harness.writePipeline(Self.pipeline)
+        let first = try await harness.runAgain()
+        let cost = try #require(first.report.statistics.cost)
+        try FileManager.default.removeItem(atPath: harness.outputPath)
+        // The whole job was paid already: a cap of 1.5× leaves room for no more than half again.
+        let again = try await harness.runAgain { $0.maxUSD = cost.dollars * 1.5 }
+        #expect(again.report.exitCode == 0)
+        #expect(again.report.statistics.cost == cost)
+        #expect(again.report.statistics.spent == cost)
+        #expect(again.records.allSatisfy { $0["cached"] == .bool(false) })
+        #expect(Self.served(harness.simulator) == cost)
+    }
+
     /// A cap too small for even one prompt's worst case sends nothing and says so.
     @Test func capBelowOnePromptSendsNothing() async throws {
         let harness = try await RunHarness()
