@@ -53,12 +53,17 @@ extension SimulatedRequest {
         writer.string(model)
     }
 
-    private func usage(_ writer: inout JSONWriter, prompt: Int, completion: Int?) {
+    private func usage(_ writer: inout JSONWriter, prompt: Int, completion: Int?, cached: Int? = nil) {
         writer.raw(",\"usage\":{\"prompt_tokens\":")
         writer.number(prompt)
         if let completion {
             writer.raw(",\"completion_tokens\":")
             writer.number(completion)
+        }
+        if let cached {
+            writer.raw(",\"prompt_tokens_details\":{\"cached_tokens\":")
+            writer.number(cached)
+            writer.raw("}")
         }
         writer.raw(",\"total_tokens\":")
         writer.number(prompt + (completion ?? 0))
@@ -95,7 +100,7 @@ extension SimulatedRequest {
         }
         writer.raw("]")
         let prompt = promptTokens.reduce(0, +)
-        usage(&writer, prompt: prompt, completion: completionTokens)
+        usage(&writer, prompt: prompt, completion: completionTokens, cached: engine.cachedPromptTokens(texts, promptTokens))
         return Answer(body: writer.bytes, promptTokens: prompt, completionTokens: completionTokens)
     }
 
@@ -130,7 +135,8 @@ extension SimulatedRequest {
             writer.raw("}")
         }
         writer.raw("],\"system_fingerprint\":\"fp_simulator\"")
-        usage(&writer, prompt: promptTokens[0], completion: completionTokens)
+        usage(&writer, prompt: promptTokens[0], completion: completionTokens,
+              cached: engine.cachedPromptTokens([texts.joined(separator: "\u{0}")], promptTokens) ?? 0)
         return Answer(body: writer.bytes, promptTokens: promptTokens[0], completionTokens: completionTokens)
     }
 

@@ -28,6 +28,9 @@ public struct SimulatorConfiguration: Sendable {
     /// Models served beyond OpenAI's (as a self-hosted OpenAI-compatible server serves its
     /// own); they have no price in the table.
     public var extraModels: [String] = []
+    /// Report `prompt_tokens_details.cached_tokens` as OpenAI's prompt cache would: a
+    /// prompt of 1,024 tokens or more answered before is mostly served from the cache.
+    public var promptCaching = false
     /// Keep every request received, for tests.
     public var recordRequests = false
 

@@ -15,6 +15,8 @@ final class SimulatorEngine: Sendable {
         var quotaLeft: Int?
         var paidLog: FileHandle?
         var inFlight = 0
+        /// Hashes of the prompts answered so far, for the prompt cache.
+        var seenPrompts: Set<Int> = []
     }
 
     let configuration: SimulatorConfiguration
@@ -102,6 +104,20 @@ final class SimulatorEngine: Sendable {
             case .answer:
                 state.statistics.byStatus[reply.status, default: 0] += 1
                 if reply.status == 429 { state.statistics.rateLimited += 1 }
+            }
+        }
+    }
+
+    /// With `promptCaching`, OpenAI's prompt cache: a prompt of 1,024 tokens or more that was
+    /// answered before is served from the cache in steps of 128 tokens (its whole length
+    /// rounded down to a step). nil when prompt caching is off.
+    func cachedPromptTokens(_ texts: [String], _ tokens: [Int]) -> Int? {
+        guard configuration.promptCaching else { return nil }
+        return state.withLockedValue { state in
+            zip(texts, tokens).reduce(0) { total, prompt in
+                let seen = !state.seenPrompts.insert(prompt.0.hashValue).inserted
+                guard seen, prompt.1 >= 1024 else { return total }
+                return total + 1024 + (prompt.1 - 1024) / 128 * 128
             }
         }
     }

@@ -31,6 +31,9 @@ struct MockServerCommand: AsyncParsableCommand {
     @Flag(name: .customLong("shuffle-choices"), help: "Return choices in random order (their indices stay right).")
     var shuffleChoices = false
 
+    @Flag(name: .customLong("prompt-caching"), help: "Report cached prompt tokens as OpenAI's prompt cache would (prompts of 1,024+ tokens seen before).")
+    var promptCaching = false
+
     @Option(name: .customLong("quota-requests"), help: "Answer this many requests, then 429 insufficient_quota.")
     var quotaRequests: Int?
 
@@ -50,6 +53,7 @@ struct MockServerCommand: AsyncParsableCommand {
         configuration.faults = .mixed(rate: failRate)
         configuration.insufficientQuota = insufficientQuota
         configuration.shuffleChoices = shuffleChoices
+        configuration.promptCaching = promptCaching
         configuration.seed = seed
         configuration.quotaRequests = quotaRequests
         configuration.paidLogPath = paidLog

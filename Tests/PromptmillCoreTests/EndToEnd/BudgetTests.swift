@@ -177,3 +177,56 @@ final class LockedLines: @unchecked Sendable {
     func append(_ line: String) { lock.withLock { lines.append(line) } }
     var all: [String] { lock.withLock { lines } }
 }
+
+/// Prompt tokens the API serves from its prompt cache are priced at the cached-input price,
+/// end to end: the simulator reports them as OpenAI does.
+@Suite struct PromptCachePricingTests {
+    @Test func cachedPromptTokensArePricedAndAddUp() async throws {
+        var simulator = SimulatorConfiguration()
+        simulator.promptCaching = true
+        let harness = try await RunHarness(simulator: simulator)
+        defer { Task { await harness.stop() } }
+        let preamble = String(repeating: "Read the review with care and answer with one word. ", count: 110)
+        let rows = (1...12).map { "{\"id\":\"p\($0)\",\"text\":\"review \($0) is \(["great", "awful", "fine"][$0 % 3])\"}\n" }.joined()
+        try harness.directory.write("rows.jsonl", rows)
+        try harness.writePipeline("""
+            name: prompt-cache
+            input: {path: INPUT, id: id}
+            endpoint: completions
+            model: gpt-3.5-turbo-instruct
+            prompt: "\(preamble){{text}}"
+            params: {max_tokens: 3, temperature: 0}
+            batch_size: 5
+            limits: {max_concurrency: 2}
+            output: {path: out.jsonl.gz, include: [id]}
+            cache: {enabled: false}
+            pricing: {gpt-3.5-turbo-instruct: {cached_input: 0.75}}
+            """)
+        let first = try await harness.runAgain()
+        #expect(first.report.statistics.usage.cachedPromptTokens == 0)
+        // The same prompts again: the simulator's prompt cache serves most of each.
+        let second = try await harness.runAgain(options: JobRunner.Options(fresh: true))
+        let usage = second.report.statistics.usage
+        #expect(usage.cachedPromptTokens > 0)
+        #expect(usage.cachedPromptTokens <= usage.promptTokens)
+        let expected = Money(picodollars: 1_500_000) * (usage.promptTokens - usage.cachedPromptTokens)
+            + Money(picodollars: 750_000) * usage.cachedPromptTokens + Money(picodollars: 2_000_000) * usage.completionTokens
+        #expect(second.report.statistics.cost == expected)
+        #expect(try #require(second.report.statistics.cost) < first.report.statistics.cost!)
+        // Each row's share: cached tokens never above its prompt tokens; the rows add up.
+        var cachedSum = 0
+        var costSum = Int64(0)
+        for record in second.records {
+            guard case .object(let rowUsage)? = record["usage"], case .number(let prompt)? = rowUsage["prompt_tokens"],
+                  case .object(let details)? = rowUsage["prompt_tokens_details"], case .number(let cached)? = details["cached_tokens"] else {
+                Issue.record("record without cached tokens: \(record)")
+                continue
+            }
+            #expect(Int(cached)! <= Int(prompt)!)
+            cachedSum += Int(cached)!
+            costSum += SamplePipelineTests.picodollars(record["cost_usd"]) ?? 0
+        }
+        #expect(cachedSum == usage.cachedPromptTokens)
+        #expect(costSum == expected.picodollars)
+    }
+}
