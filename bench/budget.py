@@ -1,6 +1,7 @@
 """The budget test driven by bench/budget.sh: see there. Prints its figures and exits 1 on a failure."""
-import collections, gzip, json, os, random, signal, socket, subprocess, sys, time
+import collections, json, os, random, signal, subprocess, sys, time
 from decimal import Decimal
+from simjob import paid_answers, start_server as start_simulator, write_rows
 
 promptmill, rows, trials = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 root = os.path.abspath(f"bench/data/budget-{rows}")
@@ -8,10 +9,7 @@ os.makedirs(root, exist_ok=True)
 # gpt-3.5-turbo-instruct in the built-in table: $1.50 and $2.00 per 1M tokens, in picodollars per token.
 INPUT_PRICE, OUTPUT_PRICE = 1_500_000, 2_000_000
 
-words = ["great", "awful", "fine", "lovely", "broken", "okay"]
-with open(f"{root}/rows.jsonl", "w") as out:
-    for n in range(1, rows + 1):
-        out.write(json.dumps({"id": f"b{n}", "text": f"Review {n}: the {words[n % 6]} kettle number {n * 7919 % 10007}."}) + "\n")
+write_rows(f"{root}/rows.jsonl", rows, "b")
 with open(f"{root}/pipeline.yaml", "w") as out:
     out.write("""name: budget
 input: {path: rows.jsonl, id: id}
@@ -24,23 +22,8 @@ limits: {max_concurrency: 32, max_retries: 10, timeout_s: 5}
 output: {path: out.jsonl.gz, include: [id]}
 """)
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 def start_server(directory, seed, fail_rate=0.0, latency_ms=100):
-    port = free_port()
-    server = subprocess.Popen([promptmill, "mock-server", "--port", str(port), "--latency-ms", str(latency_ms),
-                               "--fail-rate", str(fail_rate), "--seed", str(seed), "--paid-log", f"{directory}/paid.jsonl"],
-                              stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            return server, f"http://127.0.0.1:{port}/v1"
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit("the simulator did not start")
+    return start_simulator(promptmill, directory, seed, fail_rate, latency_ms)
 
 def run(directory, base_url, cap=None):
     command = [promptmill, "run", f"{root}/pipeline.yaml", "--base-url", base_url, "--output", f"{directory}/out.jsonl.gz",
@@ -52,11 +35,9 @@ def run(directory, base_url, cap=None):
 def paid(directory):
     """What the simulator was paid: every delivered answer's usage, priced, in picodollars."""
     total, prompts = 0, collections.Counter()
-    with open(f"{directory}/paid.jsonl") as f:
-        for line in f:
-            entry = json.loads(line)
-            total += entry["prompt_tokens"] * INPUT_PRICE + entry["completion_tokens"] * OUTPUT_PRICE
-            prompts.update(entry["texts"])
+    for entry in paid_answers(directory):
+        total += entry["prompt_tokens"] * INPUT_PRICE + entry["completion_tokens"] * OUTPUT_PRICE
+        prompts.update(entry["texts"])
     return total, prompts
 
 def summary(directory):

@@ -1,15 +1,13 @@
 """The kill test driven by bench/killtest.sh: see there. Prints one line per trial and a total."""
-import collections, gzip, json, os, random, signal, socket, subprocess, sys, time
+import collections, gzip, json, os, random, signal, subprocess, sys, time
+from simjob import paid_answers, start_server as start_simulator, write_rows
 
 promptmill, trials, rows = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 root = os.path.abspath(f"bench/data/kill-{rows}")
 os.makedirs(root, exist_ok=True)
 LATENCY = 0.100
 
-words = ["great", "awful", "fine", "lovely", "broken", "okay"]
-with open(f"{root}/rows.jsonl", "w") as out:
-    for n in range(1, rows + 1):
-        out.write(json.dumps({"id": f"k{n}", "text": f"Review {n}: the {words[n % 6]} kettle number {n * 7919 % 10007}."}) + "\n")
+write_rows(f"{root}/rows.jsonl", rows, "k")
 with open(f"{root}/pipeline.yaml", "w") as out:
     out.write("""name: kill
 input: {path: rows.jsonl, id: id}
@@ -22,23 +20,8 @@ limits: {max_concurrency: 8, max_retries: 10, timeout_s: 3}
 output: {path: out.jsonl.gz, include: [id]}
 """)
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 def start_server(directory, seed, fail_rate, latency_ms):
-    port = free_port()
-    server = subprocess.Popen([promptmill, "mock-server", "--port", str(port), "--latency-ms", str(latency_ms),
-                               "--fail-rate", str(fail_rate), "--seed", str(seed), "--paid-log", f"{directory}/paid.jsonl"],
-                              stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            return server, f"http://127.0.0.1:{port}/v1"
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit("the simulator did not start")
+    return start_simulator(promptmill, directory, seed, fail_rate, latency_ms)
 
 def run_command(directory, base_url):
     return [promptmill, "run", f"{root}/pipeline.yaml", "--base-url", base_url, "--output", f"{directory}/out.jsonl.gz",
@@ -109,11 +92,7 @@ for trial in range(1, trials + 1):
     if wrong:
         problems.append(f"{wrong} wrong answers")
 
-    paid = []
-    with open(f"{directory}/paid.jsonl") as f:
-        for line in f:
-            entry = json.loads(line)
-            paid.append((entry["t"], entry["texts"]))
+    paid = [(entry["t"], entry["texts"]) for entry in paid_answers(directory)]
     counts = collections.Counter(text for _, texts in paid for text in texts)
     paid_twice = {text for text, n in counts.items() if n > 1}
     # In flight at the kill: requests the server took in (and logged) no earlier than one
