@@ -55,7 +55,8 @@ struct StatusCommand: ParsableCommand {
         lines.append("requests: \(progress.runs.requests) (\(progress.runs.retries) retries, \(progress.runs.rateLimited) rate-limited) over \(progress.runCount) run\(progress.runCount == 1 ? "" : "s")")
         var spend = "tokens paid: \(records.usage.promptTokens) prompt + \(records.usage.completionTokens) completion; cost "
         spend += records.cost.map { "\($0)" } ?? "unknown (no price for some records)"
-        if progress.runs.held > .zero { spend += ", plus up to \(progress.runs.held) for requests of unknown fate (timeouts)" }
+        let unknownFate = progress.runs.held + progress.runs.open
+        if unknownFate > .zero { spend += ", plus up to \(unknownFate) for requests of unknown fate (timeouts, or in flight when a run was killed)" }
         if let saved = records.saved, records.cacheHits > 0 { spend += "; saved \(saved) by the cache" }
         lines.append(spend)
         if let ended = progress.lastRunEnded {
@@ -95,8 +96,10 @@ struct StatusCommand: ParsableCommand {
             object.append("prompt_tokens", .number(String(records.usage.promptTokens)))
             object.append("completion_tokens", .number(String(records.usage.completionTokens)))
             object.append("cost_usd", records.cost.map { .number($0.decimalText) } ?? .null)
-            object.append("held_usd", .number(progress.runs.held.decimalText))
-            object.append("spent_usd", records.cost.map { .number(($0 + progress.runs.held).decimalText) } ?? .null)
+            // Requests of unknown fate: timeouts, and those in flight when a run was killed.
+            let unknownFate = progress.runs.held + progress.runs.open
+            object.append("unknown_fate_usd", .number(unknownFate.decimalText))
+            object.append("spent_usd", records.cost.map { .number(($0 + unknownFate).decimalText) } ?? .null)
             object.append("saved_usd", records.saved.map { .number($0.decimalText) } ?? .null)
             object.append("output_complete_bytes", .number(String(progress.outputEnd)))
         }

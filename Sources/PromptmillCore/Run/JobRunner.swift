@@ -255,6 +255,8 @@ public struct JobRunner: Sendable {
                         if inFlight >= configuration.limits.maxConcurrency, let outcome = try await group.next() {
                             try absorb(outcome)
                         }
+                        // A stop (the API's, the budget's, the user's) sends nothing more.
+                        if stop != nil || stopRequest.isRequested || Task.isCancelled { break requestLoop }
                         // Reserve the request's worst case under the budget before it is sent.
                         var sending = pending
                         if let spend, spend.cap != nil {
