@@ -203,6 +203,8 @@ import PromptmillTesting
         process.executableURL = Self.executable
         process.arguments = ["run", "p.yaml", "--mock", "--mock-latency-ms", "200", "--progress", "quiet"]
         process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
+        // The test's own cache: answers left in a shared one would finish the job before the signal.
+        process.environment = ["PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": directory.path + "/cache"]
         process.standardError = Pipe()
         try process.run()
         try await Task.sleep(for: .milliseconds(1500))
