@@ -93,6 +93,22 @@ struct SimulatedRequest: Sendable {
         }
         var promptTokens = zip(texts, lengths).map { $1 ?? count($0) }
         if endpoint == .chat { promptTokens = [engine.counter.chat(messages, model)] }
+        if endpoint == .embeddings {
+            // OpenAI's limits: 2,048 inputs, 8,192 tokens an input, 300,000 tokens a request.
+            if texts.count > 2048 {
+                return .failure(.error(400, message: "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
+                                       type: "invalid_request_error", code: nil, param: "input"))
+            }
+            if let longest = promptTokens.max(), longest > 8192 {
+                return .failure(.error(400, message: "This model's maximum context length is 8192 tokens, however you requested \(longest) tokens (\(longest) in your prompt; 0 for the completion). Please reduce your prompt; or completion length.",
+                                       type: "invalid_request_error", code: nil, param: "input"))
+            }
+            let total = promptTokens.reduce(0, +)
+            if total > 300_000 {
+                return .failure(.error(400, message: "Requested \(total) tokens, max 300000 tokens per request",
+                                       type: "max_tokens_per_request", code: "max_tokens_per_request", param: nil))
+            }
+        }
         if endpoint == .completions, let window = engine.catalog?.info(for: model)?.contextWindow {
             let completion = maxTokens ?? 16
             if let longest = promptTokens.max(), longest + completion > window {

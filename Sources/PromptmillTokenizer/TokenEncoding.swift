@@ -10,7 +10,8 @@ public enum TokenEncoding: String, Sendable, CaseIterable, Hashable {
     public static func forModel(_ model: String) -> TokenEncoding? {
         var name = model.lowercased()
         if name.hasPrefix("ft:") { name = String(name.dropFirst(3).prefix { $0 != ":" }) }
-        let o200k = ["gpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "chatgpt-4o", "o1", "o3", "o4"]
+        // omni-moderation is built on GPT-4o.
+        let o200k = ["gpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "chatgpt-4o", "o1", "o3", "o4", "omni-moderation"]
         for family in o200k where name == family || name.hasPrefix(family + "-") || name.hasPrefix(family + ".") {
             return .o200k_base
         }

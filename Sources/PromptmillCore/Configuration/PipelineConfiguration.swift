@@ -85,6 +85,8 @@ public struct PipelineConfiguration: Sendable {
     public var stateDirectory: String
     public var api: APIConfiguration
     public var budget = Budget()
+    /// `user_field`: the input field holding each row's end-user id, sent hashed as `user`.
+    public var userField: String? = nil
     /// The model's prices (the table with `pricing:` on top); nil when neither has one.
     public var prices: ModelPrices? = nil
     /// The date of the built-in price table.

@@ -3,7 +3,7 @@ import Yams
 extension PipelineFile {
     static let topLevelKeys = [
         "name", "input", "endpoint", "model", "tokenizer", "prompt", "messages", "input_field",
-        "params", "batch_size", "limits", "budget", "cache", "output", "pricing", "base_url",
+        "params", "batch_size", "limits", "budget", "cache", "output", "pricing", "base_url", "user_field", "steps",
     ]
     /// Decodes the composed YAML tree, reporting every problem to `reader`.
     static func decode(_ root: Node, reader: YAMLNodeReader) -> PipelineFile {
@@ -15,6 +15,7 @@ extension PipelineFile {
         file.tokenizer = reader.string(top["tokenizer"], at: "tokenizer")
         file.prompt = reader.string(top["prompt"], at: "prompt")
         file.inputField = reader.string(top["input_field"], at: "input_field")
+        file.userField = reader.string(top["user_field"], at: "user_field")
         file.batchSize = reader.integer(top["batch_size"], at: "batch_size")
         file.baseURL = reader.string(top["base_url"], at: "base_url")
 

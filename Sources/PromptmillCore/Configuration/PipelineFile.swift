@@ -47,6 +47,7 @@ struct PipelineFile: Sendable {
     var prompt: Located<String>?
     var messages: Located<[Message]>?
     var inputField: Located<String>?
+    var userField: Located<String>?
     var params: Located<JSONObject>?
     var batchSize: Located<Int>?
     var limits = Limits()

@@ -57,6 +57,7 @@ struct PipelineResolver {
             inputCheck = (input, checkTemplate, file.output.include?.value ?? [])
         }
 
+        let userField = endpoint.flatMap { resolveUserField($0) }
         let budget = resolveBudget()
         let catalog = resolveCatalog()
         let pricing = file.pricing.mapValues(\.value)
@@ -75,7 +76,19 @@ struct PipelineResolver {
         configuration.prices = prices
         configuration.pricesDate = catalog.pricesDate
         configuration.pricing = pricing
+        configuration.userField = userField
         return configuration
+    }
+
+    private mutating func resolveUserField(_ endpoint: Endpoint) -> String? {
+        guard let field = file.userField else { return nil }
+        if endpoint == .moderations {
+            report("user_field: the moderations endpoint takes no user — remove it", line: field.line)
+        }
+        if file.params?.value["user"] != nil {
+            report("params.user and user_field both set the user — keep user_field, which sends each row's id hashed", line: field.line)
+        }
+        return field.value
     }
 
     private mutating func resolveCatalog() -> ModelCatalog? {
@@ -136,13 +149,7 @@ struct PipelineResolver {
 
     private mutating func resolveEndpoint() -> Endpoint? {
         guard let written = required(file.endpoint, "endpoint") else { return nil }
-        if let endpoint = Endpoint(rawValue: written.value) {
-            guard endpoint == .completions else {
-                report("endpoint '\(written.value)' is not supported by this build yet — use completions", line: written.line)
-                return nil
-            }
-            return endpoint
-        }
+        if let endpoint = Endpoint(rawValue: written.value) { return endpoint }
         let names = Endpoint.allCases.map(\.rawValue)
         let hint = written.value.nearest(in: names).map { " — did you mean '\($0)'?" } ?? ""
         report("endpoint must be one of \(names.joined(separator: ", ")), found '\(written.value)'\(hint)", line: written.line)
@@ -184,6 +191,9 @@ struct PipelineResolver {
                 return nil
             }
         case .chat:
+            for (key, value) in [("prompt", file.prompt?.line), ("input_field", file.inputField?.line)] where value != nil {
+                report("\(key) is for other endpoints; chat renders 'messages'", line: value)
+            }
             guard let messages = required(file.messages, "messages") else { return nil }
             var templates: [MessageTemplate] = []
             for message in messages.value {
@@ -196,6 +206,9 @@ struct PipelineResolver {
             }
             return .messages(templates)
         case .embeddings, .moderations:
+            for (key, value) in [("prompt", file.prompt?.line), ("messages", file.messages?.line)] where value != nil {
+                report("\(key) is for other endpoints; \(endpoint.rawValue) sends the text of 'input_field'", line: value)
+            }
             guard let field = required(file.inputField, "input_field") else { return nil }
             return .inputField(field.value)
         }
@@ -231,6 +244,15 @@ struct PipelineResolver {
         case "temperature", "top_p", "frequency_penalty", "presence_penalty":
             if case .number = value { return }
             report("params.\(key) must be a number", line: line)
+        case "encoding_format":
+            if value == .string("float") || value == .string("base64") { return }
+            report("params.encoding_format must be float or base64 (base64 answers are decoded to numbers in the output)", line: line)
+        case "response_format":
+            if case .object(let format) = value, case .string? = format["type"] { return }
+            report("params.response_format must be a mapping with a type, e.g. {type: json_object}", line: line)
+        case "seed":
+            if case .number(let text) = value, Int(text) != nil { return }
+            report("params.seed must be a whole number", line: line)
         case "stop":
             if case .string = value { return }
             if case .array(let items) = value, items.count <= 4, items.allSatisfy({ if case .string = $0 { true } else { false } }) { return }

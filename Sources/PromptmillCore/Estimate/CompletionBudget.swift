@@ -1,11 +1,20 @@
 /// How many completion tokens a prompt may cost, as OpenAI reserves them.
 enum CompletionBudget {
-    /// `max_tokens` (or `max_completion_tokens`); OpenAI's default for completions is 16.
-    static func maxTokens(_ params: JSONObject, endpoint: Endpoint) -> Int {
-        for key in ["max_tokens", "max_completion_tokens"] {
+    /// `max_completion_tokens` (or `max_tokens`); OpenAI's default for completions is 16.
+    /// A chat request without a limit may use the model's whole output window (4,096 when
+    /// the table does not say): what a budget must reserve. Embeddings and moderations
+    /// generate nothing.
+    static func maxTokens(_ params: JSONObject, endpoint: Endpoint, model: String? = nil) -> Int {
+        switch endpoint {
+        case .embeddings, .moderations: return 0
+        case .completions, .chat: break
+        }
+        for key in ["max_completion_tokens", "max_tokens"] {
             if case .number(let text)? = params[key], let value = Int(text) { return value }
         }
-        return endpoint == .completions ? 16 : 0
+        if endpoint == .completions { return 16 }
+        let info = model.flatMap { try? ModelCatalog.shared().info(for: $0) }
+        return info?.maxOutputTokens ?? 4096
     }
 
     /// max(n, best_of), at least 1.

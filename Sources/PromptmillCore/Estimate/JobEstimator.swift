@@ -18,9 +18,9 @@ public struct JobEstimator: Sendable {
         var estimate = JobEstimate(model: configuration.model, encoding: configuration.encoding.rawValue, pricesDate: catalog.pricesDate)
         estimate.contextWindow = info?.contextWindow
         estimate.pricesSource = prices?.source
-        let completionPerPrompt = CompletionBudget.maxTokens(configuration.params, endpoint: configuration.endpoint)
+        let completionPerPrompt = CompletionBudget.maxTokens(configuration.params, endpoint: configuration.endpoint, model: configuration.model)
             * CompletionBudget.choices(configuration.params)
-        let maxTokens = CompletionBudget.maxTokens(configuration.params, endpoint: configuration.endpoint)
+        let maxTokens = CompletionBudget.maxTokens(configuration.params, endpoint: configuration.endpoint, model: configuration.model)
         // Rows whose answer is in the cache cost nothing: look each chunk of rows up, when
         // the cache exists (the estimate never creates one).
         let cache = configuration.cache.enabled && FileManager.default.fileExists(atPath: configuration.cache.path)
@@ -41,7 +41,7 @@ public struct JobEstimator: Sendable {
             chunk.removeAll(keepingCapacity: true)
         }
         func add(_ row: PreparedRow) {
-            let tokens = tokenizer.count(row.prompt)
+            let tokens = APIRequest.promptTokens(row, tokenizer: tokenizer)
             estimate.uncachedRows += 1
             estimate.promptTokens += tokens
             estimate.completionTokensMax += completionPerPrompt
@@ -63,7 +63,7 @@ public struct JobEstimator: Sendable {
             case .row(let row):
                 estimate.rows += 1
                 if keyer != nil {
-                    chunk.append((row, keyer!.key(prompt: row.prompt)))
+                    chunk.append((row, APIRequest.cacheKey(row, keyer: &keyer!)))
                     if chunk.count == 512 { try settle() }
                 } else {
                     add(row)

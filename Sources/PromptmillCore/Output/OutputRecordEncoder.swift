@@ -6,11 +6,11 @@ enum OutputRecordEncoder {
     static func encode(_ result: RowResult, cost: Money?, into writer: inout JSONWriter) {
         head(result.row, into: &writer)
         switch result.outcome {
-        case .completed(let texts, let finishReasons, let usage):
+        case .completed(let output, let finishReason, let usage):
             writer.raw(",\"output\":")
-            output(texts, into: &writer)
+            writer.raw(output)
             writer.raw(",\"finish_reason\":")
-            finishReason(finishReasons, into: &writer)
+            writer.raw(finishReason)
             self.usage(usage, into: &writer)
         case .failed:
             writer.raw(",\"output\":null,\"finish_reason\":null,\"usage\":null")

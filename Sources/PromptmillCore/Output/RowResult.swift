@@ -1,8 +1,9 @@
 /// What became of one row: the answer(s), or a permanent error.
 public struct RowResult: Sendable {
     public enum Outcome: Sendable {
-        /// One text per requested completion (`n`), with its finish reason.
-        case completed(texts: [String], finishReasons: [String?], usage: TokenUsage)
+        /// The record's `output` and `finish_reason` as JSON (a text, a list of texts when
+        /// `n` > 1, a vector, a moderation result), and the row's share of the usage.
+        case completed(output: String, finishReason: String, usage: TokenUsage)
         case failed(RowFailure)
     }
 

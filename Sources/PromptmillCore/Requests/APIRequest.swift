@@ -1,25 +1,40 @@
-/// Builds the body of a `/v1/completions` request carrying several prompts.
-enum CompletionsRequest {
-    /// `{"model": ..., "prompt": [...], ...params}`: the prompts as an array (even for one,
-    /// so the answer's indices always follow the same rule), then the pipeline's params as
-    /// they are.
-    static func body(model: String, prompts: [String], params: JSONObject) -> [UInt8] {
-        var writer = JSONWriter(capacity: prompts.reduce(256) { $0 + $1.utf8.count + 8 })
+import PromptmillTokenizer
+
+/// Builds request bodies for each endpoint, and the per-row facts the runner needs of a
+/// request: the row's cache key and its exact prompt tokens.
+enum APIRequest {
+    /// The body for `rows` (one for chat, up to the batch size for the others): the model,
+    /// the rows' content, the end user's hashed id when the pipeline names one, then the
+    /// pipeline's params as they are.
+    static func body(_ configuration: PipelineConfiguration, rows: [PreparedRow]) -> [UInt8] {
+        var writer = JSONWriter(capacity: rows.reduce(256) { $0 + $1.prompt.utf8.count + 8 })
         writer.raw("{")
         writer.key("model")
-        writer.string(model)
+        writer.string(configuration.model)
         writer.raw(",")
-        writer.key("prompt")
-        writer.raw("[")
-        for (index, prompt) in prompts.enumerated() {
-            if index > 0 { writer.raw(",") }
-            writer.string(prompt)
+        switch configuration.endpoint {
+        case .chat:
+            writer.key("messages")
+            writer.value(.array((rows.first?.messages ?? []).map(\.json)))
+        case .completions, .embeddings, .moderations:
+            // An array even for one, so the answer's indices always follow the same rule.
+            writer.key(configuration.endpoint == .completions ? "prompt" : "input")
+            writer.raw("[")
+            for (index, row) in rows.enumerated() {
+                if index > 0 { writer.raw(",") }
+                writer.string(row.prompt)
+            }
+            writer.raw("]")
         }
-        writer.raw("]")
-        for index in 0..<params.count {
+        if let user = rows.first?.user, configuration.endpoint != .moderations {
             writer.raw(",")
-            writer.key(params.keys[index])
-            writer.value(params.values[index])
+            writer.key("user")
+            writer.string(user)
+        }
+        for index in 0..<configuration.params.count {
+            writer.raw(",")
+            writer.key(configuration.params.keys[index])
+            writer.value(configuration.params.values[index])
         }
         writer.raw("}")
         return writer.bytes
@@ -29,5 +44,19 @@ enum CompletionsRequest {
     static func choicesPerPrompt(_ params: JSONObject) -> Int {
         if case .number(let text)? = params["n"], let n = Int(text), n > 0 { return n }
         return 1
+    }
+
+    /// The row's prompt tokens as the API counts them: chat by OpenAI's per-message rule.
+    static func promptTokens(_ row: PreparedRow, tokenizer: Tokenizer) -> Int {
+        if let messages = row.messages {
+            return tokenizer.chatPromptTokens(messages.map { ChatMessageTokens(role: $0.role, content: $0.content, name: $0.name) })
+        }
+        return tokenizer.count(row.prompt)
+    }
+
+    /// The row's key in the response cache.
+    static func cacheKey(_ row: PreparedRow, keyer: inout ResponseCacheKeyer) -> ResponseCacheKey {
+        if let messages = row.messages { return keyer.key(content: .array(messages.map(\.json))) }
+        return keyer.key(prompt: row.prompt)
     }
 }

@@ -67,20 +67,43 @@ public struct RowPreparer {
         }
         if let skip, skip.contains(row.number) { return nil }
         prompt.removeAll(keepingCapacity: true)
+        var messages: [ChatMessage]?
         do {
             switch configuration.template {
             case .prompt(let template):
                 try template.render(row.fields, into: &prompt)
-            case .messages, .inputField:
-                preconditionFailure("only completions is resolved by this build")
+            case .messages(let templates):
+                messages = try templates.map { template throws(TemplateError) in
+                    ChatMessage(role: template.role, name: template.name, content: try template.content.render(row.fields))
+                }
+            case .inputField(let field):
+                switch FieldPath(field).lookUp(in: row.fields) {
+                case .string(let text)?: prompt = text
+                case nil, .null?:
+                    return .bad(InputProblem(file: file, line: row.line, reason: "the row has no field '\(field)' (input_field)"))
+                default:
+                    return .bad(InputProblem(file: file, line: row.line, reason: "the field '\(field)' (input_field) must be text"))
+                }
             }
         } catch {
             return .bad(InputProblem(file: file, line: row.line, reason: "\(error)"))
+        }
+        var user: String?
+        if let field = configuration.userField {
+            switch FieldPath(field).lookUp(in: row.fields) {
+            case .string(let text)? where !text.isEmpty: user = EndUser.hash(text)
+            case .number(let digits)?: user = EndUser.hash(digits)
+            default:
+                return .bad(InputProblem(file: file, line: row.line, reason: "the row has no end-user id in '\(field)' (user_field)"))
+            }
         }
         var input = JSONObject()
         for field in configuration.output.include {
             input.append(field, FieldPath(field).lookUp(in: row.fields) ?? .null)
         }
-        return .row(PreparedRow(number: row.number, line: row.line, id: id, prompt: prompt, input: input))
+        var prepared = PreparedRow(number: row.number, line: row.line, id: id, prompt: prompt, input: input)
+        prepared.messages = messages
+        prepared.user = user
+        return .row(prepared)
     }
 }

@@ -48,11 +48,10 @@ struct BatchSender: Sendable {
     /// `reserved`: the caller has reserved the first attempt's worst case with `spend`;
     /// every later attempt reserves its own.
     func send(_ rows: [PreparedRow], tokenCost: Int, reserved: Bool = false) async throws(JobStop) -> Report {
-        let n = CompletionsRequest.choicesPerPrompt(configuration.params)
+        let n = APIRequest.choicesPerPrompt(configuration.params)
         let request = HTTPRequest(url: configuration.api.baseURL + configuration.endpoint.path,
                                   headers: headers(),
-                                  body: CompletionsRequest.body(model: configuration.model, prompts: rows.map(\.prompt),
-                                                                params: configuration.params))
+                                  body: APIRequest.body(configuration, rows: rows))
         var report = Report(results: [])
         var random = JitterSource(seed: seed.map { $0 ^ UInt64(rows.first?.number ?? 0) })
         var attempt = 0
@@ -76,7 +75,8 @@ struct BatchSender: Sendable {
                 await throttle.observe(RateLimitHeaders(response))
                 if response.status == 200 {
                     do {
-                        let answer = try CompletionsResponse.parse(response.body, promptCount: rows.count, choicesPerPrompt: n)
+                        let answer = try APIResponse.parse(response.body, endpoint: configuration.endpoint, rowCount: rows.count,
+                                                           choicesPerPrompt: n, tokenizer: tokenizer)
                         await throttle.settle(reservedTokens: tokenCost, usedTokens: answer.usage.promptTokens + answer.usage.completionTokens)
                         report.results = results(rows, answer, attempts: attempt)
                         // Cached before the reservation is settled: a kill in between counts
@@ -135,15 +135,9 @@ struct BatchSender: Sendable {
         guard let cache else { return }
         var entries: [ResponseCache.Entry] = []
         entries.reserveCapacity(results.count)
-        var writer = JSONWriter(capacity: 1024)
         for result in results {
-            guard case .completed(let texts, let finishReasons, let usage) = result.outcome, let key = result.row.cacheKey else { continue }
-            writer.removeAll()
-            OutputRecordEncoder.output(texts, into: &writer)
-            let output = String(decoding: writer.bytes, as: UTF8.self)
-            writer.removeAll()
-            OutputRecordEncoder.finishReason(finishReasons, into: &writer)
-            entries.append(ResponseCache.Entry(key: key, output: output, finishReason: String(decoding: writer.bytes, as: UTF8.self),
+            guard case .completed(let output, let finishReason, let usage) = result.outcome, let key = result.row.cacheKey else { continue }
+            entries.append(ResponseCache.Entry(key: key, output: output, finishReason: finishReason,
                                                usage: usage, paidBy: CachePayer(generation: generation, row: result.row.number)))
         }
         do {
@@ -188,19 +182,17 @@ struct BatchSender: Sendable {
 
     /// Splits the request's usage over its rows: prompt tokens by each prompt's weight,
     /// completion tokens by the weight of each row's answers.
-    private func results(_ rows: [PreparedRow], _ answer: CompletionsResponse, attempts: Int) -> [RowResult] {
+    private func results(_ rows: [PreparedRow], _ answer: APIResponse, attempts: Int) -> [RowResult] {
         // Each row's share is its own token count, adjusted (largest remainder) so the rows
         // add up to exactly what the API reported for the request.
         let prompts = UsageSplitter.split(answer.usage.promptTokens, weights: rows.map(\.promptTokens))
-        let completions = UsageSplitter.split(answer.usage.completionTokens,
-                                              weights: answer.choices.map { $0.reduce(0) { $0 + tokenizer.count($1.text) } })
+        let completions = UsageSplitter.split(answer.usage.completionTokens, weights: answer.rows.map(\.completionWeight))
         // Cached prompt tokens go with each row's prompt share: never more than the share.
         let cached = UsageSplitter.split(answer.usage.cachedPromptTokens, weights: prompts)
         return rows.indices.map { index in
-            let choices = answer.choices[index]
             let usage = TokenUsage(promptTokens: prompts[index], completionTokens: completions[index], cachedPromptTokens: cached[index])
             return RowResult(row: rows[index],
-                             outcome: .completed(texts: choices.map(\.text), finishReasons: choices.map(\.finishReason), usage: usage),
+                             outcome: .completed(output: answer.rows[index].output, finishReason: answer.rows[index].finishReason, usage: usage),
                              attempts: attempts)
         }
     }

@@ -149,7 +149,7 @@ public struct JobRunner: Sendable {
         countRecords()
 
         let tokenizer = try Tokenizer.shared(configuration.encoding)
-        let completionBudget = CompletionBudget.maxTokens(configuration.params, endpoint: configuration.endpoint)
+        let completionBudget = CompletionBudget.maxTokens(configuration.params, endpoint: configuration.endpoint, model: configuration.model)
             * CompletionBudget.choices(configuration.params)
         let sender = BatchSender(configuration: configuration, transport: transport,
                                  policy: RetryPolicy(maxRetries: configuration.limits.maxRetries), clock: clock,
@@ -190,7 +190,7 @@ public struct JobRunner: Sendable {
                 }
                 for index in looked.indices where !found[index] {
                     var row = looked[index]
-                    row.promptTokens = tokenizer.count(row.prompt)
+                    row.promptTokens = APIRequest.promptTokens(row, tokenizer: tokenizer)
                     unsent.append(row)
                 }
                 try sink.flushIfDue(counters())
@@ -200,7 +200,11 @@ public struct JobRunner: Sendable {
         }
 
         func nextBatch() -> [PreparedRow] {
-            let count = min(configuration.batchSize, unsent.count - unsentStart)
+            var count = min(configuration.batchSize, unsent.count - unsentStart)
+            // One request speaks for one end user: a batch ends where the user changes.
+            if count > 1, let user = unsent[unsentStart].user {
+                count = (unsentStart..<(unsentStart + count)).prefix { unsent[$0].user == user }.count
+            }
             let batch = Array(unsent[unsentStart..<(unsentStart + count)])
             unsentStart += count
             if unsentStart >= 4096 {
@@ -247,7 +251,7 @@ public struct JobRunner: Sendable {
                 }
                 let tokenCost = batch.reduce(0) { $0 + $1.promptTokens + completionBudget }
                 let (requests, tooLarge) = RequestFitter.fit(batch, cost: tokenCost, completionBudget: completionBudget,
-                                                             capacity: await throttle.tokensPerMinute)
+                                                             capacity: await throttle.tokensPerMinute, endpoint: configuration.endpoint)
                 try record(tooLarge)
                 requestLoop: for (rows, cost) in requests {
                     var pending = rows

@@ -76,7 +76,7 @@ final class RowPrefetcher: @unchecked Sendable {
                     switch next {
                     case .row(var row):
                         if state.keyer != nil {
-                            let key = state.keyer!.key(prompt: row.prompt)
+                            let key = APIRequest.cacheKey(row, keyer: &state.keyer!)
                             row.cacheKey = key
                             chunk.keys.append(key)
                         }

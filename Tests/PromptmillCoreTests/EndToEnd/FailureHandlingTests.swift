@@ -46,17 +46,19 @@ import PromptmillTesting
         #expect(records.allSatisfy { $0["error"] == .null })
     }
 
-    /// Every answer insufficient_quota: the run stops within 5 s with exit 4 and a message
-    /// naming the cause; no row is recorded as done.
-    @Test func quotaStopsWithinFiveSeconds() async throws {
+    /// Every answer insufficient_quota: the run stops at the first answer, with exit 4 and a
+    /// message naming the cause, and no row is recorded as done. (How fast, in seconds, is
+    /// `promptmill-bench failures`' figure: a timed assertion here would only measure how
+    /// busy the machine running the tests is.)
+    @Test func quotaStopsAtTheFirstAnswer() async throws {
         var broke = SimulatorConfiguration()
         broke.insufficientQuota = true
         let harness = try await RunHarness(simulator: broke)
         defer { Task { await harness.stop() } }
-        let clock = ContinuousClock()
-        let start = clock.now
         let (report, records) = try await harness.run(pipeline: Self.pipeline(batchSize: 20), input: CompletionsRunTests.rows(2000))
-        #expect(clock.now - start < .seconds(5))
+        // With no limits set, the first batch goes alone; its answer stops the job: no retry,
+        // no second request.
+        #expect(harness.simulator.statistics().requests == 1)
         #expect(report.exitCode == 4)
         #expect(report.stop?.message.contains("insufficient_quota") == true)
         #expect(records.isEmpty)

@@ -80,10 +80,10 @@ struct RunHarness {
     }
 
     /// How many prompts each completions request the simulator received carried.
-    func promptCounts() throws -> [Int] {
-        try simulator.receivedRequests().filter { $0.path.hasSuffix("/completions") }.map { request in
+    func promptCounts(endpoint: String = "completions") throws -> [Int] {
+        try simulator.receivedRequests().filter { $0.path.hasSuffix("/" + endpoint) }.map { request in
             let body = try request.body.withUnsafeBytes { try JSONParser.parse($0) }
-            guard case .object(let object) = body, case .array(let prompts)? = object["prompt"] else { return 1 }
+            guard case .object(let object) = body, case .array(let prompts)? = object[endpoint == "completions" ? "prompt" : "input"] else { return 1 }
             return prompts.count
         }
     }

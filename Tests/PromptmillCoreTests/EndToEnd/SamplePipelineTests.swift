@@ -4,8 +4,18 @@ import PromptmillCore
 @testable import PromptmillSimulator
 import PromptmillTesting
 
+/// The requests the simulator received in this task's last `run`.
+final class ReceivedRequests: @unchecked Sendable {
+    private let lock = NSLock()
+    private var requests: [ReceivedRequest] = []
+    func set(_ value: [ReceivedRequest]) { lock.withLock { requests = value } }
+    func get() -> [ReceivedRequest] { lock.withLock { requests } }
+}
+
 /// The sample pipelines, run as a new user runs them, against the simulator.
 @Suite struct SamplePipelineTests {
+    let lastRequests = ReceivedRequests()
+
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
@@ -18,7 +28,9 @@ import PromptmillTesting
                                                         records: [JSONObject], summary: JSONObject) {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let simulator = Simulator(configuration: SimulatorConfiguration())
+        var simulatorConfiguration = SimulatorConfiguration()
+        simulatorConfiguration.recordRequests = true
+        let simulator = Simulator(configuration: simulatorConfiguration)
         try await simulator.start()
         let path = Self.repository.appendingPathComponent("pipelines/\(name).yaml").path
         var overrides = PipelineOverrides(outputPath: directory.path + "/out.jsonl.gz", mockBaseURL: simulator.baseURL)
@@ -33,6 +45,7 @@ import PromptmillTesting
         let report = try await JobRunner(configuration: configuration, transport: transport, progress: ProgressReporter(mode: .quiet)).run()
         await transport.shutdown()
         let served = simulator.statistics()
+        lastRequests.set(simulator.receivedRequests())
         try await simulator.stop()
         let bytes = try GzipMemberWriter.decompressAll(path: configuration.output.path)
         let records = try bytes.split(separator: UInt8(ascii: "\n")).map { line -> JSONObject in
@@ -65,13 +78,15 @@ import PromptmillTesting
     func checkCost(_ name: String) async throws {
         let (estimate, report, served, records, summary) = try await runWithSummary(name)
         #expect(report.complete)
-        let model = try #require(estimate.model as String?)
+        let model = estimate.model
         let info = try #require(try ModelCatalog.builtIn().info(for: model))
         let input = try #require(info.inputPrice), output = try #require(info.outputPrice)
-        #expect(summary["prompt_tokens"] == .number(String(served.promptTokens)))
-        #expect(summary["completion_tokens"] == .number(String(served.completionTokens)))
+        // Moderations report no usage (and are free): the summary has none either.
+        let moderation = info.mode == "moderation"
+        #expect(summary["prompt_tokens"] == .number(String(moderation ? 0 : served.promptTokens)))
+        #expect(summary["completion_tokens"] == .number(String(moderation ? 0 : served.completionTokens)))
         let cost = try #require(Self.picodollars(summary["cost_usd"]))
-        let dollars = Double(served.promptTokens) * input.dollars + Double(served.completionTokens) * output.dollars
+        let dollars = moderation ? 0 : Double(served.promptTokens) * input.dollars + Double(served.completionTokens) * output.dollars
         #expect(abs(Double(cost) / 1e12 - dollars) < 1e-9, "summary cost \(cost) pUSD vs \(dollars) USD")
         let rowSum = records.reduce(Int64(0)) { $0 + (Self.picodollars($1["cost_usd"]) ?? -1_000_000_000_000) }
         #expect(rowSum == cost)
@@ -93,6 +108,137 @@ import PromptmillTesting
     @Test func articleSummariesCostsAddUp() async throws {
         try await checkCost("article-summaries")
     }
+
+    @Test(arguments: ["review-chat", "review-embeddings", "review-moderation"])
+    func endpointSampleCostsAddUp(_ name: String) async throws {
+        try await checkCost(name)
+    }
+
+    /// The chat sample: one request per review, each answer the simulator's label for that
+    /// review as JSON, and the estimate's exact prompt tokens (OpenAI's chat rule) equal
+    /// what the server counted.
+    @Test func reviewChatRunsEndToEnd() async throws {
+        let (estimate, report, served, records) = try await run("review-chat")
+        #expect(report.exitCode == 0)
+        #expect(records.count == 2400)
+        #expect(report.statistics.requests == 2400)
+        #expect(estimate.promptTokens == served.promptTokens)
+        let texts = try Self.reviewTexts()
+        for record in records {
+            guard case .string(let id)? = record["id"], case .string(let output)? = record["output"], let text = texts[id] else {
+                Issue.record("record without id or output")
+                continue
+            }
+            #expect(output == "{\"answer\":\"\(AnswerRules.sentiment(of: text))\"}", "review \(id)")
+        }
+    }
+
+    /// The embeddings sample: 2,400 inputs in 2 requests, each output the simulator's
+    /// 256-number vector for that review, decoded from base64.
+    @Test func reviewEmbeddingsRunEndToEnd() async throws {
+        let (_, report, _, records) = try await run("review-embeddings")
+        #expect(report.exitCode == 0)
+        #expect(records.count == 2400)
+        #expect(report.statistics.requests == 2)
+        let texts = try Self.reviewTexts()
+        for record in records.prefix(50) {
+            guard case .string(let id)? = record["id"], case .array(let numbers)? = record["output"], let text = texts[id] else {
+                Issue.record("record without id or vector")
+                continue
+            }
+            let expected = SimulatedRequest.vector(for: text, dimensions: 256)
+            let got = numbers.compactMap { value -> Float? in if case .number(let digits) = value { Float(digits) } else { nil } }
+            #expect(got == expected, "review \(id)")
+        }
+    }
+
+    /// The moderation sample: 32 inputs per request, each output the result object, and
+    /// the flagged reviews exactly those the simulator's word list flags.
+    @Test func reviewModerationRunsEndToEnd() async throws {
+        let (_, report, _, records) = try await run("review-moderation")
+        #expect(report.exitCode == 0)
+        #expect(records.count == 2400)
+        #expect(report.statistics.requests == 75)
+        let texts = try Self.reviewTexts()
+        var flagged = 0
+        for record in records {
+            guard case .string(let id)? = record["id"], case .object(let result)? = record["output"], let text = texts[id],
+                  case .bool(let isFlagged)? = result["flagged"] else {
+                Issue.record("record without a moderation result")
+                continue
+            }
+            let words = SimulatedRequest.moderationCategories.flatMap(\.words)
+            #expect(isFlagged == words.contains { text.lowercased().contains($0) }, "review \(id)")
+            if isFlagged { flagged += 1 }
+        }
+        #expect(flagged > 0)
+    }
+
+    /// Every request body the samples send holds only parameters OpenAI's API reference
+    /// defines for its endpoint, each with OpenAI's type. The lists are written here from
+    /// the reference, apart from the ones promptmill checks pipelines against.
+    @Test(arguments: ["review-sentiment", "article-summaries", "review-chat", "review-embeddings", "review-moderation"])
+    func requestBodiesFollowOpenAIsReference(_ name: String) async throws {
+        _ = try await run(name)
+        let requests = lastRequests.get()
+        #expect(!requests.isEmpty)
+        for request in requests {
+            guard case .object(let body) = try request.body.withUnsafeBytes({ try JSONParser.parse($0) }) else {
+                Issue.record("a body that is not an object")
+                continue
+            }
+            let endpoint = request.path.components(separatedBy: "/v1/").last ?? request.path
+            for (key, value) in zip(body.keys, body.values) {
+                guard let type = Self.reference[endpoint]?[key] else {
+                    Issue.record("\(name): '\(key)' is not a parameter of \(endpoint)")
+                    continue
+                }
+                #expect(type(value), "\(name): \(key) = \(value)")
+            }
+        }
+    }
+
+    static func reviewTexts() throws -> [String: String] {
+        let reader = try RowReader(path: repository.appendingPathComponent("samples/reviews.csv").path, format: .csv, displayName: "reviews.csv")
+        var texts: [String: String] = [:]
+        while case .row(let row)? = try reader.next() {
+            if case .string(let id)? = row.fields["review_id"], case .string(let text)? = row.fields["text"] { texts[id] = text }
+        }
+        return texts
+    }
+
+    typealias TypeCheck = @Sendable (JSONValue) -> Bool
+    static let string: TypeCheck = { if case .string = $0 { true } else { false } }
+    static let integer: TypeCheck = { if case .number(let text) = $0 { Int(text) != nil } else { false } }
+    static let number: TypeCheck = { if case .number = $0 { true } else { false } }
+    static let strings: TypeCheck = { if case .array(let items) = $0 { !items.isEmpty && items.allSatisfy(string) } else { false } }
+    static let stringOrStrings: TypeCheck = { string($0) || strings($0) }
+    static let messages: TypeCheck = { value in
+        guard case .array(let items) = value, !items.isEmpty else { return false }
+        return items.allSatisfy { item in
+            guard case .object(let message) = item, case .string(let role)? = message["role"],
+                  ["system", "developer", "user", "assistant"].contains(role), case .string? = message["content"] else { return false }
+            return message.keys.allSatisfy { ["role", "content", "name"].contains($0) }
+        }
+    }
+    static let responseFormat: TypeCheck = { value in
+        guard case .object(let format) = value, case .string(let type)? = format["type"] else { return false }
+        return ["text", "json_object", "json_schema"].contains(type)
+    }
+
+    /// From OpenAI's API reference: the parameters of each endpoint the samples use, and their types.
+    static let reference: [String: [String: TypeCheck]] = [
+        "completions": ["model": string, "prompt": stringOrStrings, "max_tokens": integer, "temperature": number, "stop": stringOrStrings,
+                        "n": integer, "best_of": integer, "top_p": number, "seed": integer, "user": string, "echo": { if case .bool = $0 { true } else { false } },
+                        "frequency_penalty": number, "presence_penalty": number, "logprobs": integer, "suffix": string],
+        "chat/completions": ["model": string, "messages": messages, "max_completion_tokens": integer, "max_tokens": integer,
+                             "temperature": number, "seed": integer, "response_format": responseFormat, "stop": stringOrStrings,
+                             "n": integer, "top_p": number, "user": string, "frequency_penalty": number, "presence_penalty": number,
+                             "logprobs": { if case .bool = $0 { true } else { false } }, "top_logprobs": integer],
+        "embeddings": ["model": string, "input": stringOrStrings, "dimensions": integer, "user": string,
+                       "encoding_format": { $0 == .string("float") || $0 == .string("base64") }],
+        "moderations": ["model": string, "input": stringOrStrings],
+    ]
 
     /// The review sample: one record per review, each labelled as the simulator labels it,
     /// and the estimate's exact prompt tokens equal what the server reported.

@@ -45,10 +45,10 @@ import PromptmillTokenizer
         #expect(report.retries == 1)
         #expect(clock.sleeps.count == 1)
         let texts = report.results.map { result -> String? in
-            if case .completed(let texts, _, _) = result.outcome { return texts.first }
+            if case .completed(let output, _, _) = result.outcome { return output }
             return nil
         }
-        #expect(texts == ["answer 0", "answer 1", "answer 2"])
+        #expect(texts == ["\"answer 0\"", "\"answer 1\"", "\"answer 2\""])
         #expect(report.results.allSatisfy { $0.attempts == 2 })
         let usage = report.results.reduce(TokenUsage.zero) { total, result in
             if case .completed(_, _, let usage) = result.outcome { return TokenUsage(promptTokens: total.promptTokens + usage.promptTokens, completionTokens: total.completionTokens + usage.completionTokens) }

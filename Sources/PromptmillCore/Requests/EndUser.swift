@@ -1,0 +1,18 @@
+import Crypto
+
+/// OpenAI's `user` parameter, filled per row from a field without sending the id itself.
+enum EndUser {
+    /// Lowercase hex SHA-256 of the id: the same user always gets the same value, and no
+    /// email address or name leaves the machine.
+    static func hash(_ id: String) -> String {
+        let digest = SHA256.hash(data: Array(id.utf8))
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        for byte in digest {
+            text.append(hex[Int(byte >> 4)])
+            text.append(hex[Int(byte & 0xF)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
