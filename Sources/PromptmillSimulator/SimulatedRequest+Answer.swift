@@ -217,6 +217,7 @@ extension SimulatedRequest {
             writer.raw("}}")
         }
         writer.raw("]}")
-        return Answer(body: writer.bytes, promptTokens: promptTokens.reduce(0, +), completionTokens: 0)
+        // Moderations report no usage and are not billed: nothing to count.
+        return Answer(body: writer.bytes, promptTokens: 0, completionTokens: 0)
     }
 }

@@ -42,6 +42,43 @@ enum EstimateReport {
         writer.raw(",")
         writer.key("prices_source")
         if let source = estimate.pricesSource { writer.string(source) } else { writer.null() }
+        if !estimate.steps.isEmpty {
+            writer.raw(",")
+            writer.key("prompt_tokens_max")
+            writer.number(estimate.promptTokensMax ?? estimate.promptTokens)
+            writer.raw(",")
+            writer.key("steps")
+            writer.raw("[")
+            for (index, step) in estimate.steps.enumerated() {
+                if index > 0 { writer.raw(",") }
+                writer.raw("{")
+                writer.key("name")
+                writer.string(step.name)
+                writer.raw(",")
+                writer.key("endpoint")
+                writer.string(step.endpoint)
+                writer.raw(",")
+                writer.key("model")
+                writer.string(step.model)
+                for (key, value) in [("rows", step.rows), ("requests", step.requests), ("prompt_tokens_min", step.promptTokensMin),
+                                     ("prompt_tokens_max", step.promptTokensMax), ("completion_tokens_max", step.completionTokensMax)] {
+                    writer.raw(",")
+                    writer.key(key)
+                    writer.number(value)
+                }
+                writer.raw(",")
+                writer.key("cost_usd_min")
+                money(step.costMin, &writer)
+                writer.raw(",")
+                writer.key("cost_usd_max")
+                money(step.costMax, &writer)
+                writer.raw(",")
+                writer.key("exact")
+                writer.bool(step.exact)
+                writer.raw("}")
+            }
+            writer.raw("]")
+        }
         writer.raw("}")
         return String(decoding: writer.bytes, as: UTF8.self)
     }
@@ -51,18 +88,28 @@ enum EstimateReport {
     }
 
     static func table(_ estimate: JobEstimate, pipeline: String, batchSize: Int) -> String {
-        var lines = ["estimate for \(pipeline) (\(estimate.model), \(estimate.encoding); no request sent)"]
+        let subject = estimate.steps.isEmpty ? "\(estimate.model), \(estimate.encoding)" : "\(estimate.steps.count) steps"
+        var lines = ["estimate for \(pipeline) (\(subject); no request sent)"]
         lines.append("  rows               \(estimate.rows)" + (estimate.badRows > 0 ? "  (+\(estimate.badRows) bad rows, see validate)" : ""))
         if estimate.cachedRows > 0 {
             lines.append("  cached rows        \(estimate.cachedRows)  (answers in the response cache: free, left out below)")
         }
-        lines.append("  requests           \(estimate.requests)  (up to \(batchSize) prompts each)")
-        lines.append("  prompt tokens      \(estimate.promptTokens)  (exact)")
+        lines.append("  requests           \(estimate.requests)" + (estimate.steps.isEmpty ? "  (up to \(batchSize) prompts each)" : ""))
+        if let most = estimate.promptTokensMax {
+            lines.append("  prompt tokens      \(estimate.promptTokens) to \(most)  (exact for the first step; later steps depend on earlier answers)")
+        } else {
+            lines.append("  prompt tokens      \(estimate.promptTokens)  (exact)")
+        }
         lines.append("  completion tokens  0 to \(estimate.completionTokensMax)")
         if let low = estimate.costMin, let high = estimate.costMax {
             lines.append("  cost               \(low) to \(high)  (prices: \(estimate.pricesSource ?? estimate.pricesDate))")
         } else {
             lines.append("  cost               unknown: '\(estimate.model)' has no price in the table of \(estimate.pricesDate) — add 'pricing: {\(estimate.model): {input: USD per 1M, output: USD per 1M}}'")
+        }
+        for step in estimate.steps {
+            let tokens = step.exact ? "\(step.promptTokensMin)" : "\(step.promptTokensMin)–\(step.promptTokensMax)"
+            let cost = step.costMin.flatMap { low in step.costMax.map { "\(low) to \($0)" } } ?? "cost unknown"
+            lines.append("    step \(step.name) (\(step.endpoint), \(step.model)): up to \(step.rows) rows, \(step.requests) requests, \(tokens) prompt tokens, \(cost)")
         }
         if let seconds = estimate.minSeconds {
             lines.append("  least time         \(formatDuration(seconds))  (under the pipeline's rate limits)")

@@ -65,6 +65,16 @@ public struct PipelineConfiguration: Sendable {
         }
     }
 
+    /// One stage of a multi-step pipeline.
+    public struct Step: Sendable {
+        public var name: String
+        /// The step as a one-step pipeline: its endpoint, model, template, params, batch
+        /// size, prices and user field over the job's input, limits, cache and budget.
+        public var configuration: PipelineConfiguration
+        /// Rows for which it does not hold skip the step.
+        public var when: StepCondition?
+    }
+
     public var name: String
     /// The pipeline file as the user named it.
     public var pipelinePath: String
@@ -85,6 +95,9 @@ public struct PipelineConfiguration: Sendable {
     public var stateDirectory: String
     public var api: APIConfiguration
     public var budget = Budget()
+    /// `steps:`, in order; empty for a one-step pipeline. The top-level request fields are
+    /// then the first step's (the input is read and checked with its template).
+    public var steps: [Step] = []
     /// `user_field`: the input field holding each row's end-user id, sent hashed as `user`.
     public var userField: String? = nil
     /// The model's prices (the table with `pricing:` on top); nil when neither has one.

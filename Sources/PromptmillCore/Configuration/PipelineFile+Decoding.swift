@@ -10,14 +10,11 @@ extension PipelineFile {
         var file = PipelineFile()
         let top = reader.mapping(root, at: "", known: topLevelKeys)
         file.name = reader.string(top["name"], at: "name")
-        file.endpoint = reader.string(top["endpoint"], at: "endpoint")
-        file.model = reader.string(top["model"], at: "model")
-        file.tokenizer = reader.string(top["tokenizer"], at: "tokenizer")
-        file.prompt = reader.string(top["prompt"], at: "prompt")
-        file.inputField = reader.string(top["input_field"], at: "input_field")
-        file.userField = reader.string(top["user_field"], at: "user_field")
-        file.batchSize = reader.integer(top["batch_size"], at: "batch_size")
+        decodeRequestKeys(top, into: &file, path: "", reader: reader)
         file.baseURL = reader.string(top["base_url"], at: "base_url")
+        if let node = top["steps"] {
+            file.steps = decodeSteps(node, reader: reader)
+        }
 
         if let node = top["input"] {
             let input = reader.mapping(node, at: "input", known: ["path", "id", "on_bad_row", "format"])
@@ -25,18 +22,6 @@ extension PipelineFile {
             file.input.id = reader.string(input["id"], at: "input.id")
             file.input.onBadRow = reader.string(input["on_bad_row"], at: "input.on_bad_row")
             file.input.format = reader.string(input["format"], at: "input.format")
-        }
-        if let node = top["messages"] {
-            file.messages = decodeMessages(node, reader: reader)
-        }
-        if let node = top["params"] {
-            if case .mapping = node, case .object(let object)? = reader.json(node, at: "params") {
-                file.params = Located(object, line: node.mark?.line)
-            } else if case .mapping = node {
-                // json(_:at:) has reported the problem.
-            } else {
-                reader.report("params must be a mapping of API parameters, found \(reader.describe(node))", line: node.mark?.line)
-            }
         }
         if let node = top["limits"] {
             let limits = reader.mapping(node, at: "limits", known: [
@@ -67,6 +52,52 @@ extension PipelineFile {
             file.output.include = reader.stringList(output["include"], at: "output.include")
         }
         return file
+    }
+
+    /// The keys that say what a step sends: at the top of a one-step pipeline, or in each step.
+    private static func decodeRequestKeys(_ fields: [String: Node], into file: inout PipelineFile, path: String, reader: YAMLNodeReader) {
+        file.endpoint = reader.string(fields["endpoint"], at: path + "endpoint")
+        file.model = reader.string(fields["model"], at: path + "model")
+        file.tokenizer = reader.string(fields["tokenizer"], at: path + "tokenizer")
+        file.prompt = reader.string(fields["prompt"], at: path + "prompt")
+        file.inputField = reader.string(fields["input_field"], at: path + "input_field")
+        file.userField = reader.string(fields["user_field"], at: path + "user_field")
+        file.batchSize = reader.integer(fields["batch_size"], at: path + "batch_size")
+        if let node = fields["messages"] {
+            file.messages = decodeMessages(node, reader: reader)
+        }
+        if let node = fields["params"] {
+            if case .mapping = node, case .object(let object)? = reader.json(node, at: path + "params") {
+                file.params = Located(object, line: node.mark?.line)
+            } else if case .mapping = node {
+                // json(_:at:) has reported the problem.
+            } else {
+                reader.report("\(path)params must be a mapping of API parameters, found \(reader.describe(node))", line: node.mark?.line)
+            }
+        }
+    }
+
+    static let stepKeys = ["name", "endpoint", "model", "tokenizer", "prompt", "messages", "input_field", "params", "batch_size",
+                           "user_field", "when"]
+
+    /// `steps:`, a list of mappings, each with its own request keys and optional `when`.
+    private static func decodeSteps(_ node: Node, reader: YAMLNodeReader) -> Located<[PipelineFile]>? {
+        guard case .sequence(let sequence) = node, !sequence.isEmpty else {
+            reader.report("steps must be a list of steps, each with a name, an endpoint, a model and a template, found \(reader.describe(node))", line: node.mark?.line)
+            return nil
+        }
+        var steps: [PipelineFile] = []
+        for (index, element) in sequence.enumerated() {
+            let path = "steps[\(index)]"
+            let fields = reader.mapping(element, at: path, known: stepKeys)
+            var step = PipelineFile()
+            step.name = reader.string(fields["name"], at: path + ".name")
+            if fields["name"] == nil, case .mapping = element { reader.report("\(path) needs a name", line: element.mark?.line) }
+            decodeRequestKeys(fields, into: &step, path: path + ".", reader: reader)
+            step.when = reader.string(fields["when"], at: path + ".when")
+            steps.append(step)
+        }
+        return Located(steps, line: node.mark?.line)
     }
 
     /// `pricing: {MODEL: {input, output, cached_input}}`, USD per 1M tokens.

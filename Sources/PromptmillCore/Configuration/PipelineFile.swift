@@ -48,6 +48,10 @@ struct PipelineFile: Sendable {
     var messages: Located<[Message]>?
     var inputField: Located<String>?
     var userField: Located<String>?
+    /// A step's condition: the row is sent to the step only when it holds.
+    var when: Located<String>?
+    /// `steps:`: each step decoded as a pipeline file holding only the request keys.
+    var steps: Located<[PipelineFile]>?
     var params: Located<JSONObject>?
     var batchSize: Located<Int>?
     var limits = Limits()

@@ -38,6 +38,7 @@ struct PipelineResolver {
     }
 
     mutating func resolve(apiKey: PipelineLoader.APIKeyRequirement) -> PipelineConfiguration? {
+        if let steps = file.steps { return resolveSteps(steps, apiKey: apiKey) }
         let name = required(file.name, "name")
         if let name, name.value.isEmpty || name.value.contains("/") || name.value.hasPrefix(".") {
             report("name must be a non-empty job name without '/' or a leading '.', found '\(name.value)'", line: name.line)
@@ -78,6 +79,74 @@ struct PipelineResolver {
         configuration.pricing = pricing
         configuration.userField = userField
         return configuration
+    }
+
+    /// A multi-step pipeline: each step is resolved as a one-step pipeline over the job's
+    /// input, output, limits, cache and budget; a step's templates and `when` may read only
+    /// earlier steps.
+    private mutating func resolveSteps(_ steps: Located<[PipelineFile]>, apiKey: PipelineLoader.APIKeyRequirement) -> PipelineConfiguration? {
+        let topLevel: [(String, Bool)] = [
+            ("endpoint", file.endpoint != nil), ("model", file.model != nil), ("tokenizer", file.tokenizer != nil),
+            ("prompt", file.prompt != nil), ("messages", file.messages != nil), ("input_field", file.inputField != nil),
+            ("params", file.params != nil), ("batch_size", file.batchSize != nil), ("user_field", file.userField != nil),
+        ]
+        for (key, present) in topLevel where present {
+            report("\(key) belongs inside each step when the pipeline has steps:", line: steps.line)
+        }
+        var resolved: [PipelineConfiguration.Step] = []
+        var names: [String] = []
+        var reported = Set(problems.map(\.description))
+        for (index, step) in steps.value.enumerated() {
+            let label = "steps[\(index)]" + (step.name.map { " (\($0.value))" } ?? "")
+            var merged = file
+            merged.steps = nil
+            merged.endpoint = step.endpoint
+            merged.model = step.model
+            merged.tokenizer = step.tokenizer
+            merged.prompt = step.prompt
+            merged.messages = step.messages
+            merged.inputField = step.inputField
+            merged.params = step.params
+            merged.batchSize = step.batchSize
+            merged.userField = step.userField
+            var sub = PipelineResolver(file: merged, pipelinePath: pipelinePath, reader: reader, overrides: overrides, environment: environment)
+            let configuration = sub.resolve(apiKey: apiKey)
+            if index == 0 { inputCheck = sub.inputCheck }
+            for var problem in sub.problems where reported.insert(problem.description).inserted {
+                if problem.line == nil, !problem.message.hasPrefix("OPENAI_API_KEY") { problem.message = "\(label): " + problem.message }
+                problems.append(problem)
+            }
+            let line = step.endpoint?.line ?? step.model?.line ?? steps.line
+            guard let name = step.name?.value else { continue }
+            if name.isEmpty || !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) {
+                report("\(label): a step name is letters, digits, _ and - (templates read it as steps.NAME.output), found '\(name)'", line: step.name?.line)
+            } else if names.contains(name) {
+                report("\(label): another step is already named '\(name)'", line: step.name?.line)
+            }
+            for path in configuration?.template.fieldPaths ?? [] where path.hasPrefix("steps.") {
+                let referenced = String(path.split(separator: ".").dropFirst().first ?? "")
+                if !names.contains(referenced) {
+                    report("\(label) reads {{\(path)}}, but '\(referenced)' is not an earlier step" + (names.isEmpty ? "" : " — earlier steps: \(names.joined(separator: ", "))"),
+                           line: step.prompt?.line ?? step.messages?.line ?? line)
+                }
+            }
+            var condition: StepCondition?
+            if let when = step.when {
+                do {
+                    condition = try StepCondition(parsing: when.value)
+                    if let referenced = condition?.stepReferenced, !names.contains(referenced) {
+                        report("\(label).when reads steps.\(referenced), which is not an earlier step", line: when.line)
+                    }
+                } catch {
+                    report("\(label).when: \(error)", line: when.line)
+                }
+            }
+            names.append(name)
+            if let configuration { resolved.append(PipelineConfiguration.Step(name: name, configuration: configuration, when: condition)) }
+        }
+        guard problems.isEmpty, resolved.count == steps.value.count, var top = resolved.first?.configuration else { return nil }
+        top.steps = resolved
+        return top
     }
 
     private mutating func resolveUserField(_ endpoint: Endpoint) -> String? {

@@ -26,4 +26,28 @@ public struct JobEstimate: Sendable {
     public var pricesDate: String
     /// Where the prices come from (the table, `pricing:`); nil when there are none.
     public var pricesSource: String?
+    /// Multi-step pipelines: each step's figures; the job's are their sums, and
+    /// `promptTokens` is then the least the steps can send, `promptTokensMax` the most.
+    public var steps: [StepEstimate] = []
+    public var promptTokensMax: Int?
+}
+
+/// One step of a multi-step estimate. The first step's prompts are exact; a later step's
+/// depend on earlier answers, so they range from the template without them to the template
+/// with the longest answers the earlier steps may give (and from none to every row when
+/// its `when` reads an earlier step).
+public struct StepEstimate: Sendable {
+    public var name: String
+    public var model: String
+    public var endpoint: String
+    /// Rows that may be sent to the step.
+    public var rows = 0
+    public var requests = 0
+    public var promptTokensMin = 0
+    public var promptTokensMax = 0
+    public var completionTokensMax = 0
+    public var costMin: Money?
+    public var costMax: Money?
+    /// True when the prompt tokens are exact (the first step).
+    public var exact = false
 }

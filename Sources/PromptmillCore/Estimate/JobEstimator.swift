@@ -12,6 +12,7 @@ public struct JobEstimator: Sendable {
     }
 
     public func estimate() throws -> JobEstimate {
+        if configuration.steps.count > 1 { return try estimateSteps() }
         let tokenizer = try Tokenizer.shared(configuration.encoding)
         let info = catalog.info(for: configuration.model)
         let prices = catalog.prices(for: configuration.model, override: configuration.pricing[configuration.model])
@@ -79,6 +80,110 @@ public struct JobEstimator: Sendable {
         estimate.minSeconds = Self.minimumSeconds(requests: estimate.requests,
                                                   tokens: estimate.promptTokens + estimate.completionTokensMax,
                                                   limits: configuration.limits)
+        return estimate
+    }
+
+    /// Every step of a multi-step pipeline: the first exactly (with its cache lookups), the
+    /// later ones as ranges; the job's figures are the steps' sums.
+    private func estimateSteps() throws -> JobEstimate {
+        let steps = configuration.steps
+        var job = try JobEstimator(configuration: steps[0].configuration, catalog: catalog).estimate()
+        var first = StepEstimate(name: steps[0].name, model: steps[0].configuration.model, endpoint: steps[0].configuration.endpoint.rawValue)
+        first.rows = job.uncachedRows
+        first.requests = job.requests
+        first.promptTokensMin = job.promptTokens
+        first.promptTokensMax = job.promptTokens
+        first.completionTokensMax = job.completionTokensMax
+        first.costMin = job.costMin
+        first.costMax = job.costMax
+        first.exact = true
+        job.steps = [first]
+        for index in steps.indices.dropFirst() {
+            job.steps.append(try estimateLaterStep(index))
+        }
+        job.requests = job.steps.reduce(0) { $0 + $1.requests }
+        job.promptTokens = job.steps.reduce(0) { $0 + $1.promptTokensMin }
+        job.promptTokensMax = job.steps.reduce(0) { $0 + $1.promptTokensMax }
+        job.completionTokensMax = job.steps.reduce(0) { $0 + $1.completionTokensMax }
+        job.costMin = job.steps.reduce(Money.zero as Money?) { sum, step in sum.flatMap { total in step.costMin.map { total + $0 } } }
+        job.costMax = job.steps.reduce(Money.zero as Money?) { sum, step in sum.flatMap { total in step.costMax.map { total + $0 } } }
+        job.pricesSource = job.costMin == nil ? nil : steps.compactMap(\.configuration.prices?.source).first
+        job.minSeconds = Self.minimumSeconds(requests: job.requests, tokens: (job.promptTokensMax ?? 0) + job.completionTokensMax,
+                                             limits: configuration.limits)
+        return job
+    }
+
+    /// The most tokens step `index`'s answer can add where a later template inserts it:
+    /// twice its completion limit (another model may count the same text in more tokens),
+    /// or a generous bound for vectors and moderation results.
+    private func answerBound(_ index: Int) -> Int {
+        let view = configuration.steps[index].configuration
+        switch view.endpoint {
+        case .completions, .chat:
+            return 2 * CompletionBudget.maxTokens(view.params, endpoint: view.endpoint, model: view.model)
+                * CompletionBudget.choices(view.params) + 4
+        case .embeddings, .moderations:
+            return 4096
+        }
+    }
+
+    private func estimateLaterStep(_ index: Int) throws -> StepEstimate {
+        let step = configuration.steps[index]
+        let view = step.configuration
+        var estimate = StepEstimate(name: step.name, model: view.model, endpoint: view.endpoint.rawValue)
+        let tokenizer = try Tokenizer.shared(view.encoding)
+        let prices = catalog.prices(for: view.model, override: view.pricing[view.model])
+        let earlier = Array(configuration.steps.prefix(index))
+        var insertion = 0
+        var insertions = 0
+        for path in view.template.fieldPaths where path.hasPrefix("steps.") {
+            let name = path.split(separator: ".").dropFirst().first.map(String.init) ?? ""
+            if let position = earlier.firstIndex(where: { $0.name == name }) {
+                insertion += answerBound(position)
+                insertions += 1
+            }
+        }
+        // A `when` that reads only the row is decided here; one that reads an earlier step may
+        // skip any row.
+        let mayBeSkipped = step.when?.stepReferenced != nil
+        let completionPerPrompt = CompletionBudget.maxTokens(view.params, endpoint: view.endpoint, model: view.model)
+            * CompletionBudget.choices(view.params)
+        var preparer = try RowPreparer(configuration: configuration.steps[0].configuration)
+        preparer.keepFields = true
+        var buffer = ""
+        var costMin = Money.zero
+        while let result = try preparer.next() {
+            guard case .row(let row) = result else { continue }
+            var context = row.fields ?? JSONObject()
+            var steps = JSONObject()
+            for previous in earlier {
+                steps.append(previous.name, .object(JSONObject(keys: ["output", "skipped"], values: [.string(""), .bool(false)])))
+            }
+            context.append("steps", .object(steps))
+            if let condition = step.when, !mayBeSkipped, !condition.holds(in: context) { continue }
+            guard let rendered = try? RowPreparer.render(view.template, fields: context, into: &buffer) else { continue }
+            var prepared = row
+            prepared.prompt = rendered.prompt
+            prepared.messages = rendered.messages
+            let tokens = APIRequest.promptTokens(prepared, tokenizer: tokenizer)
+            // An answer inserted can merge with the text around it: the least allows for that.
+            let least = max(0, tokens - 2 * insertions)
+            estimate.rows += 1
+            estimate.promptTokensMax += tokens + insertion
+            estimate.completionTokensMax += completionPerPrompt
+            if !mayBeSkipped {
+                estimate.promptTokensMin += least
+                if let prices {
+                    let cacheable = least >= 1024 ? 1024 + (least - 1024) / 128 * 128 : 0
+                    costMin += prices.cost(of: TokenUsage(promptTokens: least, completionTokens: 0, cachedPromptTokens: cacheable))
+                }
+            }
+        }
+        estimate.requests = (estimate.rows + view.batchSize - 1) / view.batchSize
+        if let prices {
+            estimate.costMin = costMin
+            estimate.costMax = prices.worstCase(promptTokens: estimate.promptTokensMax, completionTokens: estimate.completionTokensMax)
+        }
         return estimate
     }
 

@@ -70,6 +70,42 @@ final class OutputSink {
         }
     }
 
+    /// A multi-step row's record, with every step's outcome.
+    func append(_ row: PreparedRow, steps: [StepOutcome]) {
+        guard begin(row.number) else { return }
+        OutputRecordEncoder.encode(row, steps: steps, into: &buffer)
+        totals.items += 1
+        var failed = false
+        var answered = 0
+        var cached = 0
+        for step in steps {
+            switch step.kind {
+            case .answered(_, _, let usage, let fromCache, _):
+                answered += 1
+                var figures = JobLedger.ModelFigures()
+                if fromCache {
+                    cached += 1
+                    figures.cacheHits = 1
+                    figures.saved = step.saved
+                    totals.savedUsage += usage
+                    totals.saved = totals.saved.flatMap { sum in step.saved.map { sum + $0 } }
+                } else {
+                    figures.usage = usage
+                    figures.cost = step.cost
+                    totals.usage += usage
+                    totals.cost = totals.cost.flatMap { sum in step.cost.map { sum + $0 } }
+                }
+                totals.models[step.model, default: JobLedger.ModelFigures()] += figures
+            case .failed:
+                failed = true
+            case .skipped:
+                break
+            }
+        }
+        if failed { totals.failed += 1 } else { totals.succeeded += 1 }
+        if answered > 0, cached == answered { totals.cacheHits += 1 }
+    }
+
     private func begin(_ row: Int) -> Bool {
         guard done.insert(row) else {
             assertionFailure("row \(row) recorded twice")

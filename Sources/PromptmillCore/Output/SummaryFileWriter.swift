@@ -8,10 +8,36 @@ enum SummaryFileWriter {
         writer.raw("{\n  ")
         figures(statistics, into: &writer, indent: "  ")
         writer.raw(",\n  \"by_model\": {")
-        writer.key(configuration.model)
-        writer.raw(" {")
-        figures(statistics, into: &writer, indent: "")
-        writer.raw("}},\n  \"elapsed_s\": ")
+        if statistics.models.isEmpty {
+            writer.key(configuration.model)
+            writer.raw(" {")
+            figures(statistics, into: &writer, indent: "")
+            writer.raw("}")
+        } else {
+            // A multi-step job: each model's paid usage, cost, cache hits and savings.
+            for (index, (model, figures)) in statistics.models.sorted(by: { $0.key < $1.key }).enumerated() {
+                if index > 0 { writer.raw(",") }
+                writer.raw("\n    ")
+                writer.key(model)
+                writer.raw(" {\"steps\": ")
+                writer.value(.array(configuration.steps.filter { $0.configuration.model == model }.map { .string($0.name) }))
+                writer.raw(", \"cache_hits\": ")
+                writer.number(figures.cacheHits)
+                writer.raw(", \"prompt_tokens\": ")
+                writer.number(figures.usage.promptTokens)
+                writer.raw(", \"completion_tokens\": ")
+                writer.number(figures.usage.completionTokens)
+                writer.raw(", \"cached_prompt_tokens\": ")
+                writer.number(figures.usage.cachedPromptTokens)
+                writer.raw(", \"cost_usd\": ")
+                writer.money(figures.cost)
+                writer.raw(", \"saved_usd\": ")
+                writer.money(figures.saved)
+                writer.raw("}")
+            }
+            writer.raw("\n  ")
+        }
+        writer.raw("},\n  \"elapsed_s\": ")
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         writer.raw(String(format: "%.3f", seconds))
         writer.raw(",\n  \"complete\": ")

@@ -31,6 +31,10 @@ public struct PreparedRow: Sendable {
     public var messages: [ChatMessage]? = nil
     /// `user`: the SHA-256 (hex) of the row's end-user id, when the pipeline names a field.
     public var user: String? = nil
+    /// The input row's fields, kept only by multi-step pipelines (later steps render from them).
+    var fields: JSONObject? = nil
+    /// Multi-step pipelines: what became of the row's earlier steps.
+    var earlier: [StepOutcome] = []
     /// The fields named by `output.include`, in that order.
     public var input: JSONObject
     /// The prompt's exact token count, once a run has counted it.

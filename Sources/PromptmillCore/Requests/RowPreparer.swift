@@ -16,6 +16,10 @@ public struct RowPreparer {
     private var seenIDs: [UInt64: Int32] = [:]
     private var prompt = ""
 
+    /// Keep each row's fields on the prepared row (multi-step pipelines render later steps
+    /// from them).
+    var keepFields = false
+
     public init(configuration: PipelineConfiguration) throws(InputError) {
         self.configuration = configuration
         reader = try RowReader(path: configuration.input.path, format: configuration.input.format,
@@ -66,27 +70,11 @@ public struct RowPreparer {
             id = String(row.number)
         }
         if let skip, skip.contains(row.number) { return nil }
-        prompt.removeAll(keepingCapacity: true)
-        var messages: [ChatMessage]?
+        var rendered: (prompt: String, messages: [ChatMessage]?)
         do {
-            switch configuration.template {
-            case .prompt(let template):
-                try template.render(row.fields, into: &prompt)
-            case .messages(let templates):
-                messages = try templates.map { template throws(TemplateError) in
-                    ChatMessage(role: template.role, name: template.name, content: try template.content.render(row.fields))
-                }
-            case .inputField(let field):
-                switch FieldPath(field).lookUp(in: row.fields) {
-                case .string(let text)?: prompt = text
-                case nil, .null?:
-                    return .bad(InputProblem(file: file, line: row.line, reason: "the row has no field '\(field)' (input_field)"))
-                default:
-                    return .bad(InputProblem(file: file, line: row.line, reason: "the field '\(field)' (input_field) must be text"))
-                }
-            }
+            rendered = try Self.render(configuration.template, fields: row.fields, into: &prompt)
         } catch {
-            return .bad(InputProblem(file: file, line: row.line, reason: "\(error)"))
+            return .bad(InputProblem(file: file, line: row.line, reason: error.reason))
         }
         var user: String?
         if let field = configuration.userField {
@@ -101,9 +89,44 @@ public struct RowPreparer {
         for field in configuration.output.include {
             input.append(field, FieldPath(field).lookUp(in: row.fields) ?? .null)
         }
-        var prepared = PreparedRow(number: row.number, line: row.line, id: id, prompt: prompt, input: input)
-        prepared.messages = messages
+        var prepared = PreparedRow(number: row.number, line: row.line, id: id, prompt: rendered.prompt, input: input)
+        prepared.messages = rendered.messages
         prepared.user = user
+        if keepFields { prepared.fields = row.fields }
         return .row(prepared)
+    }
+
+    /// Why a row cannot be rendered for a template.
+    struct RenderError: Error {
+        var reason: String
+    }
+
+    /// Renders `template` over `fields`: the prompt or input text (into `buffer`, reused),
+    /// or the chat messages.
+    static func render(_ template: RequestTemplate, fields: JSONObject,
+                       into buffer: inout String) throws(RenderError) -> (prompt: String, messages: [ChatMessage]?) {
+        buffer.removeAll(keepingCapacity: true)
+        do {
+            switch template {
+            case .prompt(let prompt):
+                try prompt.render(fields, into: &buffer)
+                return (buffer, nil)
+            case .messages(let templates):
+                let messages = try templates.map { template throws(TemplateError) in
+                    ChatMessage(role: template.role, name: template.name, content: try template.content.render(fields))
+                }
+                return ("", messages)
+            case .inputField(let field):
+                switch FieldPath(field).lookUp(in: fields) {
+                case .string(let text)?: return (text, nil)
+                case nil, .null?: throw RenderError(reason: "the row has no field '\(field)' (input_field)")
+                default: throw RenderError(reason: "the field '\(field)' (input_field) must be text")
+                }
+            }
+        } catch let error as RenderError {
+            throw error
+        } catch {
+            throw RenderError(reason: "\(error)")
+        }
     }
 }

@@ -75,6 +75,18 @@ public struct JobRunner: Sendable {
                           }, warn: { progress.warning($0) })
     }
 
+    /// A step's result as a multi-step record shows it.
+    static func outcome(_ result: RowResult, _ view: PipelineConfiguration, step name: String) -> StepOutcome {
+        switch result.outcome {
+        case .completed(let output, let finishReason, let usage):
+            return StepOutcome(name: name, model: view.model,
+                               kind: .answered(output: output, finishReason: finishReason, usage: usage, cached: false, attempts: result.attempts),
+                               prices: view.prices)
+        case .failed(let failure):
+            return StepOutcome(name: name, model: view.model, kind: .failed(failure, attempts: result.attempts), prices: view.prices)
+        }
+    }
+
     /// How many of `rows`, from the first, fit in `available`.
     static func rowsFitting(_ rows: [PreparedRow], available: Money, sender: BatchSender) -> Int {
         var count = 0
@@ -114,7 +126,10 @@ public struct JobRunner: Sendable {
 
         try FileManager.default.createDirectory(atPath: (configuration.output.path as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
-        let cache = configuration.cache.enabled ? try ResponseCache(path: configuration.cache.path) : nil
+        // A multi-step job keeps its steps' answers in a cache of its own when the shared one is off.
+        let cache = configuration.cache.enabled ? try ResponseCache(path: configuration.cache.path)
+            : configuration.steps.count > 1 ? try ResponseCache(path: configuration.stateDirectory + "/" + configuration.name + ".steps.sqlite")
+            : nil
         let sink = try OutputSink(path: configuration.output.path, keepingFirst: known.outputEnd, done: known.done,
                                   ledger: ledger, run: start.runID, prices: configuration.prices)
         let spend = try spendGuard(start: start, cache: cache, ledger: ledger)
@@ -145,39 +160,157 @@ public struct JobRunner: Sendable {
             statistics.cost = configuration.prices == nil ? nil : records.cost
             statistics.saved = configuration.prices == nil ? nil : records.saved
             statistics.spent = spend?.spentSoFar
+            statistics.models = records.models
         }
         countRecords()
 
-        let tokenizer = try Tokenizer.shared(configuration.encoding)
-        let completionBudget = CompletionBudget.maxTokens(configuration.params, endpoint: configuration.endpoint, model: configuration.model)
-            * CompletionBudget.choices(configuration.params)
-        let sender = BatchSender(configuration: configuration, transport: transport,
-                                 policy: RetryPolicy(maxRetries: configuration.limits.maxRetries), clock: clock,
-                                 throttle: throttle, tokenizer: tokenizer, completionBudget: completionBudget, seed: seed,
-                                 cache: cache, generation: known.generation, logger: logger,
-                                 prices: configuration.prices, spend: spend)
         // With no limits configured, the first answer's headers teach them: send one batch
         // alone first, then run at the learned rate.
         var limitsKnown = configuration.limits.requestsPerMinute != nil || configuration.limits.tokensPerMinute != nil
         var stop: JobStop?
-        let rows = RowPrefetcher(preparer: try RowPreparer(configuration: configuration),
-                                 keyer: cache == nil ? nil : ResponseCacheKeyer(configuration: configuration),
-                                 skip: known.done, chunkSize: Self.lookupBatch)
-        defer { rows.cancel() }
-        var exhausted = false
-        // Rows the cache did not have, in input order, waiting to be sent.
-        var unsent: [PreparedRow] = []
-        var unsentStart = 0
 
-        /// Takes prepared rows until a batch's worth wait to be sent or the input ends;
-        /// rows the cache has are written on the way, without a request.
-        func fill() throws {
-            while unsent.count - unsentStart < configuration.batchSize, !exhausted {
-                if stopRequest.isRequested || Task.isCancelled { return }
-                guard let chunk = try rows.next() else {
-                    exhausted = true
-                    return
+        /// Sends, for one step (`view`: the step as a one-step pipeline), the rows `nextRows`
+        /// gives (those the cache did not have, in input order; nil at the input's end), in
+        /// batches with bounded concurrency under the rate limits and the budget, and hands
+        /// every result to `record`.
+        func sendAll(_ view: PipelineConfiguration, nextRows: () throws -> [PreparedRow]?,
+                     record: ([RowResult]) throws -> Void) async throws {
+            let completionBudget = CompletionBudget.maxTokens(view.params, endpoint: view.endpoint, model: view.model)
+                * CompletionBudget.choices(view.params)
+            let sender = BatchSender(configuration: view, transport: transport,
+                                     policy: RetryPolicy(maxRetries: view.limits.maxRetries), clock: clock,
+                                     throttle: throttle, tokenizer: try Tokenizer.shared(view.encoding),
+                                     completionBudget: completionBudget, seed: seed,
+                                     cache: cache, generation: known.generation, logger: logger,
+                                     prices: view.prices, spend: spend)
+            var exhausted = false
+            // Rows waiting to be sent, in input order.
+            var unsent: [PreparedRow] = []
+            var unsentStart = 0
+
+            func fill() throws {
+                while unsent.count - unsentStart < view.batchSize, !exhausted {
+                    if stopRequest.isRequested || Task.isCancelled { return }
+                    guard let rows = try nextRows() else {
+                        exhausted = true
+                        return
+                    }
+                    unsent += rows
                 }
+            }
+
+            func nextBatch() -> [PreparedRow] {
+                var count = min(view.batchSize, unsent.count - unsentStart)
+                // One request speaks for one end user: a batch ends where the user changes.
+                if count > 1, let user = unsent[unsentStart].user {
+                    count = (unsentStart..<(unsentStart + count)).prefix { unsent[$0].user == user }.count
+                }
+                let batch = Array(unsent[unsentStart..<(unsentStart + count)])
+                unsentStart += count
+                if unsentStart >= 4096 {
+                    unsent.removeFirst(unsentStart)
+                    unsentStart = 0
+                }
+                return batch
+            }
+
+            try await withThrowingTaskGroup(of: Result<BatchSender.Report, JobStop>.self) { group in
+                var inFlight = 0
+                func absorb(_ outcome: Result<BatchSender.Report, JobStop>) throws {
+                    inFlight -= 1
+                    switch outcome {
+                    case .success(let report):
+                        statistics.requests += report.requests
+                        statistics.retries += report.retries
+                        statistics.rateLimited += report.rateLimited
+                        try record(report.results)
+                        if !report.unsent.isEmpty, stop == nil, let spend, let cap = spend.cap {
+                            // A retry found no room under the cap: those rows wait for a rerun.
+                            stop = .budget(cap: cap, spent: spend.spentSoFar)
+                        }
+                    case .failure(let reason):
+                        if stop == nil { stop = reason }
+                    }
+                }
+                while stop == nil {
+                    if Task.isCancelled || stopRequest.isRequested {
+                        stop = .interrupted
+                        break
+                    }
+                    try fill()
+                    let batch = nextBatch()
+                    guard !batch.isEmpty else {
+                        if !exhausted { continue }
+                        break
+                    }
+                    let tokenCost = batch.reduce(0) { $0 + $1.promptTokens + completionBudget }
+                    let (requests, tooLarge) = RequestFitter.fit(batch, cost: tokenCost, completionBudget: completionBudget,
+                                                                 capacity: await throttle.tokensPerMinute, endpoint: view.endpoint)
+                    try record(tooLarge)
+                    requestLoop: for (rows, cost) in requests {
+                        var pending = rows
+                        while !pending.isEmpty {
+                            if inFlight >= view.limits.maxConcurrency, let outcome = try await group.next() {
+                                try absorb(outcome)
+                            }
+                            // A stop (the API's, the budget's, the user's) sends nothing more.
+                            if stop != nil || stopRequest.isRequested || Task.isCancelled { break requestLoop }
+                            // Reserve the request's worst case under the budget before it is sent.
+                            var sending = pending
+                            if let spend, spend.cap != nil {
+                                if await !spend.reserve(sender.worstCase(sending)) {
+                                    // Nothing else is open and the whole batch does not fit: send
+                                    // the rows that do, and stop when not even one fits.
+                                    let fitting = Self.rowsFitting(pending, available: spend.available ?? .zero, sender: sender)
+                                    guard fitting > 0, await spend.reserve(sender.worstCase(Array(pending.prefix(fitting)))) else {
+                                        stop = .budget(cap: spend.cap!, spent: spend.spentSoFar)
+                                        break requestLoop
+                                    }
+                                    sending = Array(pending.prefix(fitting))
+                                }
+                            }
+                            pending.removeFirst(sending.count)
+                            let tokenCost = sending.count == rows.count ? cost
+                                : sending.reduce(0) { $0 + $1.promptTokens + completionBudget }
+                            let reserved = spend?.cap != nil
+                            group.addTask {
+                                do throws(JobStop) {
+                                    return .success(try await sender.send(sending, tokenCost: tokenCost, reserved: reserved))
+                                } catch {
+                                    return .failure(error)
+                                }
+                            }
+                            inFlight += 1
+                            if !limitsKnown || !pending.isEmpty, let outcome = try await group.next() {
+                                // Learning the limits, or waiting for room under the budget.
+                                try absorb(outcome)
+                                limitsKnown = true
+                            }
+                        }
+                    }
+                }
+                while let outcome = try await group.next() {
+                    try absorb(outcome)
+                }
+            }
+        }
+
+        /// After records: the member is ended when due, and the figures and progress follow.
+        func recorded() throws {
+            try sink.flushIfDue(counters())
+            countRecords()
+            progress.update(statistics)
+        }
+
+        if configuration.steps.count <= 1 {
+            let tokenizer = try Tokenizer.shared(configuration.encoding)
+            let rows = RowPrefetcher(preparer: try RowPreparer(configuration: configuration),
+                                     keyer: cache == nil ? nil : ResponseCacheKeyer(configuration: configuration),
+                                     skip: known.done, chunkSize: Self.lookupBatch)
+            defer { rows.cancel() }
+            // Rows the cache has are written on the way, without a request.
+            try await sendAll(configuration, nextRows: {
+                guard let chunk = try rows.next() else { return nil }
                 for problem in chunk.problems {
                     try rejects.append(problem)
                     statistics.rejectedRows += 1
@@ -188,115 +321,59 @@ public struct JobRunner: Sendable {
                     sink.append(looked[index], hit: hit, paidHere: known.generation.paid(hit.paidBy, row: looked[index].number))
                     found[index] = true
                 }
+                var misses: [PreparedRow] = []
                 for index in looked.indices where !found[index] {
                     var row = looked[index]
                     row.promptTokens = APIRequest.promptTokens(row, tokenizer: tokenizer)
-                    unsent.append(row)
+                    misses.append(row)
                 }
-                try sink.flushIfDue(counters())
-                countRecords()
-                progress.update(statistics)
-            }
-        }
-
-        func nextBatch() -> [PreparedRow] {
-            var count = min(configuration.batchSize, unsent.count - unsentStart)
-            // One request speaks for one end user: a batch ends where the user changes.
-            if count > 1, let user = unsent[unsentStart].user {
-                count = (unsentStart..<(unsentStart + count)).prefix { unsent[$0].user == user }.count
-            }
-            let batch = Array(unsent[unsentStart..<(unsentStart + count)])
-            unsentStart += count
-            if unsentStart >= 4096 {
-                unsent.removeFirst(unsentStart)
-                unsentStart = 0
-            }
-            return batch
-        }
-
-        try await withThrowingTaskGroup(of: Result<BatchSender.Report, JobStop>.self) { group in
-            var inFlight = 0
-            func absorb(_ outcome: Result<BatchSender.Report, JobStop>) throws {
-                inFlight -= 1
-                switch outcome {
-                case .success(let report):
-                    statistics.requests += report.requests
-                    statistics.retries += report.retries
-                    statistics.rateLimited += report.rateLimited
-                    try record(report.results)
-                    if !report.unsent.isEmpty, stop == nil, let spend, let cap = spend.cap {
-                        // A retry found no room under the cap: those rows wait for a rerun.
-                        stop = .budget(cap: cap, spent: spend.spentSoFar)
-                    }
-                case .failure(let reason):
-                    if stop == nil { stop = reason }
-                }
-            }
-            func record(_ results: [RowResult]) throws {
+                try recorded()
+                return misses
+            }, record: { results in
                 for result in results { sink.append(result) }
-                try sink.flushIfDue(counters())
-                countRecords()
-                progress.update(statistics)
-            }
-            while stop == nil {
-                if Task.isCancelled || stopRequest.isRequested {
-                    stop = .interrupted
-                    break
-                }
-                try fill()
-                let batch = nextBatch()
-                guard !batch.isEmpty else {
-                    if !exhausted { continue }
-                    break
-                }
-                let tokenCost = batch.reduce(0) { $0 + $1.promptTokens + completionBudget }
-                let (requests, tooLarge) = RequestFitter.fit(batch, cost: tokenCost, completionBudget: completionBudget,
-                                                             capacity: await throttle.tokensPerMinute, endpoint: configuration.endpoint)
-                try record(tooLarge)
-                requestLoop: for (rows, cost) in requests {
-                    var pending = rows
-                    while !pending.isEmpty {
-                        if inFlight >= configuration.limits.maxConcurrency, let outcome = try await group.next() {
-                            try absorb(outcome)
+                try recorded()
+            })
+        } else {
+            // A pass per step over the input: each step's answers go to the cache, where the
+            // next pass finds them; the last pass writes each row's record with every step.
+            guard let cache else { throw StateError.cannotOpen(path: "", what: "response cache", reason: "a multi-step job needs one") }
+            let failures = StepFailures()
+            let last = configuration.steps.count - 1
+            for index in configuration.steps.indices {
+                if stop != nil || stopRequest.isRequested || Task.isCancelled { break }
+                let view = configuration.steps[index].configuration
+                var source = try StepRows(configuration: configuration, step: index, cache: cache, generation: known.generation,
+                                          skip: sink.done, failures: failures)
+                try await sendAll(view, nextRows: {
+                    guard let chunk = try source.next(size: Self.lookupBatch) else { return nil }
+                    if index == last {
+                        for problem in chunk.problems {
+                            try rejects.append(problem)
+                            statistics.rejectedRows += 1
                         }
-                        // A stop (the API's, the budget's, the user's) sends nothing more.
-                        if stop != nil || stopRequest.isRequested || Task.isCancelled { break requestLoop }
-                        // Reserve the request's worst case under the budget before it is sent.
-                        var sending = pending
-                        if let spend, spend.cap != nil {
-                            if await !spend.reserve(sender.worstCase(sending)) {
-                                // Nothing else is open and the whole batch does not fit: send
-                                // the rows that do, and stop when not even one fits.
-                                let fitting = Self.rowsFitting(pending, available: spend.available ?? .zero, sender: sender)
-                                guard fitting > 0, await spend.reserve(sender.worstCase(Array(pending.prefix(fitting)))) else {
-                                    stop = .budget(cap: spend.cap!, spent: spend.spentSoFar)
-                                    break requestLoop
-                                }
-                                sending = Array(pending.prefix(fitting))
+                        for (row, steps) in chunk.finished { sink.append(row, steps: steps) }
+                        try recorded()
+                    }
+                    return chunk.toSend
+                }, record: { results in
+                    for result in results {
+                        switch result.outcome {
+                        case .failed(let failure):
+                            if index == last {
+                                sink.append(result.row, steps: result.row.earlier + [Self.outcome(result, view, step: configuration.steps[index].name)])
+                            } else {
+                                failures.set(row: result.row.number, step: index, failure: failure, attempts: result.attempts)
                             }
-                        }
-                        pending.removeFirst(sending.count)
-                        let tokenCost = sending.count == rows.count ? cost
-                            : sending.reduce(0) { $0 + $1.promptTokens + completionBudget }
-                        let reserved = spend?.cap != nil
-                        group.addTask {
-                            do throws(JobStop) {
-                                return .success(try await sender.send(sending, tokenCost: tokenCost, reserved: reserved))
-                            } catch {
-                                return .failure(error)
+                        case .completed(_, _, let usage):
+                            if index == last {
+                                sink.append(result.row, steps: result.row.earlier + [Self.outcome(result, view, step: configuration.steps[index].name)])
+                            } else {
+                                failures.paid(row: result.row.number, step: index, usage: usage, attempts: result.attempts)
                             }
-                        }
-                        inFlight += 1
-                        if !limitsKnown || !pending.isEmpty, let outcome = try await group.next() {
-                            // Learning the limits, or waiting for room under the budget.
-                            try absorb(outcome)
-                            limitsKnown = true
                         }
                     }
-                }
-            }
-            while let outcome = try await group.next() {
-                try absorb(outcome)
+                    try recorded()
+                })
             }
         }
         if stop == nil, Task.isCancelled || stopRequest.isRequested, statistics.done < statistics.totalRows ?? 0 { stop = .interrupted }

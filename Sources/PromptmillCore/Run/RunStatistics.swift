@@ -23,6 +23,8 @@ public struct RunStatistics: Sendable, Equatable {
     /// What the job has spent or may have been billed (requests of unknown fate count):
     /// what the budget is kept against. nil when the model has no price.
     public var spent: Money?
+    /// Multi-step jobs: usage, cost and savings by model.
+    public var models: [String: JobLedger.ModelFigures] = [:]
 
     public init(totalRows: Int? = nil) {
         self.totalRows = totalRows

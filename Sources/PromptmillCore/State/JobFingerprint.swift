@@ -21,6 +21,28 @@ public struct JobFingerprint: Sendable, Equatable {
     }
 
     public init(_ configuration: PipelineConfiguration) {
+        let request: JSONValue
+        if configuration.steps.isEmpty {
+            request = .object(Self.request(configuration))
+        } else {
+            request = .array(configuration.steps.map { step in
+                var object = Self.request(step.configuration)
+                object.append("step", .string(step.name))
+                object.append("when", step.when.map { .string($0.description) } ?? .null)
+                return .object(object)
+            })
+        }
+        var records = JSONObject()
+        records.append("id", configuration.input.idField.map(JSONValue.string) ?? .null)
+        records.append("on_bad_row", .string(configuration.input.onBadRow.rawValue))
+        records.append("format", .string(configuration.input.format.rawValue))
+        records.append("include", .array(configuration.output.include.map(JSONValue.string)))
+        self.init(request: Self.hash(request), input: Self.inputHash(configuration.input.path),
+                  records: Self.hash(.object(records)), output: Self.hash(.string(configuration.output.path)))
+    }
+
+    /// What decides one step's answers.
+    private static func request(_ configuration: PipelineConfiguration) -> JSONObject {
         var request = JSONObject()
         request.append("endpoint", .string(configuration.endpoint.rawValue))
         request.append("model", .string(configuration.model))
@@ -40,13 +62,8 @@ public struct JobFingerprint: Sendable, Equatable {
             request.append("input_field", .string(field))
         }
         request.append("params", .object(configuration.params))
-        var records = JSONObject()
-        records.append("id", configuration.input.idField.map(JSONValue.string) ?? .null)
-        records.append("on_bad_row", .string(configuration.input.onBadRow.rawValue))
-        records.append("format", .string(configuration.input.format.rawValue))
-        records.append("include", .array(configuration.output.include.map(JSONValue.string)))
-        self.init(request: Self.hash(.object(request)), input: Self.inputHash(configuration.input.path),
-                  records: Self.hash(.object(records)), output: Self.hash(.string(configuration.output.path)))
+        if let field = configuration.userField { request.append("user_field", .string(field)) }
+        return request
     }
 
     /// The parts that differ from `other`, in words.

@@ -15,6 +15,25 @@ public final class JobLedger: Sendable {
         public var totals: RecordTotals
     }
 
+    /// One model's figures in a multi-step job.
+    public struct ModelFigures: Sendable, Equatable {
+        /// Usage of the answers this job paid for.
+        public var usage = TokenUsage.zero
+        public var cost: Money? = .zero
+        /// Answers served from the cache, and what they would have cost.
+        public var cacheHits = 0
+        public var saved: Money? = .zero
+
+        public init() {}
+
+        public static func += (lhs: inout ModelFigures, rhs: ModelFigures) {
+            lhs.usage += rhs.usage
+            lhs.cost = lhs.cost.flatMap { sum in rhs.cost.map { sum + $0 } }
+            lhs.cacheHits += rhs.cacheHits
+            lhs.saved = lhs.saved.flatMap { sum in rhs.saved.map { sum + $0 } }
+        }
+    }
+
     /// Figures summed over records.
     public struct RecordTotals: Sendable, Equatable {
         public var items = 0
@@ -29,6 +48,9 @@ public final class JobLedger: Sendable {
         public var cost: Money? = .zero
         /// What the cache hits would have cost at the job's prices; nil when unknown.
         public var saved: Money? = .zero
+        /// Multi-step jobs: the same by model (empty for a one-step job, whose one model
+        /// has the totals).
+        public var models: [String: ModelFigures] = [:]
 
         public init() {}
 
@@ -41,6 +63,46 @@ public final class JobLedger: Sendable {
             lhs.savedUsage += rhs.savedUsage
             lhs.cost = lhs.cost.flatMap { sum in rhs.cost.map { sum + $0 } }
             lhs.saved = lhs.saved.flatMap { sum in rhs.saved.map { sum + $0 } }
+            for (model, figures) in rhs.models { lhs.models[model, default: ModelFigures()] += figures }
+        }
+
+        /// `models` as JSON for the ledger; nil when empty.
+        var modelsJSON: String? {
+            guard !models.isEmpty else { return nil }
+            var object = JSONObject()
+            for (model, figures) in models.sorted(by: { $0.key < $1.key }) {
+                var entry = JSONObject()
+                entry.append("prompt_tokens", .number(String(figures.usage.promptTokens)))
+                entry.append("completion_tokens", .number(String(figures.usage.completionTokens)))
+                entry.append("cached_prompt_tokens", .number(String(figures.usage.cachedPromptTokens)))
+                entry.append("cost", figures.cost.map { .number(String($0.picodollars)) } ?? .null)
+                entry.append("cache_hits", .number(String(figures.cacheHits)))
+                entry.append("saved", figures.saved.map { .number(String($0.picodollars)) } ?? .null)
+                object.append(model, .object(entry))
+            }
+            var writer = JSONWriter()
+            writer.value(.object(object))
+            return String(decoding: writer.bytes, as: UTF8.self)
+        }
+
+        static func models(json: String) -> [String: ModelFigures] {
+            guard case .object(let object)? = try? Array(json.utf8).withUnsafeBytes({ try JSONParser.parse($0) }) else { return [:] }
+            var models: [String: ModelFigures] = [:]
+            for (model, value) in zip(object.keys, object.values) {
+                guard case .object(let entry) = value else { continue }
+                func integer(_ key: String) -> Int64? {
+                    if case .number(let text)? = entry[key] { return Int64(text) }
+                    return nil
+                }
+                var figures = ModelFigures()
+                figures.usage = TokenUsage(promptTokens: Int(integer("prompt_tokens") ?? 0), completionTokens: Int(integer("completion_tokens") ?? 0),
+                                           cachedPromptTokens: Int(integer("cached_prompt_tokens") ?? 0))
+                figures.cost = integer("cost").map(Money.init(picodollars:))
+                figures.cacheHits = Int(integer("cache_hits") ?? 0)
+                figures.saved = integer("saved").map(Money.init(picodollars:))
+                models[model] = figures
+            }
+            return models
         }
     }
 
@@ -158,7 +220,8 @@ public final class JobLedger: Sendable {
                 committed_at REAL NOT NULL,
                 cached_prompt_tokens INTEGER NOT NULL DEFAULT 0,
                 cost_picodollars INTEGER,
-                saved_picodollars INTEGER
+                saved_picodollars INTEGER,
+                models TEXT
             );
             CREATE TABLE IF NOT EXISTS runs (
                 id INTEGER PRIMARY KEY,
@@ -177,7 +240,7 @@ public final class JobLedger: Sendable {
         // Ledgers written before cost accounting: their records' costs stay unknown.
         let added: [(table: String, column: String, type: String)] = [
             ("segments", "cached_prompt_tokens", "INTEGER NOT NULL DEFAULT 0"), ("segments", "cost_picodollars", "INTEGER"),
-            ("segments", "saved_picodollars", "INTEGER"), ("runs", "held_picodollars", "INTEGER NOT NULL DEFAULT 0"),
+            ("segments", "saved_picodollars", "INTEGER"), ("segments", "models", "TEXT"), ("runs", "held_picodollars", "INTEGER NOT NULL DEFAULT 0"),
             ("runs", "open_picodollars", "INTEGER NOT NULL DEFAULT 0"),
         ]
         for (table, column, type) in added where try !db.columns(in: table).contains(where: { $0.name == column }) {
@@ -216,6 +279,9 @@ public final class JobLedger: Sendable {
             let saved: Int64? = segment["saved_picodollars"]
             records.cost = records.cost.flatMap { sum in cost.map { sum + Money(picodollars: $0) } }
             records.saved = records.saved.flatMap { sum in saved.map { sum + Money(picodollars: $0) } }
+            if let models = segment["models"] as String? {
+                for (model, figures) in RecordTotals.models(json: models) { records.models[model, default: ModelFigures()] += figures }
+            }
             records.savedUsage += TokenUsage(promptTokens: segment["saved_prompt_tokens"], completionTokens: segment["saved_completion_tokens"])
             end = UInt64(segment["end_offset"] as Int64)
         }
@@ -344,12 +410,13 @@ public final class JobLedger: Sendable {
                 try db.execute(sql: """
                     INSERT INTO segments (end_offset, rows, items, succeeded, failed, cache_hits, prompt_tokens,
                         completion_tokens, saved_prompt_tokens, saved_completion_tokens, committed_at,
-                        cached_prompt_tokens, cost_picodollars, saved_picodollars)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        cached_prompt_tokens, cost_picodollars, saved_picodollars, models)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [Int64(segment.endOffset), Data(segment.rows.encoded), totals.items, totals.succeeded,
                                      totals.failed, totals.cacheHits, totals.usage.promptTokens, totals.usage.completionTokens,
                                      totals.savedUsage.promptTokens, totals.savedUsage.completionTokens, now,
-                                     totals.usage.cachedPromptTokens, totals.cost?.picodollars, totals.saved?.picodollars])
+                                     totals.usage.cachedPromptTokens, totals.cost?.picodollars, totals.saved?.picodollars,
+                                     totals.modelsJSON])
             }
             try db.execute(sql: """
                 UPDATE runs SET requests = ?, retries = ?, rate_limited = ?, updated_at = ?,

@@ -81,12 +81,11 @@ final class ReceivedRequests: @unchecked Sendable {
         let model = estimate.model
         let info = try #require(try ModelCatalog.builtIn().info(for: model))
         let input = try #require(info.inputPrice), output = try #require(info.outputPrice)
-        // Moderations report no usage (and are free): the summary has none either.
-        let moderation = info.mode == "moderation"
-        #expect(summary["prompt_tokens"] == .number(String(moderation ? 0 : served.promptTokens)))
-        #expect(summary["completion_tokens"] == .number(String(moderation ? 0 : served.completionTokens)))
+        // (Moderations report no usage: the simulator counts none and the summary has none.)
+        #expect(summary["prompt_tokens"] == .number(String(served.promptTokens)))
+        #expect(summary["completion_tokens"] == .number(String(served.completionTokens)))
         let cost = try #require(Self.picodollars(summary["cost_usd"]))
-        let dollars = moderation ? 0 : Double(served.promptTokens) * input.dollars + Double(served.completionTokens) * output.dollars
+        let dollars = Double(served.promptTokens) * input.dollars + Double(served.completionTokens) * output.dollars
         #expect(abs(Double(cost) / 1e12 - dollars) < 1e-9, "summary cost \(cost) pUSD vs \(dollars) USD")
         let rowSum = records.reduce(Int64(0)) { $0 + (Self.picodollars($1["cost_usd"]) ?? -1_000_000_000_000) }
         #expect(rowSum == cost)
@@ -112,6 +111,70 @@ final class ReceivedRequests: @unchecked Sendable {
     @Test(arguments: ["review-chat", "review-embeddings", "review-moderation"])
     func endpointSampleCostsAddUp(_ name: String) async throws {
         try await checkCost(name)
+    }
+
+    /// The three-step sample (moderate → summarise → classify): every review has one record
+    /// with each step's result; flagged reviews skip the later steps; each answer is the
+    /// simulator's for the text that step was given; the summary's tokens are the server's
+    /// sums and its cost is each model's tokens at the table's prices; the records add up to
+    /// it; the estimate's range holds it.
+    @Test func threeStepSampleRunsEndToEnd() async throws {
+        let (estimate, report, served, records, summary) = try await runWithSummary("review-screen-summarise-classify")
+        #expect(report.exitCode == 0)
+        #expect(records.count == 2400)
+        #expect(Set(records.compactMap { $0.string("id") }).count == 2400)
+        let texts = try Self.reviewTexts()
+        let words = SimulatedRequest.moderationCategories.flatMap(\.words)
+        var flagged = 0
+        for record in records {
+            guard let id = record.string("id"), let text = texts[id], case .object(let steps)? = record["steps"],
+                  case .object(let moderate)? = steps["moderate"], case .object(let summarise)? = steps["summarise"],
+                  case .object(let classify)? = steps["classify"], case .object(let result)? = moderate["output"],
+                  case .bool(let isFlagged)? = result["flagged"] else {
+                Issue.record("record without its three steps: \(record)")
+                continue
+            }
+            #expect(isFlagged == words.contains { text.lowercased().contains($0) }, "review \(id)")
+            if isFlagged {
+                flagged += 1
+                #expect(summarise["skipped"] == .bool(true) && classify["skipped"] == .bool(true), "review \(id)")
+                continue
+            }
+            guard case .string(let summaryText)? = summarise["output"], case .string(let label)? = classify["output"] else {
+                Issue.record("review \(id): no summary or label")
+                continue
+            }
+            guard case .object(let input)? = record["input"], case .string(let product)? = input["product"] else {
+                Issue.record("review \(id): no product copied")
+                continue
+            }
+            // The simulator answers a summarising prompt with its first sentence.
+            #expect(summaryText == AnswerRules.text(for: "Summarise this review of a \(product): \(text)", choice: 0)
+                .trimmingCharacters(in: .whitespaces), "review \(id)")
+            #expect(label == AnswerRules.sentiment(of: summaryText), "review \(id)")
+            #expect(record["output"] == classify["output"])
+        }
+        #expect(flagged > 0 && flagged < 2400)
+        #expect(summary["prompt_tokens"] == .number(String(served.promptTokens)))
+        #expect(summary["completion_tokens"] == .number(String(served.completionTokens)))
+        let cost = try #require(Self.picodollars(summary["cost_usd"]))
+        let catalog = try ModelCatalog.builtIn()
+        guard case .object(let byModel)? = summary["by_model"] else {
+            Issue.record("no by_model")
+            return
+        }
+        var dollars = 0.0
+        for (model, value) in zip(byModel.keys, byModel.values) {
+            guard case .object(let figures) = value, case .number(let prompt)? = figures["prompt_tokens"],
+                  case .number(let completion)? = figures["completion_tokens"], let info = catalog.info(for: model) else { continue }
+            dollars += Double(prompt)! * info.inputPrice!.dollars + Double(completion)! * info.outputPrice!.dollars
+        }
+        #expect(byModel.count == 3)
+        #expect(abs(Double(cost) / 1e12 - dollars) < 1e-9)
+        #expect(records.reduce(Int64(0)) { $0 + (Self.picodollars($1["cost_usd"]) ?? 0) } == cost)
+        let low = try #require(estimate.costMin), high = try #require(estimate.costMax)
+        #expect(low.picodollars <= cost && cost <= high.picodollars, "\(low) ≤ \(cost) pUSD ≤ \(high)")
+        #expect(estimate.steps.map(\.name) == ["moderate", "summarise", "classify"])
     }
 
     /// The chat sample: one request per review, each answer the simulator's label for that
@@ -177,7 +240,8 @@ final class ReceivedRequests: @unchecked Sendable {
     /// Every request body the samples send holds only parameters OpenAI's API reference
     /// defines for its endpoint, each with OpenAI's type. The lists are written here from
     /// the reference, apart from the ones promptmill checks pipelines against.
-    @Test(arguments: ["review-sentiment", "article-summaries", "review-chat", "review-embeddings", "review-moderation"])
+    @Test(arguments: ["review-sentiment", "article-summaries", "review-chat", "review-embeddings", "review-moderation",
+                      "review-screen-summarise-classify"])
     func requestBodiesFollowOpenAIsReference(_ name: String) async throws {
         _ = try await run(name)
         let requests = lastRequests.get()
