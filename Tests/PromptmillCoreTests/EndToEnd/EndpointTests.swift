@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import PromptmillCore
-import PromptmillSimulator
+@testable import PromptmillSimulator
 import PromptmillTesting
 
 /// Chat, embeddings and moderations against the simulator: batching within OpenAI's limits,
@@ -180,5 +180,43 @@ extension JSONValue {
         var writer = JSONWriter()
         writer.value(self)
         return String(decoding: writer.bytes, as: UTF8.self)
+    }
+}
+
+extension EndpointTests {
+    /// Chat with `n` > 1: one request per row, the record's output a list of the `n`
+    /// answers in the order of their index, however the API orders them.
+    @Test func chatWithSeveralChoices() async throws {
+        var simulator = SimulatorConfiguration()
+        simulator.shuffleChoices = true
+        let harness = try await RunHarness(simulator: simulator)
+        defer { Task { await harness.stop() } }
+        let (report, records) = try await harness.run(pipeline: """
+            name: chat-n
+            input: {path: INPUT, id: id}
+            endpoint: chat
+            model: gpt-4o-mini
+            messages:
+              - {role: system, content: "Write a short line."}
+              - {role: user, content: "About {{text}}"}
+            params: {n: 3, max_completion_tokens: 80, seed: 1}
+            output: {path: out.jsonl.gz}
+            """, input: Self.rows(12))
+        #expect(report.exitCode == 0)
+        #expect(harness.simulator.statistics().requests == 12)
+        for record in records {
+            guard case .array(let outputs)? = record["output"], case .array(let reasons)? = record["finish_reason"] else {
+                Issue.record("output is not a list: \(record)")
+                continue
+            }
+            #expect(outputs.count == 3 && reasons.count == 3)
+            guard let id = record.string("id"), let number = Int(id.dropFirst()) else { continue }
+            let prompt = "About note \(number) about the \(["lamp", "kettle", "fan"][number % 3])"
+            let expected = (0..<3).map { JSONValue.string(AnswerRules.text(for: prompt, choice: $0).trimmingCharacters(in: .whitespaces)) }
+            #expect(outputs.map { value -> JSONValue in
+                if case .string(let text) = value { return .string(text.trimmingCharacters(in: .whitespaces)) }
+                return value
+            } == expected, "row \(id)")
+        }
     }
 }
