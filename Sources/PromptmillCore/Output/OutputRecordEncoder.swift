@@ -21,13 +21,7 @@ enum OutputRecordEncoder {
         writer.number(result.attempts)
         writer.raw(",\"error\":")
         if case .failed(let failure) = result.outcome {
-            writer.raw("{\"type\":")
-            writer.string(failure.type)
-            writer.raw(",\"message\":")
-            writer.string(failure.message)
-            writer.raw(",\"status\":")
-            if let status = failure.status { writer.number(status) } else { writer.null() }
-            writer.raw("}")
+            error(failure, step: nil, into: &writer)
         } else {
             writer.null()
         }
@@ -177,7 +171,7 @@ extension OutputRecordEncoder {
         writer.raw("}}\n")
     }
 
-    private static func error(_ failure: RowFailure, step: String?, into writer: inout JSONWriter) {
+    static func error(_ failure: RowFailure, step: String?, into writer: inout JSONWriter) {
         writer.raw("{\"type\":")
         writer.string(failure.type)
         writer.raw(",\"message\":")

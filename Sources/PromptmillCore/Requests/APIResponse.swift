@@ -39,7 +39,8 @@ struct APIResponse: Sendable {
         }
     }
 
-    private static func object(_ body: [UInt8]) throws(ResponseError) -> JSONObject {
+    /// The body as a JSON object, or why it is not one.
+    static func object(_ body: [UInt8]) throws(ResponseError) -> JSONObject {
         let root: JSONValue
         do {
             root = try body.withUnsafeBytes { bytes throws(JSONParseError) in try JSONParser.parse(bytes) }

@@ -13,13 +13,7 @@ struct CompletionsResponse: Sendable {
     /// An answer whose choices do not cover every prompt exactly is refused: a wrong record
     /// is worse than a retry.
     static func parse(_ body: [UInt8], promptCount: Int, choicesPerPrompt n: Int) throws(ResponseError) -> CompletionsResponse {
-        let root: JSONValue
-        do {
-            root = try body.withUnsafeBytes { bytes throws(JSONParseError) in try JSONParser.parse(bytes) }
-        } catch {
-            throw .malformed("the body is not valid JSON (\(error))")
-        }
-        guard case .object(let object) = root else { throw .malformed("the body is not a JSON object") }
+        let object = try APIResponse.object(body)
         guard case .array(let rawChoices)? = object["choices"] else { throw .malformed("the body has no choices array") }
         var slots = [Choice?](repeating: nil, count: promptCount * n)
         for raw in rawChoices {
