@@ -166,18 +166,18 @@ public final class ResponseCache: Sendable {
 
     /// Every answer `generation` paid for, with the row that paid: what a run that was
     /// killed spent beyond its records. Reads the whole cache.
-    public func answersPaid(by generation: JobGeneration) throws(StateError) -> [(row: Int, usage: TokenUsage)] {
+    public func answersPaid(by generation: JobGeneration) throws(StateError) -> [(row: Int, model: String, usage: TokenUsage)] {
         do {
             return try pool.read { db in
                 let rows = try Row.fetchCursor(db, sql: """
-                    SELECT paid_by, prompt_tokens, completion_tokens, cached_tokens FROM responses
+                    SELECT paid_by, prompt_tokens, completion_tokens, cached_tokens, model FROM responses
                     WHERE length(paid_by) = 24 AND substr(paid_by, 1, 16) = ?
                     """, arguments: [Data(generation.bytes)])
-                var answers: [(row: Int, usage: TokenUsage)] = []
+                var answers: [(row: Int, model: String, usage: TokenUsage)] = []
                 while let row = try rows.next() {
                     let payer: Data = row[0]
                     let number = payer.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-                    answers.append((Int(number), TokenUsage(promptTokens: row[1], completionTokens: row[2], cachedPromptTokens: row[3])))
+                    answers.append((Int(number), row[4], TokenUsage(promptTokens: row[1], completionTokens: row[2], cachedPromptTokens: row[3])))
                 }
                 return answers
             }

@@ -53,13 +53,21 @@ public struct JobRunner: Sendable {
     /// Spend starts at what earlier runs paid: their records, their requests of unknown fate
     /// and, after a kill, the answers they were paid for but never recorded.
     private func spendGuard(start: JobLedger.Start, cache: ResponseCache?, ledger: JobLedger) throws -> SpendGuard? {
-        guard let prices = configuration.prices else { return nil }
+        // Each step's model with its prices; no guard when one has none.
+        var pricesByModel: [String: ModelPrices] = [:]
+        for view in configuration.steps.isEmpty ? [configuration] : configuration.steps.map(\.configuration) {
+            guard let prices = view.prices else { return nil }
+            pricesByModel[view.model] = prices
+        }
         let known = start.progress
         // Requests in flight when an earlier run was killed may all have been billed.
         var spent = (known.records.cost ?? .zero) + known.runs.held + known.runs.open
-        if configuration.budget.maxUSD != nil || configuration.budget.warnUSD != nil, start.mayHaveUnrecordedAnswers, let cache {
+        // Answers paid for but not in a record: a killed run's last ones, and every earlier
+        // step's of a multi-step job that stopped before its last pass.
+        let unrecorded = start.mayHaveUnrecordedAnswers || (configuration.steps.count > 1 && known.runCount > 0)
+        if configuration.budget.maxUSD != nil || configuration.budget.warnUSD != nil, unrecorded, let cache {
             for answer in try cache.answersPaid(by: known.generation) where !known.done.contains(answer.row) {
-                spent += prices.cost(of: answer.usage)
+                spent += (pricesByModel[answer.model] ?? configuration.prices)?.cost(of: answer.usage) ?? .zero
             }
         }
         let progress = progress
@@ -157,8 +165,9 @@ public struct JobRunner: Sendable {
             statistics.cacheHits = records.cacheHits
             statistics.usage = records.usage
             statistics.savedUsage = records.savedUsage
-            statistics.cost = configuration.prices == nil ? nil : records.cost
-            statistics.saved = configuration.prices == nil ? nil : records.saved
+            let priced = configuration.prices != nil || configuration.steps.count > 1
+            statistics.cost = priced ? records.cost : nil
+            statistics.saved = priced ? records.saved : nil
             statistics.spent = spend?.spentSoFar
             statistics.models = records.models
         }
@@ -342,6 +351,7 @@ public struct JobRunner: Sendable {
             for index in configuration.steps.indices {
                 if stop != nil || stopRequest.isRequested || Task.isCancelled { break }
                 let view = configuration.steps[index].configuration
+                progress.note("step \(index + 1) of \(configuration.steps.count): \(configuration.steps[index].name) (\(view.endpoint.rawValue), \(view.model))")
                 var source = try StepRows(configuration: configuration, step: index, cache: cache, generation: known.generation,
                                           skip: sink.done, failures: failures)
                 try await sendAll(view, nextRows: {

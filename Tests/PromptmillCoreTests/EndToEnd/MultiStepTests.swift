@@ -65,6 +65,54 @@ import PromptmillTesting
         #expect(harness.simulator.statistics().requests == requests)
     }
 
+    /// What the simulator was paid, at the table's prices of the two steps' models (the chat
+    /// model's and the completions model's), in picodollars.
+    static func paid(_ log: String) throws -> Int64 {
+        var total: Int64 = 0
+        for line in try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n") {
+            guard case .object(let entry) = try Array(line.utf8).withUnsafeBytes({ try JSONParser.parse($0) }),
+                  case .number(let prompt)? = entry["prompt_tokens"], case .number(let completion)? = entry["completion_tokens"],
+                  case .array(let texts)? = entry["texts"], case .string(let first)? = texts.first else { continue }
+            // Chat requests carry the summarising note; completions the classification prompt.
+            let chat = first.hasPrefix("Summarise")
+            total += Int64(prompt)! * (chat ? 150_000 : 1_500_000) + Int64(completion)! * (chat ? 600_000 : 2_000_000)
+        }
+        return total
+    }
+
+    /// A budget holds over every step and every run: capped at half the job's cost, the job
+    /// stops with exit 3; run again with the same cap, it sends nothing more than fits (the
+    /// first step's answers, not yet in any record, count); with a larger cap it finishes at
+    /// the uninterrupted totals.
+    @Test func budgetHoldsAcrossStepsAndRuns() async throws {
+        let reference = try await RunHarness()
+        defer { Task { await reference.stop() } }
+        let whole = try await reference.run(pipeline: Self.pipeline, input: Self.rows(60))
+        let cost = try #require(whole.report.statistics.cost)
+
+        var logged = SimulatorConfiguration()
+        let harness = try await RunHarness(simulator: {
+            logged.paidLogPath = FileManager.default.temporaryDirectory.appendingPathComponent("paid-\(UUID().uuidString).jsonl").path
+            return logged
+        }())
+        defer { Task { await harness.stop() } }
+        let cap = Money(picodollars: cost.picodollars / 2)
+        try harness.directory.write("rows.jsonl", Self.rows(60))
+        try harness.writePipeline(Self.pipeline)
+        let first = try await harness.runAgain { $0.maxUSD = cap.dollars }
+        #expect(first.report.exitCode == 3)
+        #expect(try Self.paid(logged.paidLogPath!) <= Money(dollars: cap.dollars).picodollars)
+        let again = try await harness.runAgain { $0.maxUSD = cap.dollars }
+        #expect(again.report.exitCode == 3)
+        #expect(try Self.paid(logged.paidLogPath!) <= Money(dollars: cap.dollars).picodollars)
+        let finished = try await harness.runAgain { $0.maxUSD = cost.dollars * 2 }
+        #expect(finished.report.exitCode == 0)
+        #expect(finished.records.count == 60)
+        #expect(finished.report.statistics.cost == cost)
+        #expect(try Self.paid(logged.paidLogPath!) == cost.picodollars)
+        try? FileManager.default.removeItem(atPath: logged.paidLogPath!)
+    }
+
     /// A later step's result is in the record beside the earlier one's; a step whose `when`
     /// does not hold is marked skipped and costs nothing.
     @Test func recordsHoldEveryStep() async throws {
