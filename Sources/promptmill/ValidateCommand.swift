@@ -26,6 +26,12 @@ struct ValidateCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let requests = (scan.rows + configuration.batchSize - 1) / configuration.batchSize
-        print("\(pipeline): ok — \(scan.rows) rows, every prompt renders; \(requests) requests of up to \(configuration.batchSize) prompts to \(configuration.endpoint.rawValue) with \(configuration.model)")
+        if configuration.steps.count > 1 {
+            // Later steps render from earlier answers: only the first can be rendered now.
+            let steps = configuration.steps.map { "\($0.name) (\($0.configuration.endpoint.rawValue), \($0.configuration.model))" }
+            print("\(pipeline): ok — \(scan.rows) rows, every first-step prompt renders; \(steps.count) steps: \(steps.joined(separator: " → "))")
+        } else {
+            print("\(pipeline): ok — \(scan.rows) rows, every prompt renders; \(requests) requests of up to \(configuration.batchSize) prompts to \(configuration.endpoint.rawValue) with \(configuration.model)")
+        }
     }
 }
