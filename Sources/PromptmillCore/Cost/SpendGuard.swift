@@ -19,8 +19,10 @@ public final class SpendGuard: @unchecked Sendable {
     private var warned: Bool
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private let warn: @Sendable (String) -> Void
-    /// Called under the guard's lock with (open reservations, spend of unknown fate) after
-    /// each change: where the job's ledger keeps them, so a kill cannot lose them.
+    /// Called under the guard's lock with (open reservations, spend of unknown fate) before
+    /// each request under a cap is sent, and by `flush`: where the job's ledger keeps them,
+    /// so a kill cannot lose them. Settling, releasing and holding are not written as they
+    /// happen: until the next write the ledger counts more open than there is, never less.
     private let record: (@Sendable (Money, Money) -> Void)?
 
     /// `spent`: what the job spent before this run (records, unrecorded paid answers and
@@ -55,7 +57,6 @@ public final class SpendGuard: @unchecked Sendable {
             let verdict: Verdict = lock.withLock {
                 guard let cap else {
                     reserved += amount
-                    record?(reserved, held)
                     return .reserved
                 }
                 if spent + reserved + amount <= cap {
@@ -83,6 +84,11 @@ public final class SpendGuard: @unchecked Sendable {
         }
     }
 
+    /// Writes what is open and held now (at the end of a run: nothing open).
+    public func flush() {
+        lock.withLock { record?(reserved, held) }
+    }
+
     /// The answer arrived: the reservation becomes the request's real cost.
     public func settle(reserved amount: Money, cost: Money) {
         change { reserved -= amount; spent += cost }
@@ -105,7 +111,6 @@ public final class SpendGuard: @unchecked Sendable {
     private func change(_ body: () -> Void) {
         let (waiting, crossed): ([CheckedContinuation<Void, Never>], Money?) = lock.withLock {
             body()
-            record?(reserved, held)
             var crossed: Money?
             if !warned, let warnAt, spent >= warnAt {
                 warned = true

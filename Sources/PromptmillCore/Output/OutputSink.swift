@@ -70,6 +70,19 @@ final class OutputSink {
         }
     }
 
+    /// A row that asked what another row of this run asked, answered by that row's request:
+    /// recorded as a cache hit.
+    func append(_ row: PreparedRow, output: String, finishReason: String, usage: TokenUsage) {
+        var output = output, finishReason = finishReason
+        output.withUTF8 { outputBytes in
+            finishReason.withUTF8 { reasonBytes in
+                append(row, hit: ResponseCache.Hit(output: UnsafeRawBufferPointer(outputBytes), finishReason: UnsafeRawBufferPointer(reasonBytes),
+                                                   usage: usage, paidBy: UnsafeRawBufferPointer(start: nil, count: 0)),
+                       paidHere: false)
+            }
+        }
+    }
+
     /// A multi-step row's record, with every step's outcome.
     func append(_ row: PreparedRow, steps: [StepOutcome]) {
         guard begin(row.number) else { return }

@@ -181,9 +181,11 @@ public struct JobRunner: Sendable {
         /// Sends, for one step (`view`: the step as a one-step pipeline), the rows `nextRows`
         /// gives (those the cache did not have, in input order; nil at the input's end), in
         /// batches with bounded concurrency under the rate limits and the budget, and hands
-        /// every result to `record`.
+        /// every result to `record`. A row asking exactly what a row already waiting or in
+        /// flight asks (the same cache key) is not sent: it follows that row, and `follow`
+        /// gets it with the leader's result when that arrives, as a cache hit.
         func sendAll(_ view: PipelineConfiguration, nextRows: () throws -> [PreparedRow]?,
-                     record: ([RowResult]) throws -> Void) async throws {
+                     record: ([RowResult]) throws -> Void, follow: (PreparedRow, RowResult) throws -> Void) async throws {
             let completionBudget = CompletionBudget.maxTokens(view.params, endpoint: view.endpoint, model: view.model)
                 * CompletionBudget.choices(view.params)
             let sender = BatchSender(configuration: view, transport: transport,
@@ -196,6 +198,16 @@ public struct JobRunner: Sendable {
             // Rows waiting to be sent, in input order.
             var unsent: [PreparedRow] = []
             var unsentStart = 0
+            // Rows waiting for the answer of an earlier row with the same key, by that key.
+            var followers: [ResponseCacheKey: [PreparedRow]] = [:]
+
+            func deliver(_ results: [RowResult]) throws {
+                try record(results)
+                for result in results {
+                    guard let key = result.row.cacheKey, let waiting = followers.removeValue(forKey: key) else { continue }
+                    for row in waiting { try follow(row, result) }
+                }
+            }
 
             func fill() throws {
                 while unsent.count - unsentStart < view.batchSize, !exhausted {
@@ -204,7 +216,16 @@ public struct JobRunner: Sendable {
                         exhausted = true
                         return
                     }
-                    unsent += rows
+                    for row in rows {
+                        if let key = row.cacheKey {
+                            if followers[key] != nil {
+                                followers[key]!.append(row)
+                                continue
+                            }
+                            followers[key] = []
+                        }
+                        unsent.append(row)
+                    }
                 }
             }
 
@@ -232,7 +253,7 @@ public struct JobRunner: Sendable {
                         statistics.requests += report.requests
                         statistics.retries += report.retries
                         statistics.rateLimited += report.rateLimited
-                        try record(report.results)
+                        try deliver(report.results)
                         if !report.unsent.isEmpty, stop == nil, let spend, let cap = spend.cap {
                             // A retry found no room under the cap: those rows wait for a rerun.
                             stop = .budget(cap: cap, spent: spend.spentSoFar)
@@ -255,7 +276,7 @@ public struct JobRunner: Sendable {
                     let tokenCost = batch.reduce(0) { $0 + $1.promptTokens + completionBudget }
                     let (requests, tooLarge) = RequestFitter.fit(batch, cost: tokenCost, completionBudget: completionBudget,
                                                                  capacity: await throttle.tokensPerMinute, endpoint: view.endpoint)
-                    try record(tooLarge)
+                    try deliver(tooLarge)
                     requestLoop: for (rows, cost) in requests {
                         var pending = rows
                         while !pending.isEmpty {
@@ -341,6 +362,14 @@ public struct JobRunner: Sendable {
             }, record: { results in
                 for result in results { sink.append(result) }
                 try recorded()
+            }, follow: { row, leader in
+                switch leader.outcome {
+                case .completed(let output, let finishReason, let usage):
+                    sink.append(row, output: output, finishReason: finishReason, usage: usage)
+                case .failed(let failure):
+                    sink.append(RowResult(row: row, outcome: .failed(failure), attempts: 0))
+                }
+                try recorded()
             })
         } else {
             // A pass per step over the input: each step's answers go to the cache, where the
@@ -383,10 +412,29 @@ public struct JobRunner: Sendable {
                         }
                     }
                     try recorded()
+                }, follow: { row, leader in
+                    // A follower's answer is the leader's, in the cache: the next pass finds it
+                    // there; the last writes the record now.
+                    let name = configuration.steps[index].name
+                    switch leader.outcome {
+                    case .completed(let output, let finishReason, let usage):
+                        guard index == last else { return }
+                        let kind = StepOutcome.Kind.answered(output: output, finishReason: finishReason, usage: usage, cached: true, attempts: 0)
+                        sink.append(row, steps: row.earlier + [StepOutcome(name: name, model: view.model, kind: kind, prices: view.prices)])
+                    case .failed(let failure):
+                        if index == last {
+                            sink.append(row, steps: row.earlier + [StepOutcome(name: name, model: view.model, kind: .failed(failure, attempts: 0),
+                                                                               prices: view.prices)])
+                        } else {
+                            failures.set(row: row.number, step: index, failure: failure, attempts: 0)
+                        }
+                    }
+                    try recorded()
                 })
             }
         }
         if stop == nil, Task.isCancelled || stopRequest.isRequested, statistics.done < statistics.totalRows ?? 0 { stop = .interrupted }
+        spend?.flush()
         let complete = stop == nil && statistics.done == statistics.totalRows
         try sink.finish(counters(), outcome: complete ? "complete" : stop?.name ?? "incomplete")
         try rejects.close()

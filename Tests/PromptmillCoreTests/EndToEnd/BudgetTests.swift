@@ -29,7 +29,8 @@ import PromptmillTesting
 
     static func simulator() -> SimulatorConfiguration {
         var configuration = SimulatorConfiguration()
-        configuration.latency = .milliseconds(40)
+        // Long enough that 32 requests overlap even on a busy machine.
+        configuration.latency = .milliseconds(150)
         return configuration
     }
 

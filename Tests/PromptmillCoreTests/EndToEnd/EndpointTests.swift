@@ -48,7 +48,7 @@ import PromptmillTesting
             input_field: text
             batch_size: 100
             output: {path: out.jsonl.gz}
-            """, input: Self.rows(60) { $0 == 1 ? long : medium })
+            """, input: Self.rows(60) { $0 == 1 ? long : "note \($0): " + medium })
         #expect(report.exitCode == 0)
         let failed = records.filter { $0["error"] != .null }
         #expect(failed.count == 1)
