@@ -139,6 +139,14 @@ struct StepRows {
                         let rendered = try RowPreparer.render(stepConfiguration.template, fields: contexts[row], into: &buffer)
                         prepared.prompt = rendered.prompt
                         prepared.messages = rendered.messages
+                        // Each step names its own end-user field, or none.
+                        prepared.user = try stepConfiguration.userField.map { field throws(RowPreparer.RenderError) in
+                            switch FieldPath(field).lookUp(in: contexts[row]) {
+                            case .string(let text)? where !text.isEmpty: return EndUser.hash(text)
+                            case .number(let digits)?: return EndUser.hash(digits)
+                            default: throw RowPreparer.RenderError(reason: "the row has no end-user id in '\(field)' (user_field)")
+                            }
+                        }
                     } catch {
                         let failure = RowFailure(type: "template_error", message: "step \(name): \(error.reason)", status: nil)
                         settle(.failed(failure, attempts: 0), Self.result(output: .null, skipped: false))

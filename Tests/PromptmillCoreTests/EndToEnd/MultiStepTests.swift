@@ -142,6 +142,27 @@ import PromptmillTesting
         }
     }
 
+    /// Each step sends its own `user_field`, hashed, or no user at all.
+    @Test func eachStepNamesItsOwnUser() async throws {
+        let harness = try await RunHarness()
+        defer { Task { await harness.stop() } }
+        let pipeline = Self.pipeline.replacingOccurrences(of: "    batch_size: 10\n", with: "    batch_size: 10\n    user_field: id\n")
+        #expect(pipeline.contains("user_field: id"))
+        let (report, _) = try await harness.run(pipeline: pipeline, input: Self.rows(8))
+        #expect(report.exitCode == 0)
+        for request in harness.simulator.receivedRequests() {
+            guard case .object(let body) = try request.body.withUnsafeBytes({ try JSONParser.parse($0) }) else { continue }
+            if request.path.hasSuffix("/chat/completions") {
+                #expect(body["user"] == nil)
+            } else if case .array(let prompts)? = body["prompt"], prompts.count == 1, case .string(let user)? = body["user"] {
+                // One user per request: ids are distinct, so each prompt goes alone.
+                #expect(user.count == 64 && !user.hasPrefix("n"))
+            } else {
+                Issue.record("a completions request without its one row's user: \(String(decoding: request.body, as: UTF8.self))")
+            }
+        }
+    }
+
     /// Steps are checked at validate time: names, order of references, `when`, and keys
     /// that belong inside a step.
     @Test func stepsAreChecked() throws {
