@@ -116,8 +116,7 @@ final class SimulatorEngine: Sendable {
         return state.withLockedValue { state in
             zip(texts, tokens).reduce(0) { total, prompt in
                 let seen = !state.seenPrompts.insert(prompt.0.hashValue).inserted
-                guard seen, prompt.1 >= 1024 else { return total }
-                return total + 1024 + (prompt.1 - 1024) / 128 * 128
+                return total + (seen ? PromptCache.cacheableTokens(prompt.1) : 0)
             }
         }
     }

@@ -48,36 +48,16 @@ enum EstimateReport {
             writer.number(estimate.promptTokensMax ?? estimate.promptTokens)
             writer.raw(",")
             writer.key("steps")
-            writer.raw("[")
-            for (index, step) in estimate.steps.enumerated() {
-                if index > 0 { writer.raw(",") }
-                writer.raw("{")
-                writer.key("name")
-                writer.string(step.name)
-                writer.raw(",")
-                writer.key("endpoint")
-                writer.string(step.endpoint)
-                writer.raw(",")
-                writer.key("model")
-                writer.string(step.model)
-                for (key, value) in [("rows", step.rows), ("requests", step.requests), ("prompt_tokens_min", step.promptTokensMin),
-                                     ("prompt_tokens_max", step.promptTokensMax), ("completion_tokens_max", step.completionTokensMax)] {
-                    writer.raw(",")
-                    writer.key(key)
-                    writer.number(value)
-                }
-                writer.raw(",")
-                writer.key("cost_usd_min")
-                money(step.costMin, &writer)
-                writer.raw(",")
-                writer.key("cost_usd_max")
-                money(step.costMax, &writer)
-                writer.raw(",")
-                writer.key("exact")
-                writer.bool(step.exact)
-                writer.raw("}")
-            }
-            writer.raw("]")
+            writer.value(.array(estimate.steps.map { step in
+                func money(_ value: Money?) -> JSONValue { value.map { .number($0.decimalText) } ?? .null }
+                func number(_ value: Int) -> JSONValue { .number(String(value)) }
+                return .object(JSONObject(
+                    keys: ["name", "endpoint", "model", "rows", "requests", "prompt_tokens_min", "prompt_tokens_max",
+                           "completion_tokens_max", "cost_usd_min", "cost_usd_max", "exact"],
+                    values: [.string(step.name), .string(step.endpoint), .string(step.model), number(step.rows), number(step.requests),
+                             number(step.promptTokensMin), number(step.promptTokensMax), number(step.completionTokensMax),
+                             money(step.costMin), money(step.costMax), .bool(step.exact)]))
+            }))
         }
         writer.raw("}")
         return String(decoding: writer.bytes, as: UTF8.self)

@@ -23,6 +23,13 @@ public struct ModelPrices: Sendable, Equatable {
             + output * usage.completionTokens
     }
 
+    /// The least a prompt can cost: as much of it as OpenAI's prompt cache may serve
+    /// (`PromptCache.cacheableTokens`) at the cached price, the rest at the input price.
+    public func leastCost(promptTokens: Int) -> Money {
+        cost(of: TokenUsage(promptTokens: promptTokens, completionTokens: 0,
+                            cachedPromptTokens: PromptCache.cacheableTokens(promptTokens)))
+    }
+
     /// What a request may cost at most: every prompt token uncached, every completion at its
     /// limit. What a budget reserves before the request is sent.
     public func worstCase(promptTokens: Int, completionTokens: Int) -> Money {
@@ -62,5 +69,13 @@ extension ModelCatalog {
             source = "table of \(pricesDate)"
         }
         return ModelPrices(input: input, output: output, cachedInput: cached, source: source)
+    }
+}
+
+/// OpenAI's prompt cache: prompts of 1,024 tokens or more, served in steps of 128 tokens.
+public enum PromptCache {
+    /// The most of a prompt of `tokens` tokens the cache can serve.
+    public static func cacheableTokens(_ tokens: Int) -> Int {
+        tokens >= 1024 ? 1024 + (tokens - 1024) / 128 * 128 : 0
     }
 }

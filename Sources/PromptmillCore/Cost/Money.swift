@@ -54,6 +54,17 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 }
 
+/// A sum of amounts any of which may be unknown (a model with no price): unknown as soon as
+/// one part is.
+public func + (lhs: Money?, rhs: Money?) -> Money? {
+    guard let lhs, let rhs else { return nil }
+    return lhs + rhs
+}
+
+public func += (lhs: inout Money?, rhs: Money?) {
+    lhs = lhs + rhs
+}
+
 extension JSONWriter {
     /// An exact amount of dollars, or null when it is not known.
     public mutating func money(_ value: Money?) {

@@ -17,6 +17,11 @@ enum CompletionBudget {
         return info?.maxOutputTokens ?? 4096
     }
 
+    /// The most completion tokens one prompt may cost: `max_tokens` × max(n, best_of).
+    static func perPrompt(_ configuration: PipelineConfiguration) -> Int {
+        maxTokens(configuration.params, endpoint: configuration.endpoint, model: configuration.model) * choices(configuration.params)
+    }
+
     /// max(n, best_of), at least 1.
     static func choices(_ params: JSONObject) -> Int {
         var choices = 1

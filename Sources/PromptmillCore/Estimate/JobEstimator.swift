@@ -19,8 +19,7 @@ public struct JobEstimator: Sendable {
         var estimate = JobEstimate(model: configuration.model, encoding: configuration.encoding.rawValue, pricesDate: catalog.pricesDate)
         estimate.contextWindow = info?.contextWindow
         estimate.pricesSource = prices?.source
-        let completionPerPrompt = CompletionBudget.maxTokens(configuration.params, endpoint: configuration.endpoint, model: configuration.model)
-            * CompletionBudget.choices(configuration.params)
+        let completionPerPrompt = CompletionBudget.perPrompt(configuration)
         let maxTokens = CompletionBudget.maxTokens(configuration.params, endpoint: configuration.endpoint, model: configuration.model)
         // Rows whose answer is in the cache cost nothing: look each chunk of rows up, when
         // the cache exists (the estimate never creates one).
@@ -49,12 +48,7 @@ public struct JobEstimator: Sendable {
             if let window = info?.contextWindow, tokens + maxTokens > window {
                 estimate.overContext.append(row.id)
             }
-            if let prices {
-                // The least a prompt can cost: as much of it as OpenAI's prompt cache may
-                // serve (from 1,024 tokens, in steps of 128) at the cached price.
-                let cacheable = tokens >= 1024 ? 1024 + (tokens - 1024) / 128 * 128 : 0
-                promptMin += prices.cost(of: TokenUsage(promptTokens: tokens, completionTokens: 0, cachedPromptTokens: cacheable))
-            }
+            if let prices { promptMin += prices.leastCost(promptTokens: tokens) }
         }
         var preparer = try RowPreparer(configuration: configuration)
         while let result = try preparer.next() {
@@ -105,8 +99,8 @@ public struct JobEstimator: Sendable {
         job.promptTokens = job.steps.reduce(0) { $0 + $1.promptTokensMin }
         job.promptTokensMax = job.steps.reduce(0) { $0 + $1.promptTokensMax }
         job.completionTokensMax = job.steps.reduce(0) { $0 + $1.completionTokensMax }
-        job.costMin = job.steps.reduce(Money.zero as Money?) { sum, step in sum.flatMap { total in step.costMin.map { total + $0 } } }
-        job.costMax = job.steps.reduce(Money.zero as Money?) { sum, step in sum.flatMap { total in step.costMax.map { total + $0 } } }
+        job.costMin = job.steps.reduce(Money.zero as Money?) { $0 + $1.costMin }
+        job.costMax = job.steps.reduce(Money.zero as Money?) { $0 + $1.costMax }
         job.pricesSource = job.costMin == nil ? nil : steps.compactMap(\.configuration.prices?.source).first
         job.minSeconds = Self.minimumSeconds(requests: job.requests, tokens: (job.promptTokensMax ?? 0) + job.completionTokensMax,
                                              limits: configuration.limits)
@@ -120,8 +114,7 @@ public struct JobEstimator: Sendable {
         let view = configuration.steps[index].configuration
         switch view.endpoint {
         case .completions, .chat:
-            return 2 * CompletionBudget.maxTokens(view.params, endpoint: view.endpoint, model: view.model)
-                * CompletionBudget.choices(view.params) + 4
+            return 2 * CompletionBudget.perPrompt(view) + 4
         case .embeddings, .moderations:
             return 4096
         }
@@ -146,8 +139,7 @@ public struct JobEstimator: Sendable {
         // A `when` that reads only the row is decided here; one that reads an earlier step may
         // skip any row.
         let mayBeSkipped = step.when?.stepReferenced != nil
-        let completionPerPrompt = CompletionBudget.maxTokens(view.params, endpoint: view.endpoint, model: view.model)
-            * CompletionBudget.choices(view.params)
+        let completionPerPrompt = CompletionBudget.perPrompt(view)
         var preparer = try RowPreparer(configuration: configuration.steps[0].configuration)
         preparer.keepFields = true
         var buffer = ""
@@ -173,10 +165,7 @@ public struct JobEstimator: Sendable {
             estimate.completionTokensMax += completionPerPrompt
             if !mayBeSkipped {
                 estimate.promptTokensMin += least
-                if let prices {
-                    let cacheable = least >= 1024 ? 1024 + (least - 1024) / 128 * 128 : 0
-                    costMin += prices.cost(of: TokenUsage(promptTokens: least, completionTokens: 0, cachedPromptTokens: cacheable))
-                }
+                if let prices { costMin += prices.leastCost(promptTokens: least) }
             }
         }
         estimate.requests = (estimate.rows + view.batchSize - 1) / view.batchSize

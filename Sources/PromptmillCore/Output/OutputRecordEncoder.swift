@@ -113,7 +113,7 @@ extension OutputRecordEncoder {
         var attempts = 0
         var allCached = !answered.isEmpty
         for step in steps {
-            cost = cost.flatMap { sum in step.cost.map { sum + $0 } }
+            cost += step.cost
             switch step.kind {
             case .answered(_, _, let usage, let cached, let tries):
                 total += usage

@@ -42,7 +42,7 @@ final class OutputSink {
             cost = prices?.cost(of: usage)
             totals.succeeded += 1
             totals.usage += usage
-            totals.cost = totals.cost.flatMap { sum in cost.map { sum + $0 } }
+            totals.cost += cost
         case .failed:
             // An error answer is not billed.
             cost = .zero
@@ -61,12 +61,12 @@ final class OutputSink {
         totals.succeeded += 1
         if paidHere {
             totals.usage += hit.usage
-            totals.cost = totals.cost.flatMap { sum in price.map { sum + $0 } }
+            totals.cost += price
         } else {
             // Free now; what it would have cost at today's prices counts as saved.
             totals.cacheHits += 1
             totals.savedUsage += hit.usage
-            totals.saved = totals.saved.flatMap { sum in price.map { sum + $0 } }
+            totals.saved += price
         }
     }
 
@@ -101,12 +101,12 @@ final class OutputSink {
                     figures.cacheHits = 1
                     figures.saved = step.saved
                     totals.savedUsage += usage
-                    totals.saved = totals.saved.flatMap { sum in step.saved.map { sum + $0 } }
+                    totals.saved += step.saved
                 } else {
                     figures.usage = usage
                     figures.cost = step.cost
                     totals.usage += usage
-                    totals.cost = totals.cost.flatMap { sum in step.cost.map { sum + $0 } }
+                    totals.cost += step.cost
                 }
                 totals.models[step.model, default: JobLedger.ModelFigures()] += figures
             case .failed:

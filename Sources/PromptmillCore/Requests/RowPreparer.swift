@@ -77,13 +77,10 @@ public struct RowPreparer {
             return .bad(InputProblem(file: file, line: row.line, reason: error.reason))
         }
         var user: String?
-        if let field = configuration.userField {
-            switch FieldPath(field).lookUp(in: row.fields) {
-            case .string(let text)? where !text.isEmpty: user = EndUser.hash(text)
-            case .number(let digits)?: user = EndUser.hash(digits)
-            default:
-                return .bad(InputProblem(file: file, line: row.line, reason: "the row has no end-user id in '\(field)' (user_field)"))
-            }
+        do {
+            user = try configuration.userField.map { field throws(RenderError) in try EndUser.id(in: row.fields, field: field) }
+        } catch {
+            return .bad(InputProblem(file: file, line: row.line, reason: error.reason))
         }
         var input = JSONObject()
         for field in configuration.output.include {

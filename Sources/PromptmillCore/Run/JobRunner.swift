@@ -186,8 +186,7 @@ public struct JobRunner: Sendable {
         /// gets it with the leader's result when that arrives, as a cache hit.
         func sendAll(_ view: PipelineConfiguration, nextRows: () throws -> [PreparedRow]?,
                      record: ([RowResult]) throws -> Void, follow: (PreparedRow, RowResult) throws -> Void) async throws {
-            let completionBudget = CompletionBudget.maxTokens(view.params, endpoint: view.endpoint, model: view.model)
-                * CompletionBudget.choices(view.params)
+            let completionBudget = CompletionBudget.perPrompt(view)
             let sender = BatchSender(configuration: view, transport: transport,
                                      policy: RetryPolicy(maxRetries: view.limits.maxRetries), clock: clock,
                                      throttle: throttle, tokenizer: try Tokenizer.shared(view.encoding),
@@ -347,7 +346,7 @@ public struct JobRunner: Sendable {
                 }
                 let looked = chunk.rows
                 var found = [Bool](repeating: false, count: looked.count)
-                try cache?.lookUp(chunk.keys) { index, hit in
+                try cache?.lookUp(looked.map { $0.cacheKey! }) { index, hit in
                     sink.append(looked[index], hit: hit, paidHere: known.generation.paid(hit.paidBy, row: looked[index].number))
                     found[index] = true
                 }
@@ -375,14 +374,14 @@ public struct JobRunner: Sendable {
             // A pass per step over the input: each step's answers go to the cache, where the
             // next pass finds them; the last pass writes each row's record with every step.
             guard let cache else { throw StateError.cannotOpen(path: "", what: "response cache", reason: "a multi-step job needs one") }
-            let failures = StepFailures()
+            let memory = StepMemory()
             let last = configuration.steps.count - 1
             for index in configuration.steps.indices {
                 if stop != nil || stopRequest.isRequested || Task.isCancelled { break }
                 let view = configuration.steps[index].configuration
                 progress.note("step \(index + 1) of \(configuration.steps.count): \(configuration.steps[index].name) (\(view.endpoint.rawValue), \(view.model))")
                 var source = try StepRows(configuration: configuration, step: index, cache: cache, generation: known.generation,
-                                          skip: sink.done, failures: failures)
+                                          skip: sink.done, memory: memory)
                 try await sendAll(view, nextRows: {
                     guard let chunk = try source.next(size: Self.lookupBatch) else { return nil }
                     if index == last {
@@ -401,13 +400,13 @@ public struct JobRunner: Sendable {
                             if index == last {
                                 sink.append(result.row, steps: result.row.earlier + [Self.outcome(result, view, step: configuration.steps[index].name)])
                             } else {
-                                failures.set(row: result.row.number, step: index, failure: failure, attempts: result.attempts)
+                                memory.failed(row: result.row.number, step: index, failure: failure, attempts: result.attempts)
                             }
                         case .completed(_, _, let usage):
                             if index == last {
                                 sink.append(result.row, steps: result.row.earlier + [Self.outcome(result, view, step: configuration.steps[index].name)])
                             } else {
-                                failures.paid(row: result.row.number, step: index, usage: usage, attempts: result.attempts)
+                                memory.paid(row: result.row.number, step: index, usage: usage, attempts: result.attempts)
                             }
                         }
                     }
@@ -426,7 +425,7 @@ public struct JobRunner: Sendable {
                             sink.append(row, steps: row.earlier + [StepOutcome(name: name, model: view.model, kind: .failed(failure, attempts: 0),
                                                                                prices: view.prices)])
                         } else {
-                            failures.set(row: row.number, step: index, failure: failure, attempts: 0)
+                            memory.failed(row: row.number, step: index, failure: failure, attempts: 0)
                         }
                     }
                     try recorded()

@@ -4,11 +4,10 @@ import Foundation
 /// row's cache key: while the job's task looks rows up and writes records, the next chunk
 /// is being prepared on the other core. At most `depth` chunks wait, so memory stays flat.
 final class RowPrefetcher: @unchecked Sendable {
-    /// Rows in input order, each with its key when the run uses the cache, and the bad
-    /// rows met among them.
+    /// Rows in input order, each with its `cacheKey` when the run uses the cache, and the
+    /// bad rows met among them.
     struct Chunk: Sendable {
         var rows: [PreparedRow] = []
-        var keys: [ResponseCacheKey] = []
         var problems: [InputProblem] = []
     }
 
@@ -75,11 +74,7 @@ final class RowPrefetcher: @unchecked Sendable {
                     }
                     switch next {
                     case .row(var row):
-                        if state.keyer != nil {
-                            let key = APIRequest.cacheKey(row, keyer: &state.keyer!)
-                            row.cacheKey = key
-                            chunk.keys.append(key)
-                        }
+                        if state.keyer != nil { row.cacheKey = APIRequest.cacheKey(row, keyer: &state.keyer!) }
                         chunk.rows.append(row)
                     case .bad(let problem):
                         chunk.problems.append(problem)

@@ -32,7 +32,7 @@ struct StepOutcome: Sendable {
 /// step (later passes leave them out, the last writes their error records; a rerun tries
 /// them again, since errors are not paid for), and the answers this run paid for (two rows
 /// with the same prompt sent at once are both paid, though the cache keeps one payer).
-final class StepFailures: @unchecked Sendable {
+final class StepMemory: @unchecked Sendable {
     private let lock = NSLock()
     private var failures: [Int: (step: Int, failure: RowFailure, attempts: Int)] = [:]
     private var paid: [Int64: (usage: TokenUsage, attempts: Int)] = [:]
@@ -45,11 +45,11 @@ final class StepFailures: @unchecked Sendable {
         lock.withLock { paid[Int64(row) << 8 | Int64(step)] }
     }
 
-    func set(row: Int, step: Int, failure: RowFailure, attempts: Int) {
+    func failed(row: Int, step: Int, failure: RowFailure, attempts: Int) {
         lock.withLock { failures[row] = (step, failure, attempts) }
     }
 
-    func get(row: Int) -> (step: Int, failure: RowFailure, attempts: Int)? {
+    func failure(row: Int) -> (step: Int, failure: RowFailure, attempts: Int)? {
         lock.withLock { failures[row] }
     }
 }
@@ -74,20 +74,20 @@ struct StepRows {
     let cache: ResponseCache
     let generation: JobGeneration
     let skip: RowSet
-    let failures: StepFailures
+    let memory: StepMemory
     private var preparer: RowPreparer
     private var keyers: [ResponseCacheKeyer]
     private let tokenizer: Tokenizer
     private var buffer = ""
 
     init(configuration: PipelineConfiguration, step: Int, cache: ResponseCache, generation: JobGeneration, skip: RowSet,
-         failures: StepFailures) throws {
+         memory: StepMemory) throws {
         self.configuration = configuration
         self.step = step
         self.cache = cache
         self.generation = generation
         self.skip = skip
-        self.failures = failures
+        self.memory = memory
         preparer = try RowPreparer(configuration: configuration.steps[0].configuration)
         preparer.keepFields = true
         keyers = configuration.steps.prefix(step + 1).map { ResponseCacheKeyer(configuration: $0.configuration) }
@@ -124,7 +124,7 @@ struct StepRows {
                     outcomes[row].append(StepOutcome(name: name, model: stepConfiguration.model, kind: kind, prices: stepConfiguration.prices))
                     Self.set(&contexts[row], step: name, result)
                 }
-                if let failed = failures.get(row: rows[row].number), failed.step == index {
+                if let failed = memory.failure(row: rows[row].number), failed.step == index {
                     settle(.failed(failed.failure, attempts: failed.attempts), Self.result(output: .null, skipped: false))
                     active[row] = false
                     continue
@@ -141,11 +141,7 @@ struct StepRows {
                         prepared.messages = rendered.messages
                         // Each step names its own end-user field, or none.
                         prepared.user = try stepConfiguration.userField.map { field throws(RowPreparer.RenderError) in
-                            switch FieldPath(field).lookUp(in: contexts[row]) {
-                            case .string(let text)? where !text.isEmpty: return EndUser.hash(text)
-                            case .number(let digits)?: return EndUser.hash(digits)
-                            default: throw RowPreparer.RenderError(reason: "the row has no end-user id in '\(field)' (user_field)")
-                            }
+                            try EndUser.id(in: contexts[row], field: field)
                         }
                     } catch {
                         let failure = RowFailure(type: "template_error", message: "step \(name): \(error.reason)", status: nil)
@@ -163,7 +159,7 @@ struct StepRows {
                 let output = String(decoding: hit.output, as: UTF8.self)
                 let finishReason = String(decoding: hit.finishReason, as: UTF8.self)
                 let kind: StepOutcome.Kind
-                if let answer = failures.paidAnswer(row: rows[row].number, step: index) {
+                if let answer = memory.paidAnswer(row: rows[row].number, step: index) {
                     kind = .answered(output: output, finishReason: finishReason, usage: answer.usage, cached: false, attempts: answer.attempts)
                 } else {
                     let paidHere = generation.paid(hit.paidBy, row: rows[row].number)

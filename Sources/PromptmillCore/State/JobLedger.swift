@@ -28,9 +28,9 @@ public final class JobLedger: Sendable {
 
         public static func += (lhs: inout ModelFigures, rhs: ModelFigures) {
             lhs.usage += rhs.usage
-            lhs.cost = lhs.cost.flatMap { sum in rhs.cost.map { sum + $0 } }
+            lhs.cost += rhs.cost
             lhs.cacheHits += rhs.cacheHits
-            lhs.saved = lhs.saved.flatMap { sum in rhs.saved.map { sum + $0 } }
+            lhs.saved += rhs.saved
         }
     }
 
@@ -61,8 +61,8 @@ public final class JobLedger: Sendable {
             lhs.cacheHits += rhs.cacheHits
             lhs.usage += rhs.usage
             lhs.savedUsage += rhs.savedUsage
-            lhs.cost = lhs.cost.flatMap { sum in rhs.cost.map { sum + $0 } }
-            lhs.saved = lhs.saved.flatMap { sum in rhs.saved.map { sum + $0 } }
+            lhs.cost += rhs.cost
+            lhs.saved += rhs.saved
             for (model, figures) in rhs.models { lhs.models[model, default: ModelFigures()] += figures }
         }
 
@@ -277,8 +277,8 @@ public final class JobLedger: Sendable {
                                         cachedPromptTokens: (segment["cached_prompt_tokens"] as Int?) ?? 0)
             let cost: Int64? = segment["cost_picodollars"]
             let saved: Int64? = segment["saved_picodollars"]
-            records.cost = records.cost.flatMap { sum in cost.map { sum + Money(picodollars: $0) } }
-            records.saved = records.saved.flatMap { sum in saved.map { sum + Money(picodollars: $0) } }
+            records.cost += cost.map(Money.init(picodollars:))
+            records.saved += saved.map(Money.init(picodollars:))
             if let models = segment["models"] as String? {
                 for (model, figures) in RecordTotals.models(json: models) { records.models[model, default: ModelFigures()] += figures }
             }
