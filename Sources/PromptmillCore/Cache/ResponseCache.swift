@@ -12,17 +12,14 @@ public final class ResponseCache: Sendable {
     /// One answer to store.
     public struct Entry: Sendable {
         public var key: ResponseCacheKey
-        /// JSON of the record's `output` value.
-        public var output: String
-        /// JSON of the record's `finish_reason` value.
-        public var finishReason: String
+        /// Stored as the record's `output` and `finish_reason` JSON.
+        public var answer: Answer
         public var usage: TokenUsage
         public var paidBy: CachePayer?
 
-        public init(key: ResponseCacheKey, output: String, finishReason: String, usage: TokenUsage, paidBy: CachePayer?) {
+        public init(key: ResponseCacheKey, answer: Answer, usage: TokenUsage, paidBy: CachePayer?) {
             self.key = key
-            self.output = output
-            self.finishReason = finishReason
+            self.answer = answer
             self.usage = usage
             self.paidBy = paidBy
         }
@@ -118,9 +115,16 @@ public final class ResponseCache: Sendable {
                         (key, model, output, finish_reason, prompt_tokens, completion_tokens, paid_by, created_at, cached_tokens)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
+                var output = JSONWriter(capacity: 256)
+                var finishReason = JSONWriter(capacity: 32)
                 for entry in entries {
+                    output.removeAll()
+                    finishReason.removeAll()
+                    entry.answer.writeOutput(into: &output)
+                    entry.answer.writeFinishReason(into: &finishReason)
                     try statement.execute(arguments: [
-                        Data(entry.key.digest), model, entry.output, entry.finishReason,
+                        Data(entry.key.digest), model, String(decoding: output.bytes, as: UTF8.self),
+                        String(decoding: finishReason.bytes, as: UTF8.self),
                         entry.usage.promptTokens, entry.usage.completionTokens, entry.paidBy.map { Data($0.bytes) }, now,
                         entry.usage.cachedPromptTokens,
                     ])

@@ -11,8 +11,44 @@ public struct JobEstimator: Sendable {
         self.catalog = catalog
     }
 
+    /// Every step of the pipeline: the first exactly (with its cache lookups), the later ones
+    /// as ranges; the job's figures are the steps' sums. Records that carry each step get
+    /// the steps' own estimates too.
     public func estimate() throws -> JobEstimate {
-        if configuration.steps.count > 1 { return try estimateSteps() }
+        let stages = configuration.stages
+        var job = try estimateFirstStep(stages[0].configuration)
+        var first = StepEstimate(name: stages[0].name, model: stages[0].configuration.model, endpoint: stages[0].configuration.endpoint.rawValue)
+        first.rows = job.uncachedRows
+        first.requests = job.requests
+        first.promptTokensMin = job.promptTokens
+        first.promptTokensMax = job.promptTokens
+        first.completionTokensMax = job.completionTokensMax
+        first.costMin = job.costMin
+        first.costMax = job.costMax
+        first.exact = true
+        var steps = [first]
+        for index in stages.indices.dropFirst() {
+            steps.append(try estimateLaterStep(index))
+        }
+        job.requests = steps.reduce(0) { $0 + $1.requests }
+        job.promptTokens = steps.reduce(0) { $0 + $1.promptTokensMin }
+        job.completionTokensMax = steps.reduce(0) { $0 + $1.completionTokensMax }
+        job.costMin = steps.reduce(Money.zero as Money?) { $0 + $1.costMin }
+        job.costMax = steps.reduce(Money.zero as Money?) { $0 + $1.costMax }
+        let promptTokensMax = steps.reduce(0) { $0 + $1.promptTokensMax }
+        job.pricesSource = job.costMin == nil ? nil : stages.compactMap(\.configuration.prices?.source).first
+        job.minSeconds = Self.minimumSeconds(requests: job.requests, tokens: promptTokensMax + job.completionTokensMax,
+                                             limits: configuration.limits)
+        if configuration.recordsEachStep {
+            job.steps = steps
+            job.promptTokensMax = promptTokensMax
+        }
+        return job
+    }
+
+    /// The first step, exactly: every row rendered and counted, rows whose answer is in the
+    /// cache left out.
+    private func estimateFirstStep(_ configuration: PipelineConfiguration) throws -> JobEstimate {
         let tokenizer = try Tokenizer.shared(configuration.encoding)
         let info = catalog.info(for: configuration.model)
         let prices = catalog.prices(for: configuration.model, override: configuration.pricing[configuration.model])
@@ -77,41 +113,11 @@ public struct JobEstimator: Sendable {
         return estimate
     }
 
-    /// Every step of a multi-step pipeline: the first exactly (with its cache lookups), the
-    /// later ones as ranges; the job's figures are the steps' sums.
-    private func estimateSteps() throws -> JobEstimate {
-        let steps = configuration.steps
-        var job = try JobEstimator(configuration: steps[0].configuration, catalog: catalog).estimate()
-        var first = StepEstimate(name: steps[0].name, model: steps[0].configuration.model, endpoint: steps[0].configuration.endpoint.rawValue)
-        first.rows = job.uncachedRows
-        first.requests = job.requests
-        first.promptTokensMin = job.promptTokens
-        first.promptTokensMax = job.promptTokens
-        first.completionTokensMax = job.completionTokensMax
-        first.costMin = job.costMin
-        first.costMax = job.costMax
-        first.exact = true
-        job.steps = [first]
-        for index in steps.indices.dropFirst() {
-            job.steps.append(try estimateLaterStep(index))
-        }
-        job.requests = job.steps.reduce(0) { $0 + $1.requests }
-        job.promptTokens = job.steps.reduce(0) { $0 + $1.promptTokensMin }
-        job.promptTokensMax = job.steps.reduce(0) { $0 + $1.promptTokensMax }
-        job.completionTokensMax = job.steps.reduce(0) { $0 + $1.completionTokensMax }
-        job.costMin = job.steps.reduce(Money.zero as Money?) { $0 + $1.costMin }
-        job.costMax = job.steps.reduce(Money.zero as Money?) { $0 + $1.costMax }
-        job.pricesSource = job.costMin == nil ? nil : steps.compactMap(\.configuration.prices?.source).first
-        job.minSeconds = Self.minimumSeconds(requests: job.requests, tokens: (job.promptTokensMax ?? 0) + job.completionTokensMax,
-                                             limits: configuration.limits)
-        return job
-    }
-
     /// The most tokens step `index`'s answer can add where a later template inserts it:
     /// twice its completion limit (another model may count the same text in more tokens),
     /// or a generous bound for vectors and moderation results.
     private func answerBound(_ index: Int) -> Int {
-        let view = configuration.steps[index].configuration
+        let view = configuration.stages[index].configuration
         switch view.endpoint {
         case .completions, .chat:
             return 2 * CompletionBudget.perPrompt(view) + 4
@@ -121,12 +127,12 @@ public struct JobEstimator: Sendable {
     }
 
     private func estimateLaterStep(_ index: Int) throws -> StepEstimate {
-        let step = configuration.steps[index]
+        let step = configuration.stages[index]
         let view = step.configuration
         var estimate = StepEstimate(name: step.name, model: view.model, endpoint: view.endpoint.rawValue)
         let tokenizer = try Tokenizer.shared(view.encoding)
         let prices = catalog.prices(for: view.model, override: view.pricing[view.model])
-        let earlier = Array(configuration.steps.prefix(index))
+        let earlier = Array(configuration.stages.prefix(index))
         var insertion = 0
         var insertions = 0
         for path in view.template.fieldPaths where path.hasPrefix("steps.") {
@@ -140,13 +146,13 @@ public struct JobEstimator: Sendable {
         // skip any row.
         let mayBeSkipped = step.when?.stepReferenced != nil
         let completionPerPrompt = CompletionBudget.perPrompt(view)
-        var preparer = try RowPreparer(configuration: configuration.steps[0].configuration)
+        var preparer = try RowPreparer(configuration: configuration.stages[0].configuration)
         preparer.keepFields = true
         var buffer = ""
         var costMin = Money.zero
         while let result = try preparer.next() {
             guard case .row(let row) = result else { continue }
-            var context = row.fields ?? JSONObject()
+            var context = row.context ?? JSONObject()
             var steps = JSONObject()
             for previous in earlier {
                 steps.append(previous.name, .object(JSONObject(keys: ["output", "skipped"], values: [.string(""), .bool(false)])))

@@ -1,31 +1,57 @@
 /// Writes one output record per the contract, as one line of JSON:
 /// `{"id","input","output","finish_reason","usage","cost_usd","cached","attempts","error"}`.
 enum OutputRecordEncoder {
-    /// A record for an answer from the API or a permanent error. `cost`: nil when the model
-    /// has no price.
-    static func encode(_ result: RowResult, cost: Money?, into writer: inout JSONWriter) {
-        head(result.row, into: &writer)
-        switch result.outcome {
-        case .completed(let output, let finishReason, let usage):
-            writer.raw(",\"output\":")
-            writer.raw(output)
-            writer.raw(",\"finish_reason\":")
-            writer.raw(finishReason)
-            self.usage(usage, into: &writer)
-        case .failed:
+    /// A row's record: with `eachStep`, the row's figures and `steps` (each step's own
+    /// result); otherwise the fields of its one step.
+    static func encode(_ row: PreparedRow, stages: [PipelineConfiguration.Step], eachStep: Bool, into writer: inout JSONWriter) {
+        if eachStep {
+            encode(row, steps: row.settled, stages: stages, into: &writer)
+        } else if let outcome = row.settled.last {
+            encode(row, outcome: outcome, prices: stages[outcome.step].configuration.prices, into: &writer)
+        }
+    }
+
+    /// The contract's record for one step's outcome. `prices`: nil when the model has none
+    /// (an answer's cost is then null).
+    static func encode(_ row: PreparedRow, outcome: StepOutcome, prices: ModelPrices?, into writer: inout JSONWriter) {
+        head(row, into: &writer)
+        let cost: Money?
+        let cached: Bool
+        let attempts: Int
+        switch outcome.kind {
+        case .answered(let answer, let usage, let tries):
+            write(answer, usage: usage, into: &writer)
+            (cost, cached, attempts) = (prices?.cost(of: usage), false, tries)
+        case .reused(let answer, let usage, _):
+            write(answer, usage: usage, into: &writer)
+            (cost, cached, attempts) = (.zero, true, 0)
+        case .failed(_, let tries):
             writer.raw(",\"output\":null,\"finish_reason\":null,\"usage\":null")
+            (cost, cached, attempts) = (.zero, false, tries)
+        case .skipped:
+            writer.raw(",\"output\":null,\"finish_reason\":null,\"usage\":null")
+            (cost, cached, attempts) = (.zero, false, 0)
         }
         writer.raw(",\"cost_usd\":")
         writer.money(cost)
-        writer.raw(",\"cached\":false,\"attempts\":")
-        writer.number(result.attempts)
+        writer.raw(cached ? ",\"cached\":true,\"attempts\":" : ",\"cached\":false,\"attempts\":")
+        writer.number(attempts)
         writer.raw(",\"error\":")
-        if case .failed(let failure) = result.outcome {
+        if let failure = outcome.failure {
             error(failure, step: nil, into: &writer)
         } else {
             writer.null()
         }
         writer.raw("}\n")
+    }
+
+    /// `,"output":…,"finish_reason":…,"usage":{…}`.
+    private static func write(_ answer: Answer, usage: TokenUsage, into writer: inout JSONWriter) {
+        writer.raw(",\"output\":")
+        answer.writeOutput(into: &writer)
+        writer.raw(",\"finish_reason\":")
+        answer.writeFinishReason(into: &writer)
+        self.usage(usage, into: &writer)
     }
 
     /// A record for an answer found in the cache: its stored JSON is copied as it is.
@@ -41,34 +67,6 @@ enum OutputRecordEncoder {
         writer.raw(",\"cost_usd\":")
         writer.money(cost)
         writer.raw(paidHere ? ",\"cached\":false,\"attempts\":1,\"error\":null}\n" : ",\"cached\":true,\"attempts\":0,\"error\":null}\n")
-    }
-
-    /// The record's `output`: the text, or a list of texts when `n` > 1.
-    static func output(_ texts: [String], into writer: inout JSONWriter) {
-        if texts.count == 1 {
-            writer.string(texts[0])
-        } else {
-            writer.raw("[")
-            for (index, text) in texts.enumerated() {
-                if index > 0 { writer.raw(",") }
-                writer.string(text)
-            }
-            writer.raw("]")
-        }
-    }
-
-    /// The record's `finish_reason`: one, or a list when `n` > 1.
-    static func finishReason(_ reasons: [String?], into writer: inout JSONWriter) {
-        if reasons.count == 1 {
-            optionalString(reasons[0], into: &writer)
-        } else {
-            writer.raw("[")
-            for (index, reason) in reasons.enumerated() {
-                if index > 0 { writer.raw(",") }
-                optionalString(reason, into: &writer)
-            }
-            writer.raw("]")
-        }
     }
 
     static func head(_ row: PreparedRow, into writer: inout JSONWriter) {
@@ -91,9 +89,6 @@ enum OutputRecordEncoder {
         writer.raw("}")
     }
 
-    private static func optionalString(_ value: String?, into writer: inout JSONWriter) {
-        if let value { writer.string(value) } else { writer.null() }
-    }
 }
 
 extension OutputRecordEncoder {
@@ -101,31 +96,33 @@ extension OutputRecordEncoder {
     /// `finish_reason` of the last step that answered, `usage` and `cost_usd` summed over
     /// the steps, `cached` when every step that ran came from the cache, `attempts` summed,
     /// the first step's `error`), then `steps` with each step's own result.
-    static func encode(_ row: PreparedRow, steps: [StepOutcome], into writer: inout JSONWriter) {
+    static func encode(_ row: PreparedRow, steps: [StepOutcome], stages: [PipelineConfiguration.Step], into writer: inout JSONWriter) {
         head(row, into: &writer)
-        let answered = steps.filter { if case .answered = $0.kind { true } else { false } }
+        let last = steps.last { $0.answer != nil }
         writer.raw(",\"output\":")
-        if case .answered(let output, _, _, _, _)? = answered.last?.kind { writer.raw(output) } else { writer.null() }
+        if let answer = last?.answer { answer.writeOutput(into: &writer) } else { writer.null() }
         writer.raw(",\"finish_reason\":")
-        if case .answered(_, let reason, _, _, _)? = answered.last?.kind { writer.raw(reason) } else { writer.null() }
+        if let answer = last?.answer { answer.writeFinishReason(into: &writer) } else { writer.null() }
         var total = TokenUsage.zero
         var cost: Money? = .zero
         var attempts = 0
-        var allCached = !answered.isEmpty
+        var allCached = last != nil
         for step in steps {
-            cost += step.cost
             switch step.kind {
-            case .answered(_, _, let usage, let cached, let tries):
+            case .answered(_, let usage, let tries):
                 total += usage
                 attempts += tries
-                if !cached { allCached = false }
+                allCached = false
+                cost += stages[step.step].configuration.prices?.cost(of: usage)
+            case .reused(_, let usage, _):
+                total += usage
             case .failed(_, let tries):
                 attempts += tries
             case .skipped:
                 break
             }
         }
-        if answered.isEmpty { writer.raw(",\"usage\":null") } else { usage(total, into: &writer) }
+        if last == nil { writer.raw(",\"usage\":null") } else { usage(total, into: &writer) }
         writer.raw(",\"cost_usd\":")
         writer.money(cost)
         writer.raw(",\"cached\":")
@@ -133,31 +130,29 @@ extension OutputRecordEncoder {
         writer.raw(",\"attempts\":")
         writer.number(attempts)
         writer.raw(",\"error\":")
-        if let failed = steps.first(where: { if case .failed = $0.kind { true } else { false } }), case .failed(let failure, _) = failed.kind {
-            error(failure, step: failed.name, into: &writer)
+        if let failed = steps.first(where: { $0.failure != nil }), let failure = failed.failure {
+            error(failure, step: stages[failed.step].name, into: &writer)
         } else {
             writer.null()
         }
         writer.raw(",\"steps\":{")
         for (index, step) in steps.enumerated() {
+            let stage = stages[step.step]
             if index > 0 { writer.raw(",") }
-            writer.key(step.name)
+            writer.key(stage.name)
             writer.raw("{\"model\":")
-            writer.string(step.model)
+            writer.string(stage.configuration.model)
             switch step.kind {
-            case .answered(let output, let reason, let stepUsage, let cached, let tries):
-                writer.raw(",\"output\":")
-                writer.raw(output)
-                writer.raw(",\"finish_reason\":")
-                writer.raw(reason)
-                usage(stepUsage, into: &writer)
+            case .answered(let answer, let stepUsage, let tries):
+                write(answer, usage: stepUsage, into: &writer)
                 writer.raw(",\"cost_usd\":")
-                writer.money(step.cost)
-                writer.raw(",\"cached\":")
-                writer.bool(cached)
-                writer.raw(",\"attempts\":")
+                writer.money(stage.configuration.prices?.cost(of: stepUsage))
+                writer.raw(",\"cached\":false,\"attempts\":")
                 writer.number(tries)
                 writer.raw(",\"skipped\":false,\"error\":null}")
+            case .reused(let answer, let stepUsage, _):
+                write(answer, usage: stepUsage, into: &writer)
+                writer.raw(",\"cost_usd\":0,\"cached\":true,\"attempts\":0,\"skipped\":false,\"error\":null}")
             case .skipped:
                 writer.raw(",\"output\":null,\"finish_reason\":null,\"usage\":null,\"cost_usd\":0,\"cached\":false,\"attempts\":0,\"skipped\":true,\"error\":null}")
             case .failed(let failure, let tries):

@@ -19,43 +19,67 @@ final class OutputSink {
     private let clock = ContinuousClock()
     /// Rows recorded, this run and earlier ones: a guard against writing any row twice.
     private(set) var done: RowSet
-    /// Prices each record; nil: the model has no price, and costs are unknown.
-    private let prices: ModelPrices?
+    /// The job's steps: each one's name, model and prices (nil: unknown costs).
+    private let stages: [PipelineConfiguration.Step]
+    private let recordsEachStep: Bool
 
-    init(path: String, keepingFirst length: UInt64, done: RowSet, ledger: JobLedger, run: Int64, prices: ModelPrices?,
+    init(path: String, keepingFirst length: UInt64, done: RowSet, store: any JobStore, run: Int64, configuration: PipelineConfiguration,
          memberBytes: Int = 2 << 20, memberAge: Duration = .seconds(1)) throws {
-        writer = try MemberWriter(path: path, keepingFirst: length, ledger: ledger, run: run)
+        writer = try MemberWriter(path: path, keepingFirst: length, store: store, run: run)
         self.done = done
-        self.prices = prices
+        stages = configuration.stages
+        recordsEachStep = configuration.recordsEachStep
         self.memberBytes = memberBytes
         self.memberAge = memberAge
         buffer = JSONWriter(capacity: memberBytes + (64 << 10))
     }
 
-    /// An answer from the API or a permanent error.
-    func append(_ result: RowResult) {
-        guard begin(result.row.number) else { return }
+    /// A row whose steps are all settled (answered, reused, skipped, or one failed).
+    func append(_ row: PreparedRow) {
+        guard begin(row.number) else { return }
+        OutputRecordEncoder.encode(row, stages: stages, eachStep: recordsEachStep, into: &buffer)
         totals.items += 1
-        let cost: Money?
-        switch result.outcome {
-        case .completed(_, _, let usage):
-            cost = prices?.cost(of: usage)
-            totals.succeeded += 1
-            totals.usage += usage
-            totals.cost += cost
-        case .failed:
-            // An error answer is not billed.
-            cost = .zero
-            totals.failed += 1
+        var failed = false
+        var answered = 0
+        var reused = 0
+        for outcome in row.settled {
+            let prices = stages[outcome.step].configuration.prices
+            var figures = JobLedger.ModelFigures()
+            switch outcome.kind {
+            case .answered(_, let usage, _):
+                answered += 1
+                let cost = prices?.cost(of: usage)
+                figures.usage = usage
+                figures.cost = cost
+                totals.usage += usage
+                totals.cost += cost
+            case .reused(_, let usage, _):
+                // Free now; what it would have cost at today's prices counts as saved.
+                answered += 1
+                reused += 1
+                let saved = prices?.cost(of: usage)
+                figures.cacheHits = 1
+                figures.saved = saved
+                totals.savedUsage += usage
+                totals.saved += saved
+            case .failed:
+                failed = true
+                continue
+            case .skipped:
+                continue
+            }
+            if recordsEachStep { totals.models[stages[outcome.step].configuration.model, default: JobLedger.ModelFigures()] += figures }
         }
-        OutputRecordEncoder.encode(result, cost: cost, into: &buffer)
+        if failed { totals.failed += 1 } else { totals.succeeded += 1 }
+        if answered > 0, reused == answered { totals.cacheHits += 1 }
     }
 
-    /// An answer from the cache. `paidHere`: this job paid for it in a run that was stopped
+    /// A row whose one step was answered from the answer store: its stored JSON is copied
+    /// into the record as it is. `paidHere`: this job paid for it in a run that was stopped
     /// before its record was written, so it is the job's own answer, not a hit.
-    func append(_ row: PreparedRow, hit: ResponseCache.Hit, paidHere: Bool) {
+    func append(_ row: PreparedRow, stored hit: ResponseCache.Hit, paidHere: Bool) {
         guard begin(row.number) else { return }
-        let price = prices?.cost(of: hit.usage)
+        let price = stages[row.renderedStep].configuration.prices?.cost(of: hit.usage)
         OutputRecordEncoder.encode(row, hit: hit, paidHere: paidHere, cost: paidHere ? price : .zero, into: &buffer)
         totals.items += 1
         totals.succeeded += 1
@@ -63,60 +87,10 @@ final class OutputSink {
             totals.usage += hit.usage
             totals.cost += price
         } else {
-            // Free now; what it would have cost at today's prices counts as saved.
             totals.cacheHits += 1
             totals.savedUsage += hit.usage
             totals.saved += price
         }
-    }
-
-    /// A row that asked what another row of this run asked, answered by that row's request:
-    /// recorded as a cache hit.
-    func append(_ row: PreparedRow, output: String, finishReason: String, usage: TokenUsage) {
-        var output = output, finishReason = finishReason
-        output.withUTF8 { outputBytes in
-            finishReason.withUTF8 { reasonBytes in
-                append(row, hit: ResponseCache.Hit(output: UnsafeRawBufferPointer(outputBytes), finishReason: UnsafeRawBufferPointer(reasonBytes),
-                                                   usage: usage, paidBy: UnsafeRawBufferPointer(start: nil, count: 0)),
-                       paidHere: false)
-            }
-        }
-    }
-
-    /// A multi-step row's record, with every step's outcome.
-    func append(_ row: PreparedRow, steps: [StepOutcome]) {
-        guard begin(row.number) else { return }
-        OutputRecordEncoder.encode(row, steps: steps, into: &buffer)
-        totals.items += 1
-        var failed = false
-        var answered = 0
-        var cached = 0
-        for step in steps {
-            switch step.kind {
-            case .answered(_, _, let usage, let fromCache, _):
-                answered += 1
-                var figures = JobLedger.ModelFigures()
-                if fromCache {
-                    cached += 1
-                    figures.cacheHits = 1
-                    figures.saved = step.saved
-                    totals.savedUsage += usage
-                    totals.saved += step.saved
-                } else {
-                    figures.usage = usage
-                    figures.cost = step.cost
-                    totals.usage += usage
-                    totals.cost += step.cost
-                }
-                totals.models[step.model, default: JobLedger.ModelFigures()] += figures
-            case .failed:
-                failed = true
-            case .skipped:
-                break
-            }
-        }
-        if failed { totals.failed += 1 } else { totals.succeeded += 1 }
-        if answered > 0, cached == answered { totals.cacheHits += 1 }
     }
 
     private func begin(_ row: Int) -> Bool {
@@ -171,16 +145,16 @@ final class OutputSink {
 /// slower side.
 private final class MemberWriter: @unchecked Sendable {
     private let gzip: GzipMemberWriter
-    private let ledger: JobLedger
+    private let store: any JobStore
     private let run: Int64
     private let queue = DispatchQueue(label: "promptmill.output")
     private let slots = DispatchSemaphore(value: 2)
     private let lock = NSLock()
     private var failure: (any Error)?
 
-    init(path: String, keepingFirst length: UInt64, ledger: JobLedger, run: Int64) throws {
+    init(path: String, keepingFirst length: UInt64, store: any JobStore, run: Int64) throws {
         gzip = try GzipMemberWriter(path: path, keepingFirst: length)
-        self.ledger = ledger
+        self.store = store
         self.run = run
     }
 
@@ -193,7 +167,7 @@ private final class MemberWriter: @unchecked Sendable {
                 try gzip.write(bytes)
                 let end = try gzip.finishMember()
                 try gzip.sync()
-                try ledger.commit(JobLedger.Segment(endOffset: end, rows: rows, totals: totals), run: run, counters: counters)
+                try store.commit(JobLedger.Segment(endOffset: end, rows: rows, totals: totals), run: run, counters: counters, outcome: nil)
             } catch {
                 lock.withLock { failure = error }
             }
@@ -210,6 +184,6 @@ private final class MemberWriter: @unchecked Sendable {
         queue.sync {}
         try checkFailure()
         try gzip.close()
-        try ledger.commit(nil, run: run, counters: counters, outcome: outcome)
+        try store.commit(nil, run: run, counters: counters, outcome: outcome)
     }
 }

@@ -2,14 +2,10 @@ import Foundation
 import PromptmillTokenizer
 
 /// A 200 answer of any endpoint, mapped back onto the rows that were sent: each row's
-/// record `output` and `finish_reason` as JSON, and the request's usage.
+/// typed answer, and the request's usage.
 struct APIResponse: Sendable {
     struct RowAnswer: Sendable {
-        /// JSON of the record's `output`: a text (a list of texts when `n` > 1), a vector, or
-        /// a moderation result.
-        var output: String
-        /// JSON of the record's `finish_reason`: a string, a list, or null.
-        var finishReason: String
+        var answer: Answer
         /// What the row's share of the completion tokens is weighed by.
         var completionWeight: Int
     }
@@ -25,8 +21,8 @@ struct APIResponse: Sendable {
         case .completions:
             let answer = try CompletionsResponse.parse(body, promptCount: rowCount, choicesPerPrompt: n)
             let rows = answer.choices.map { choices in
-                RowAnswer(output: json { OutputRecordEncoder.output(choices.map(\.text), into: &$0) },
-                          finishReason: json { OutputRecordEncoder.finishReason(choices.map(\.finishReason), into: &$0) },
+                RowAnswer(answer: Answer(output: choices.count == 1 ? .text(choices[0].text) : .choices(choices.map { .text($0.text) }),
+                                         finishReasons: choices.map(\.finishReason)),
                           completionWeight: choices.reduce(0) { $0 + tokenizer.count($1.text) })
             }
             return APIResponse(rows: rows, usage: answer.usage)
@@ -51,17 +47,11 @@ struct APIResponse: Sendable {
         return object
     }
 
-    private static func json(_ write: (inout JSONWriter) -> Void) -> String {
-        var writer = JSONWriter(capacity: 256)
-        write(&writer)
-        return String(decoding: writer.bytes, as: UTF8.self)
-    }
-
     /// One row, `n` choices: each choice's message content (the whole message when it has
     /// no text content, as with tool calls).
     private static func chat(_ object: JSONObject, choicesPerPrompt n: Int) throws(ResponseError) -> APIResponse {
         guard case .array(let rawChoices)? = object["choices"] else { throw .malformed("the body has no choices array") }
-        var slots = [(output: JSONValue, finish: String?)?](repeating: nil, count: n)
+        var slots = [(output: Answer.Output, finish: String?)?](repeating: nil, count: n)
         for raw in rawChoices {
             guard case .object(let choice) = raw, case .number(let indexText)? = choice["index"], let index = Int(indexText) else {
                 throw .malformed("a choice has no integer index")
@@ -72,7 +62,7 @@ struct APIResponse: Sendable {
             var finish: String?
             if case .string(let reason)? = choice["finish_reason"] { finish = reason }
             if case .string(let content)? = message["content"] {
-                slots[index] = (.string(content), finish)
+                slots[index] = (.text(content), finish)
             } else {
                 slots[index] = (.object(message), finish)
             }
@@ -81,11 +71,8 @@ struct APIResponse: Sendable {
             throw .choicesMismatch("\(rawChoices.count) choices for \(n) expected; index \(missing) is missing")
         }
         let choices = slots.map { $0! }
-        let output = json { writer in
-            if n == 1 { writer.value(choices[0].output) } else { writer.value(.array(choices.map(\.output))) }
-        }
-        let finishReason = json { OutputRecordEncoder.finishReason(choices.map(\.finish), into: &$0) }
-        return APIResponse(rows: [RowAnswer(output: output, finishReason: finishReason, completionWeight: 1)],
+        let answer = Answer(output: n == 1 ? choices[0].output : .choices(choices.map(\.output)), finishReasons: choices.map(\.finish))
+        return APIResponse(rows: [RowAnswer(answer: answer, completionWeight: 1)],
                            usage: try CompletionsResponse.usage(object))
     }
 
@@ -93,7 +80,7 @@ struct APIResponse: Sendable {
     /// (`encoding_format: base64`), decoded so the record always holds numbers.
     private static func embeddings(_ object: JSONObject, rowCount: Int) throws(ResponseError) -> APIResponse {
         guard case .array(let data)? = object["data"] else { throw .malformed("the body has no data array") }
-        var vectors = [String?](repeating: nil, count: rowCount)
+        var vectors = [[String]?](repeating: nil, count: rowCount)
         for item in data {
             guard case .object(let entry) = item, case .number(let indexText)? = entry["index"], let index = Int(indexText) else {
                 throw .malformed("an embedding has no integer index")
@@ -102,24 +89,21 @@ struct APIResponse: Sendable {
             guard vectors[index] == nil else { throw .choicesMismatch("embedding index \(index) appears twice") }
             switch entry["embedding"] {
             case .array(let numbers)?:
-                guard numbers.allSatisfy({ if case .number = $0 { true } else { false } }) else {
-                    throw .malformed("embedding \(index) holds something other than numbers")
+                var texts: [String] = []
+                texts.reserveCapacity(numbers.count)
+                for number in numbers {
+                    guard case .number(let text) = number else { throw .malformed("embedding \(index) holds something other than numbers") }
+                    texts.append(text)
                 }
-                vectors[index] = json { $0.value(.array(numbers)) }
+                vectors[index] = texts
             case .string(let encoded)?:
                 guard let bytes = Data(base64Encoded: encoded), bytes.count % 4 == 0 else {
                     throw .malformed("embedding \(index) is not base64 of float32 values")
                 }
-                vectors[index] = json { writer in
-                    writer.raw("[")
-                    bytes.withUnsafeBytes { raw in
-                        for position in 0..<(raw.count / 4) {
-                            if position > 0 { writer.raw(",") }
-                            let bits = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: position * 4, as: UInt32.self))
-                            writer.raw(Float(bitPattern: bits).description)
-                        }
+                vectors[index] = bytes.withUnsafeBytes { raw in
+                    (0..<(raw.count / 4)).map { position in
+                        Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: position * 4, as: UInt32.self))).description
                     }
-                    writer.raw("]")
                 }
             default:
                 throw .malformed("embedding \(index) has no vector")
@@ -128,7 +112,7 @@ struct APIResponse: Sendable {
         if let missing = vectors.firstIndex(where: { $0 == nil }) {
             throw .choicesMismatch("\(data.count) embeddings for \(rowCount) inputs; index \(missing) is missing")
         }
-        return APIResponse(rows: vectors.map { RowAnswer(output: $0!, finishReason: "null", completionWeight: 0) },
+        return APIResponse(rows: vectors.map { RowAnswer(answer: Answer(output: .vector($0!), finishReasons: []), completionWeight: 0) },
                            usage: try CompletionsResponse.usage(object))
     }
 
@@ -138,8 +122,8 @@ struct APIResponse: Sendable {
         guard results.count == rowCount else { throw .choicesMismatch("\(results.count) moderation results for \(rowCount) inputs") }
         var rows: [RowAnswer] = []
         for (index, result) in results.enumerated() {
-            guard case .object = result else { throw .malformed("moderation result \(index) is not an object") }
-            rows.append(RowAnswer(output: json { $0.value(result) }, finishReason: "null", completionWeight: 0))
+            guard case .object(let object) = result else { throw .malformed("moderation result \(index) is not an object") }
+            rows.append(RowAnswer(answer: Answer(output: .object(object), finishReasons: []), completionWeight: 0))
         }
         // Moderations are free and report no usage.
         let usage = (try? CompletionsResponse.usage(object)) ?? .zero

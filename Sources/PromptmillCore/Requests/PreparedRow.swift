@@ -20,7 +20,8 @@ public struct ChatMessage: Sendable, Equatable {
     }
 }
 
-/// A row rendered and ready to send: its id, its prompt and the input fields its record copies.
+/// A row on its way through the job's steps: its id, the request rendered for the step it
+/// is at, the input fields its record copies, and what became of its earlier steps.
 public struct PreparedRow: Sendable {
     public var number: Int
     public var line: Int
@@ -31,10 +32,14 @@ public struct PreparedRow: Sendable {
     public var messages: [ChatMessage]? = nil
     /// `user`: the SHA-256 (hex) of the row's end-user id, when the pipeline names a field.
     public var user: String? = nil
-    /// The input row's fields, kept only by multi-step pipelines (later steps render from them).
-    var fields: JSONObject? = nil
-    /// Multi-step pipelines: what became of the row's earlier steps.
-    var earlier: [StepOutcome] = []
+    /// What templates and `when` conditions read: the input row's fields and `steps.NAME`
+    /// (each settled step's `output`, `json` and `skipped`). Kept only when a step needs it.
+    var context: JSONObject? = nil
+    /// What became of the row's settled steps, in step order.
+    var settled: [StepOutcome] = []
+    /// The step whose request `prompt`, `messages`, `user`, `promptTokens` and `cacheKey`
+    /// hold (the reader renders the first step's; later steps render their own).
+    var renderedStep = 0
     /// The fields named by `output.include`, in that order.
     public var input: JSONObject
     /// The prompt's exact token count, once a run has counted it.

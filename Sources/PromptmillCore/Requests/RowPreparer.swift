@@ -16,8 +16,8 @@ public struct RowPreparer {
     private var seenIDs: [UInt64: Int32] = [:]
     private var prompt = ""
 
-    /// Keep each row's fields on the prepared row (multi-step pipelines render later steps
-    /// from them).
+    /// Keep each row's fields on the prepared row as its `context` (later steps render from
+    /// them, and `when` conditions read them).
     var keepFields = false
 
     public init(configuration: PipelineConfiguration) throws(InputError) {
@@ -89,7 +89,11 @@ public struct RowPreparer {
         var prepared = PreparedRow(number: row.number, line: row.line, id: id, prompt: rendered.prompt, input: input)
         prepared.messages = rendered.messages
         prepared.user = user
-        if keepFields { prepared.fields = row.fields }
+        if keepFields {
+            var context = row.fields
+            context.append("steps", .object(JSONObject()))
+            prepared.context = context
+        }
         return .row(prepared)
     }
 

@@ -22,7 +22,7 @@ public struct JobFingerprint: Sendable, Equatable {
 
     public init(_ configuration: PipelineConfiguration) {
         let request: JSONValue
-        if configuration.steps.isEmpty {
+        if !configuration.writtenWithSteps {
             request = .object(Self.request(configuration))
         } else {
             request = .array(configuration.steps.map { step in

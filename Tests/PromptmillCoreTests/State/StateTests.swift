@@ -62,9 +62,9 @@ import PromptmillTesting
         let generation = JobGeneration.random()
         let (one, two, three) = (try key("one"), try key("two"), try key("three"))
         try await cache.store([
-            ResponseCache.Entry(key: one, output: "\"yes\"", finishReason: "\"stop\"", usage: TokenUsage(promptTokens: 5, completionTokens: 1),
+            ResponseCache.Entry(key: one, answer: Answer(output: .text("yes"), finishReasons: ["stop"]), usage: TokenUsage(promptTokens: 5, completionTokens: 1),
                                 paidBy: CachePayer(generation: generation, row: 7)),
-            ResponseCache.Entry(key: three, output: "[\"a\",\"b\"]", finishReason: "[\"stop\",\"length\"]",
+            ResponseCache.Entry(key: three, answer: Answer(output: .choices([.text("a"), .text("b")]), finishReasons: ["stop", "length"]),
                                 usage: TokenUsage(promptTokens: 9, completionTokens: 4), paidBy: nil),
         ], model: "m")
         var found: [Int: (String, String, TokenUsage, Bool)] = [:]
@@ -83,7 +83,7 @@ import PromptmillTesting
         #expect(try cache.prune(olderThan: Date().addingTimeInterval(-3600)) == 0)
         #expect(try cache.prune(olderThan: Date().addingTimeInterval(3600)) == 2)
         #expect(try cache.statistics().entries == 0)
-        try await cache.store([ResponseCache.Entry(key: two, output: "\"n\"", finishReason: "null", usage: .zero, paidBy: nil)], model: "m")
+        try await cache.store([ResponseCache.Entry(key: two, answer: Answer(output: .text("n"), finishReasons: []), usage: .zero, paidBy: nil)], model: "m")
         #expect(try cache.clear() == 1)
     }
 
@@ -95,7 +95,7 @@ import PromptmillTesting
             for index in 0..<6 {
                 group.addTask {
                     let cache = try ResponseCache(path: path)
-                    try await cache.store([ResponseCache.Entry(key: key, output: "\"\(index)\"", finishReason: "\"stop\"", usage: .zero, paidBy: nil)],
+                    try await cache.store([ResponseCache.Entry(key: key, answer: Answer(output: .text("\(index)"), finishReasons: ["stop"]), usage: .zero, paidBy: nil)],
                                           model: "m")
                 }
             }

@@ -1,9 +1,9 @@
-/// What became of one row: the answer(s), or a permanent error.
+/// What one request made of one row: its answer with its share of the usage, or a
+/// permanent error.
 public struct RowResult: Sendable {
     public enum Outcome: Sendable {
-        /// The record's `output` and `finish_reason` as JSON (a text, a list of texts when
-        /// `n` > 1, a vector, a moderation result), and the row's share of the usage.
-        case completed(output: String, finishReason: String, usage: TokenUsage)
+        /// The answer, and the row's share of the request's usage.
+        case answered(Answer, usage: TokenUsage)
         case failed(RowFailure)
     }
 

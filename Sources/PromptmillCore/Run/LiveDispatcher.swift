@@ -1,40 +1,28 @@
 import Logging
 import PromptmillTokenizer
 
-/// Sends one batch of rows as one completions request, retrying what can be retried, and
-/// maps the answer back onto the rows.
-struct BatchSender: Sendable {
-    /// What one batch came to.
-    struct Report: Sendable {
-        var results: [RowResult]
-        var requests = 0
-        var retries = 0
-        var rateLimited = 0
-        /// Rows given back without a record: the budget had no room to retry them.
-        var unsent: [PreparedRow] = []
-    }
-
+/// Today's dispatcher: sends each planned request over HTTP as soon as the step's rate
+/// limiter allows, retries by `RetryPolicy`, halves a batch a 400 blames on its prompts, and
+/// hands every answer to the `Settler`. Each attempt reserves its worst case under the
+/// budget first; an error answer gives it back, a request of unknown fate keeps it as spent.
+struct LiveDispatcher: RequestDispatcher {
+    /// The step, as a one-step pipeline: endpoint, model, params, limits, API.
     let configuration: PipelineConfiguration
     let transport: any HTTPTransport
     let policy: RetryPolicy
     let clock: any Clock<Duration>
+    /// The step's model's rate limits.
     let throttle: any SendThrottle
-    /// Counts completions' tokens, for splitting a request's usage over its rows.
-    let tokenizer: Tokenizer
+    let settler: Settler
     /// The most completion tokens one prompt may cost: `max_tokens` × max(n, best_of).
     let completionBudget: Int
+    /// Counts completions' tokens, for splitting a request's usage over its rows.
+    let tokenizer: Tokenizer
     /// Seeds the backoff jitter; nil: the system's random source.
     var seed: UInt64?
-    /// Where answers are kept as soon as they arrive, before their records are written:
-    /// a run stopped in between does not pay for them again.
-    var cache: ResponseCache? = nil
-    /// The job generation that pays, stored with each answer.
-    var generation = JobGeneration(bytes: Array(repeating: 0, count: 16))
-    var logger = Logger(label: "promptmill")
-    /// The model's prices; nil when it has none (costs are then unknown).
-    var prices: ModelPrices? = nil
-    /// Keeps spend under the budget; nil without prices.
-    var spend: SpendGuard? = nil
+
+    var prices: ModelPrices? { settler.prices }
+    var spend: SpendGuard? { settler.spend }
 
     /// What `rows` may cost at most: what the budget reserves before they are sent.
     func worstCase(_ rows: [PreparedRow]) -> Money {
@@ -43,16 +31,21 @@ struct BatchSender: Sendable {
                                 completionTokens: rows.count * completionBudget)
     }
 
+    /// The request's first attempt has been reserved under a cap by the flow (see
+    /// `BudgetGate`); every later attempt reserves its own.
+    func dispatch(_ request: PlannedRequest) async throws(JobStop) -> DispatchReport {
+        try await send(request.rows, tokenCost: request.tokenCost, reserved: spend?.cap != nil)
+    }
+
     /// `tokenCost`: what the request reserves against tokens-per-minute, counted as OpenAI
     /// counts it (prompt tokens plus the most completion tokens the prompts may use).
-    /// `reserved`: the caller has reserved the first attempt's worst case with `spend`;
-    /// every later attempt reserves its own.
-    func send(_ rows: [PreparedRow], tokenCost: Int, reserved: Bool = false) async throws(JobStop) -> Report {
+    /// `reserved`: the caller has reserved the first attempt's worst case with `spend`.
+    func send(_ rows: [PreparedRow], tokenCost: Int, reserved: Bool = false) async throws(JobStop) -> DispatchReport {
         let n = APIRequest.choicesPerPrompt(configuration.params)
         let request = HTTPRequest(url: configuration.api.baseURL + configuration.endpoint.path,
                                   headers: headers(),
                                   body: APIRequest.body(configuration, rows: rows))
-        var report = Report(results: [])
+        var report = DispatchReport()
         var random = JitterSource(seed: seed.map { $0 ^ UInt64(rows.first?.number ?? 0) })
         var attempt = 0
         let worst = worstCase(rows)
@@ -78,11 +71,7 @@ struct BatchSender: Sendable {
                         let answer = try APIResponse.parse(response.body, endpoint: configuration.endpoint, rowCount: rows.count,
                                                            choicesPerPrompt: n, tokenizer: tokenizer)
                         await throttle.settle(reservedTokens: tokenCost, usedTokens: answer.usage.promptTokens + answer.usage.completionTokens)
-                        report.results = results(rows, answer, attempts: attempt)
-                        // Cached before the reservation is settled: a kill in between counts
-                        // the answer twice against the budget, never not at all.
-                        await store(report.results)
-                        spend?.settle(reserved: worst, cost: prices?.cost(of: answer.usage) ?? .zero)
+                        report.results = await settler.settle(rows, answer, reserved: worst, attempts: attempt)
                         return report
                     } catch {
                         // A 200 is billed even when its body is of no use.
@@ -129,36 +118,14 @@ struct BatchSender: Sendable {
         }
     }
 
-    /// Keeps the answers in the cache. A cache that cannot be written costs only the
-    /// protection against paying twice after a kill: the run goes on, with a warning.
-    private func store(_ results: [RowResult]) async {
-        guard let cache else { return }
-        var entries: [ResponseCache.Entry] = []
-        entries.reserveCapacity(results.count)
-        for result in results {
-            guard case .completed(let output, let finishReason, let usage) = result.outcome, let key = result.row.cacheKey else { continue }
-            entries.append(ResponseCache.Entry(key: key, output: output, finishReason: finishReason,
-                                               usage: usage, paidBy: CachePayer(generation: generation, row: result.row.number)))
-        }
-        do {
-            try await cache.store(entries, model: configuration.model)
-        } catch {
-            logger.warning("\(error)")
-        }
-    }
-
-    private func split(_ rows: [PreparedRow], after report: Report, attempts: Int) async throws(JobStop) -> Report {
+    private func split(_ rows: [PreparedRow], after report: DispatchReport, attempts: Int) async throws(JobStop) -> DispatchReport {
         var combined = report
         let middle = rows.count / 2
         for half in [Array(rows[..<middle]), Array(rows[middle...])] {
             let cost = half.reduce(0) { $0 + $1.promptTokens + completionBudget }
             var part = try await send(half, tokenCost: cost)
             for index in part.results.indices { part.results[index].attempts += attempts }
-            combined.results += part.results
-            combined.requests += part.requests
-            combined.retries += part.retries
-            combined.rateLimited += part.rateLimited
-            combined.unsent += part.unsent
+            combined.add(part)
         }
         return combined
     }
@@ -178,23 +145,6 @@ struct BatchSender: Sendable {
         if let organization = configuration.api.organization { headers.append(("OpenAI-Organization", organization)) }
         if let project = configuration.api.project { headers.append(("OpenAI-Project", project)) }
         return headers
-    }
-
-    /// Splits the request's usage over its rows: prompt tokens by each prompt's weight,
-    /// completion tokens by the weight of each row's answers.
-    private func results(_ rows: [PreparedRow], _ answer: APIResponse, attempts: Int) -> [RowResult] {
-        // Each row's share is its own token count, adjusted (largest remainder) so the rows
-        // add up to exactly what the API reported for the request.
-        let prompts = UsageSplitter.split(answer.usage.promptTokens, weights: rows.map(\.promptTokens))
-        let completions = UsageSplitter.split(answer.usage.completionTokens, weights: answer.rows.map(\.completionWeight))
-        // Cached prompt tokens go with each row's prompt share: never more than the share.
-        let cached = UsageSplitter.split(answer.usage.cachedPromptTokens, weights: prompts)
-        return rows.indices.map { index in
-            let usage = TokenUsage(promptTokens: prompts[index], completionTokens: completions[index], cachedPromptTokens: cached[index])
-            return RowResult(row: rows[index],
-                             outcome: .completed(output: answer.rows[index].output, finishReason: answer.rows[index].finishReason, usage: usage),
-                             attempts: attempts)
-        }
     }
 
     /// `retry-after-ms` (OpenAI's, in milliseconds), else `retry-after` in seconds.

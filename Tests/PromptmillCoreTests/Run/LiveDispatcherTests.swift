@@ -3,8 +3,8 @@ import Testing
 import PromptmillTesting
 import PromptmillTokenizer
 
-/// The sender against a scripted transport and a test clock: no server, no sleeping.
-@Suite struct BatchSenderTests {
+/// The live dispatcher against a scripted transport and a test clock: no server, no sleeping.
+@Suite struct LiveDispatcherTests {
     static func configuration() throws -> PipelineConfiguration {
         let directory = try TemporaryDirectory()
         try directory.write("rows.jsonl", "{}\n")
@@ -28,10 +28,12 @@ import PromptmillTokenizer
         return .json(200, "{\"choices\":[\(choices.joined(separator: ","))],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":6,\"total_tokens\":15}}")
     }
 
-    func sender(_ transport: ScriptedTransport, clock: TestClock) throws -> BatchSender {
-        BatchSender(configuration: try Self.configuration(), transport: transport, policy: RetryPolicy(maxRetries: 3), clock: clock,
-                    throttle: RateLimiter(requestsPerMinute: nil, tokensPerMinute: nil, clock: clock),
-                    tokenizer: try Tokenizer.shared(.cl100k_base), completionBudget: 4, seed: 1)
+    func sender(_ transport: ScriptedTransport, clock: TestClock) throws -> LiveDispatcher {
+        let configuration = try Self.configuration()
+        return LiveDispatcher(configuration: configuration, transport: transport, policy: RetryPolicy(maxRetries: 3), clock: clock,
+                              throttle: RateLimiter(requestsPerMinute: nil, tokensPerMinute: nil, clock: clock),
+                              settler: Settler(store: nil, generation: JobGeneration.random(), model: configuration.model),
+                              completionBudget: 4, tokenizer: try Tokenizer.shared(.cl100k_base), seed: 1)
     }
 
     /// An answer whose choices do not cover every prompt is never mapped: it is retried, and
@@ -44,14 +46,14 @@ import PromptmillTokenizer
         #expect(report.requests == 2)
         #expect(report.retries == 1)
         #expect(clock.sleeps.count == 1)
-        let texts = report.results.map { result -> String? in
-            if case .completed(let output, _, _) = result.outcome { return output }
+        let answers = report.results.map { result -> Answer? in
+            if case .answered(let answer, _) = result.outcome { return answer }
             return nil
         }
-        #expect(texts == ["\"answer 0\"", "\"answer 1\"", "\"answer 2\""])
+        #expect(answers == (0..<3).map { Answer(output: .text("answer \($0)"), finishReasons: ["stop"]) })
         #expect(report.results.allSatisfy { $0.attempts == 2 })
         let usage = report.results.reduce(TokenUsage.zero) { total, result in
-            if case .completed(_, _, let usage) = result.outcome { return TokenUsage(promptTokens: total.promptTokens + usage.promptTokens, completionTokens: total.completionTokens + usage.completionTokens) }
+            if case .answered(_, let usage) = result.outcome { return TokenUsage(promptTokens: total.promptTokens + usage.promptTokens, completionTokens: total.completionTokens + usage.completionTokens) }
             return total
         }
         #expect(usage == TokenUsage(promptTokens: 9, completionTokens: 6))

@@ -1,0 +1,29 @@
+/// Reserves each request's worst case under the job's cap before it is sent (every prompt
+/// token at the input price, every completion at its limit). When the whole request does not
+/// fit, `SpendGuard.reserve` first waits for the requests in flight to settle (they usually
+/// leave room); then the rows that fit go, and the rest wait their turn.
+struct BudgetGate: Sendable {
+    let spend: SpendGuard
+
+    enum Admission {
+        /// Send this (the request, or its first rows); `rest` waits.
+        case send(PlannedRequest, rest: [PreparedRow])
+        /// Not even one row fits: the job stops at the budget.
+        case full
+    }
+
+    func admit(_ request: PlannedRequest, prices: ModelPrices?, completionBudget: Int) async -> Admission {
+        func worstCase(_ rows: ArraySlice<PreparedRow>) -> Money {
+            guard let prices else { return .zero }
+            return prices.worstCase(promptTokens: rows.reduce(0) { $0 + $1.promptTokens }, completionTokens: rows.count * completionBudget)
+        }
+        if await spend.reserve(worstCase(request.rows[...])) { return .send(request, rest: []) }
+        let available = spend.available ?? .zero
+        var fitting = 0
+        while fitting < request.rows.count, worstCase(request.rows.prefix(fitting + 1)) <= available { fitting += 1 }
+        guard fitting > 0, await spend.reserve(worstCase(request.rows.prefix(fitting))) else { return .full }
+        let sending = Array(request.rows.prefix(fitting))
+        let tokenCost = sending.reduce(0) { $0 + $1.promptTokens + completionBudget }
+        return .send(PlannedRequest(step: request.step, rows: sending, tokenCost: tokenCost), rest: Array(request.rows.dropFirst(fitting)))
+    }
+}

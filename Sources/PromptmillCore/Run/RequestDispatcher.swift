@@ -1,0 +1,30 @@
+/// Stage 4, dispatch: sends a planned request and brings back a result for each of its rows,
+/// retrying what can be retried. Each answer goes through the `Settler` the moment it
+/// arrives, before `dispatch` returns.
+///
+/// Today's implementation is `LiveDispatcher` (HTTP, paced by the rate limiter, retried by
+/// `RetryPolicy`); the Batch API is the next.
+protocol RequestDispatcher: Sendable {
+    /// Throws `JobStop` when the job must stop sending (credentials, quota, unknown model, an
+    /// interrupt).
+    func dispatch(_ request: PlannedRequest) async throws(JobStop) -> DispatchReport
+}
+
+/// What one planned request came to.
+struct DispatchReport: Sendable {
+    /// One per row, settled; rows in `unsent` have none.
+    var results: [RowResult] = []
+    var requests = 0
+    var retries = 0
+    var rateLimited = 0
+    /// Rows given back without a result: the budget had no room to retry them.
+    var unsent: [PreparedRow] = []
+
+    mutating func add(_ other: DispatchReport) {
+        results += other.results
+        requests += other.requests
+        retries += other.retries
+        rateLimited += other.rateLimited
+        unsent += other.unsent
+    }
+}

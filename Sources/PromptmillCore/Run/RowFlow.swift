@@ -1,0 +1,170 @@
+/// The run's one path: rows are read and rendered (`RowSource`), planned for their step
+/// (`StepPlanner`), dispatched (`RequestDispatcher`, which settles each answer through the
+/// `Settler`) and recorded (`Recorder`). A row moves on to its next step the moment its
+/// step settles, so steps on different models send at the same time; its record is written
+/// when its last step is done, or when a step fails.
+///
+/// The flow runs in one task and owns the planners' queues; requests in flight are child
+/// tasks of a task group, at most `max_concurrency` per step.
+final class RowFlow {
+    struct Step {
+        var planner: StepPlanner
+        let dispatcher: any RequestDispatcher
+        let throttle: any SendThrottle
+        let maxConcurrency: Int
+        /// No limits were configured: the first request goes alone, and its answer's
+        /// headers teach the limits.
+        var learning: Bool
+        var inFlight = 0
+    }
+
+    private var steps: [Step]
+    private let source: RowSource
+    private let recorder: Recorder
+    private let budget: BudgetGate?
+    private let stopRequest: StopRequest
+    /// Rows read and not yet recorded: the flow reads no further while this many are open.
+    private let window: Int
+    private var open = 0
+    private var inputEnded = false
+    private var stop: JobStop?
+
+    init(steps: [Step], source: RowSource, recorder: Recorder, budget: BudgetGate?, stopRequest: StopRequest) {
+        self.steps = steps
+        self.source = source
+        self.recorder = recorder
+        self.budget = budget
+        self.stopRequest = stopRequest
+        window = max(4096, steps.reduce(0) { $0 + $1.planner.step.configuration.batchSize * ($1.maxConcurrency + 1) })
+    }
+
+    /// Moves every row it can to its record; returns why it stopped early, if it did.
+    func run() async throws -> JobStop? {
+        let chunks = source.chunks()
+        var iterator = chunks.makeAsyncIterator()
+        defer { source.cancel() }
+        try await withThrowingTaskGroup(of: (step: Int, result: Result<DispatchReport, JobStop>).self) { group in
+            while true {
+                if stop == nil, stopRequest.isRequested || Task.isCancelled { stop = .interrupted }
+                if stop == nil, !inputEnded, open < window {
+                    if let chunk = try await iterator.next() {
+                        try recorder.reject(chunk.problems)
+                        open += chunk.rows.count
+                        try admit(chunk.rows, to: 0)
+                        try recorder.recorded()
+                    } else {
+                        inputEnded = true
+                    }
+                    continue
+                }
+                if stop == nil { try await launch(into: &group) }
+                guard steps.contains(where: { $0.inFlight > 0 }), let finished = try await group.next() else { break }
+                steps[finished.step].inFlight -= 1
+                steps[finished.step].learning = false
+                switch finished.result {
+                case .success(let report):
+                    recorder.count(report)
+                    try settle(report.results, at: finished.step)
+                    if !report.unsent.isEmpty, stop == nil, let budget, let cap = budget.spend.cap {
+                        // A retry found no room under the cap: those rows wait for a rerun.
+                        stop = .budget(cap: cap, spent: budget.spend.spentSoFar)
+                    }
+                case .failure(let reason):
+                    if stop == nil { stop = reason }
+                }
+                try recorder.recorded()
+            }
+        }
+        return stop
+    }
+
+    /// Sends what the steps have ready, later steps first (their rows are nearer their
+    /// record), each up to its concurrency, under the budget.
+    private func launch(into group: inout ThrowingTaskGroup<(step: Int, result: Result<DispatchReport, JobStop>), any Error>) async throws {
+        for index in steps.indices.reversed() {
+            while stop == nil, steps[index].inFlight < steps[index].maxConcurrency, !(steps[index].learning && steps[index].inFlight > 0) {
+                let capacity = await steps[index].throttle.tokensPerMinute
+                let (planned, tooLarge) = steps[index].planner.nextRequest(capacity: capacity, partial: mayGoPartial(index))
+                try settle(tooLarge, at: index)
+                guard var request = planned else { break }
+                if let budget {
+                    let completionBudget = steps[index].planner.completionBudget
+                    switch await budget.admit(request, prices: steps[index].planner.step.configuration.prices, completionBudget: completionBudget) {
+                    case .send(let admitted, let rest):
+                        steps[index].planner.putBack(rest)
+                        request = admitted
+                    case .full:
+                        steps[index].planner.putBack(request.rows)
+                        stop = .budget(cap: budget.spend.cap ?? .zero, spent: budget.spend.spentSoFar)
+                        return
+                    }
+                }
+                let dispatcher = steps[index].dispatcher
+                group.addTask {
+                    do throws(JobStop) {
+                        return (index, .success(try await dispatcher.dispatch(request)))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+                steps[index].inFlight += 1
+            }
+        }
+    }
+
+    /// A step may send a batch smaller than its batch size when no more rows will reach it
+    /// soon: its upstream is drained, or nothing at all is in flight.
+    private func mayGoPartial(_ index: Int) -> Bool {
+        let idle = (inputEnded || open >= window) && !steps.contains { $0.inFlight > 0 }
+        return idle || inputEnded && steps[..<index].allSatisfy { $0.inFlight == 0 && $0.planner.waiting == 0 }
+    }
+
+    /// Rows arriving at step `index`: those it settles without a request move on.
+    private func admit(_ rows: [PreparedRow], to index: Int) throws {
+        guard !rows.isEmpty else { return }
+        let recorder = recorder
+        let recordsStored = steps[index].planner.isLast
+        var recordedStored = 0
+        let settled = try steps[index].planner.admit(rows) { row, hit, paidHere in
+            // A row whose only step the store answered is written from the stored bytes.
+            guard recordsStored, row.settled.isEmpty else { return false }
+            recorder.record(row, stored: hit, paidHere: paidHere)
+            recordedStored += 1
+            return true
+        }
+        open -= recordedStored
+        try advance(settled)
+    }
+
+    private func settle(_ results: [RowResult], at index: Int) throws {
+        guard !results.isEmpty else { return }
+        var settled: [StepPlanner.Settled] = []
+        for result in results {
+            let kind: StepOutcome.Kind = switch result.outcome {
+            case .answered(let answer, let usage): .answered(answer, usage: usage, attempts: result.attempts)
+            case .failed(let failure): .failed(failure, attempts: result.attempts)
+            }
+            settled.append((result.row, StepOutcome(step: index, kind: kind)))
+            settled += steps[index].planner.followers(of: result)
+        }
+        try advance(settled)
+    }
+
+    /// Each settled row goes to its next step, or to its record after its last step or a
+    /// failure.
+    private func advance(_ settled: [StepPlanner.Settled]) throws {
+        var onward: [Int: [PreparedRow]] = [:]
+        for (row, outcome) in settled {
+            var row = row
+            row.settled.append(outcome)
+            if row.context != nil { StepContext.add(outcome, named: steps[outcome.step].planner.step.name, to: &row.context!) }
+            if outcome.failure != nil || steps[outcome.step].planner.isLast {
+                recorder.record(row)
+                open -= 1
+            } else {
+                onward[outcome.step + 1, default: []].append(row)
+            }
+        }
+        for (index, rows) in onward.sorted(by: { $0.key < $1.key }) { try admit(rows, to: index) }
+    }
+}

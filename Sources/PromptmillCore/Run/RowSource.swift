@@ -1,0 +1,62 @@
+import AsyncAlgorithms
+
+/// Stages 1 and 2, read and render: a task of its own reads the input, checks each row,
+/// renders the first step's request and computes its key, a chunk at a time, while the flow
+/// works on the chunk before. Chunks are handed over through an `AsyncThrowingChannel`,
+/// which holds none: the reader waits until the flow takes its chunk, so memory stays flat.
+final class RowSource: Sendable {
+    /// Rows in input order, each rendered for the first step (with its key when the run
+    /// keeps answers), and the bad rows met among them.
+    struct Chunk: Sendable {
+        var rows: [PreparedRow] = []
+        var problems: [InputProblem] = []
+    }
+
+    private let channel = AsyncThrowingChannel<Chunk, any Error>()
+    private let reader: Task<Void, Never>
+
+    /// Starts reading. `keyed`: compute each row's answer key. `skip`: rows that already
+    /// have a record (passed over unrendered; their ids still count toward duplicates).
+    init(configuration: PipelineConfiguration, keyed: Bool, skip: RowSet, chunkSize: Int) {
+        let channel = channel
+        reader = Task.detached {
+            do {
+                let first = configuration.stages[0].configuration
+                var preparer = try RowPreparer(configuration: first)
+                preparer.keepFields = configuration.rowsNeedContext
+                var keyer = keyed ? ResponseCacheKeyer(configuration: first) : nil
+                var ended = false
+                while !ended, !Task.isCancelled {
+                    var chunk = Chunk()
+                    chunk.rows.reserveCapacity(chunkSize)
+                    while chunk.rows.count < chunkSize {
+                        guard let next = try preparer.next(skipping: skip) else {
+                            ended = true
+                            break
+                        }
+                        switch next {
+                        case .row(var row):
+                            if keyer != nil { row.cacheKey = APIRequest.cacheKey(row, keyer: &keyer!) }
+                            chunk.rows.append(row)
+                        case .bad(let problem):
+                            chunk.problems.append(problem)
+                        }
+                    }
+                    await channel.send(chunk)
+                }
+                channel.finish()
+            } catch {
+                channel.fail(error)
+            }
+        }
+    }
+
+    /// The chunks in input order; ends at the input's end, throws `InputError`.
+    func chunks() -> AsyncThrowingChannel<Chunk, any Error> { channel }
+
+    /// Stops the reader (the run stopped early).
+    func cancel() {
+        reader.cancel()
+        channel.finish()
+    }
+}
