@@ -16,9 +16,18 @@ public final class ScriptedTransport: HTTPTransport {
     }
 
     private let state: Mutex<State>
+    /// Answers each request by its content and its index in the order received, instead of a script.
+    private let responder: (@Sendable (HTTPRequest, Int) async -> Step)?
 
     public init(_ steps: [Step]) {
         state = Mutex(State(steps: steps))
+        responder = nil
+    }
+
+    /// A transport whose answers `respond` makes from each request (and its 0-based index).
+    public init(respond: @escaping @Sendable (HTTPRequest, Int) async -> Step) {
+        state = Mutex(State(steps: []))
+        responder = respond
     }
 
     /// The requests sent so far, in order.
@@ -27,13 +36,21 @@ public final class ScriptedTransport: HTTPTransport {
     }
 
     public func send(_ request: HTTPRequest, timeout: Duration) async throws(TransportError) -> HTTPResponse {
-        let step: Step = state.withLock { state in
+        let index = state.withLock { state in
             state.sent.append(request)
+            return state.sent.count - 1
+        }
+        if let responder { return try Self.answer(await responder(request, index)) }
+        let scripted: Step = state.withLock { state in
             guard !state.steps.isEmpty else {
                 return .fail(TransportError(.connection, "the script has no more answers"))
             }
             return state.steps.removeFirst()
         }
+        return try Self.answer(scripted)
+    }
+
+    private static func answer(_ step: Step) throws(TransportError) -> HTTPResponse {
         switch step {
         case .respond(let response): return response
         case .fail(let error): throw error
