@@ -4,67 +4,7 @@ import PromptmillCore
 /// The two ways `estimate` shows its figures.
 enum EstimateReport {
     static func json(_ estimate: JobEstimate) -> String {
-        var writer = JSONWriter()
-        writer.raw("{")
-        let integers: [(String, Int)] = [
-            ("rows", estimate.rows), ("bad_rows", estimate.badRows), ("requests", estimate.requests),
-            ("prompt_tokens", estimate.promptTokens), ("completion_tokens_max", estimate.completionTokensMax),
-            ("cached_rows", estimate.cachedRows),
-        ]
-        for (key, value) in integers {
-            writer.key(key)
-            writer.number(value)
-            writer.raw(",")
-        }
-        writer.key("cost_usd_min")
-        money(estimate.costMin, &writer)
-        writer.raw(",")
-        writer.key("cost_usd_max")
-        money(estimate.costMax, &writer)
-        writer.raw(",")
-        writer.key("over_context")
-        writer.value(.array(estimate.overContext.map(JSONValue.string)))
-        writer.raw(",")
-        writer.key("context_window")
-        if let window = estimate.contextWindow { writer.number(window) } else { writer.null() }
-        writer.raw(",")
-        writer.key("min_seconds")
-        if let seconds = estimate.minSeconds { writer.raw(String(format: "%.3f", seconds)) } else { writer.null() }
-        writer.raw(",")
-        writer.key("model")
-        writer.string(estimate.model)
-        writer.raw(",")
-        writer.key("encoding")
-        writer.string(estimate.encoding)
-        writer.raw(",")
-        writer.key("prices_date")
-        writer.string(estimate.pricesDate)
-        writer.raw(",")
-        writer.key("prices_source")
-        if let source = estimate.pricesSource { writer.string(source) } else { writer.null() }
-        if !estimate.steps.isEmpty {
-            writer.raw(",")
-            writer.key("prompt_tokens_max")
-            writer.number(estimate.promptTokensMax ?? estimate.promptTokens)
-            writer.raw(",")
-            writer.key("steps")
-            writer.value(.array(estimate.steps.map { step in
-                func money(_ value: Money?) -> JSONValue { value.map { .number($0.decimalText) } ?? .null }
-                func number(_ value: Int) -> JSONValue { .number(String(value)) }
-                return .object(JSONObject(
-                    keys: ["name", "endpoint", "model", "rows", "requests", "prompt_tokens_min", "prompt_tokens_max",
-                           "completion_tokens_max", "cost_usd_min", "cost_usd_max", "exact"],
-                    values: [.string(step.name), .string(step.endpoint), .string(step.model), number(step.rows), number(step.requests),
-                             number(step.promptTokensMin), number(step.promptTokensMax), number(step.completionTokensMax),
-                             money(step.costMin), money(step.costMax), .bool(step.exact)]))
-            }))
-        }
-        writer.raw("}")
-        return String(decoding: writer.bytes, as: UTF8.self)
-    }
-
-    private static func money(_ value: Money?, _ writer: inout JSONWriter) {
-        writer.money(value)
+        JSONDocument.text(estimate)
     }
 
     static func table(_ estimate: JobEstimate, pipeline: String, batchSize: Int) -> String {

@@ -76,37 +76,6 @@ struct StatusCommand: ParsableCommand {
     }
 
     static func json(_ status: JobStatus) -> String {
-        var object = JSONObject()
-        object.append("name", .string(status.name))
-        object.append("running", .bool(status.runningPID != nil))
-        object.append("pid", status.runningPID.flatMap { $0 > 0 ? .number(String($0)) : nil } ?? .null)
-        object.append("started", .bool(status.progress != nil))
-        if let progress = status.progress {
-            let records = progress.records
-            object.append("rows_done", .number(String(records.items)))
-            object.append("succeeded", .number(String(records.succeeded)))
-            object.append("failed", .number(String(records.failed)))
-            object.append("cache_hits", .number(String(records.cacheHits)))
-            object.append("rows_pending", status.pendingRows.map { .number(String($0)) } ?? .null)
-            object.append("input_rows", status.inputRows.map { .number(String($0)) } ?? .null)
-            object.append("requests", .number(String(progress.runs.requests)))
-            object.append("retries", .number(String(progress.runs.retries)))
-            object.append("rate_limited", .number(String(progress.runs.rateLimited)))
-            object.append("runs", .number(String(progress.runCount)))
-            object.append("prompt_tokens", .number(String(records.usage.promptTokens)))
-            object.append("completion_tokens", .number(String(records.usage.completionTokens)))
-            object.append("cost_usd", records.cost.map { .number($0.decimalText) } ?? .null)
-            // Requests of unknown fate: timeouts, and those in flight when a run was killed.
-            let unknownFate = progress.runs.held + progress.runs.open
-            object.append("unknown_fate_usd", .number(unknownFate.decimalText))
-            object.append("spent_usd", records.cost.map { .number(($0 + unknownFate).decimalText) } ?? .null)
-            object.append("saved_usd", records.saved.map { .number($0.decimalText) } ?? .null)
-            object.append("output_complete_bytes", .number(String(progress.outputEnd)))
-        }
-        object.append("output", .string(status.outputPath))
-        object.append("changed", .array(status.changes.map(JSONValue.string)))
-        var writer = JSONWriter()
-        writer.value(.object(object))
-        return String(decoding: writer.bytes, as: UTF8.self)
+        JSONDocument.text(status)
     }
 }

@@ -51,3 +51,59 @@ public struct StepEstimate: Sendable {
     /// True when the prompt tokens are exact (the first step).
     public var exact = false
 }
+
+/// `estimate --json`: the contract's names; `prompt_tokens_max` and `steps` when the
+/// records carry each step.
+extension JobEstimate: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case rows, badRows = "bad_rows", requests, promptTokens = "prompt_tokens", completionTokensMax = "completion_tokens_max"
+        case cachedRows = "cached_rows", costUSDMin = "cost_usd_min", costUSDMax = "cost_usd_max", overContext = "over_context"
+        case contextWindow = "context_window", minSeconds = "min_seconds", model, encoding, pricesDate = "prices_date"
+        case pricesSource = "prices_source", promptTokensMax = "prompt_tokens_max", steps
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(rows, forKey: .rows)
+        try container.encode(badRows, forKey: .badRows)
+        try container.encode(requests, forKey: .requests)
+        try container.encode(promptTokens, forKey: .promptTokens)
+        try container.encode(completionTokensMax, forKey: .completionTokensMax)
+        try container.encode(cachedRows, forKey: .cachedRows)
+        try container.encode(costMin, forKey: .costUSDMin)
+        try container.encode(costMax, forKey: .costUSDMax)
+        try container.encode(overContext, forKey: .overContext)
+        try container.encode(contextWindow, forKey: .contextWindow)
+        try container.encode(minSeconds.map { ($0 * 1000).rounded() / 1000 }, forKey: .minSeconds)
+        try container.encode(model, forKey: .model)
+        try container.encode(encoding, forKey: .encoding)
+        try container.encode(pricesDate, forKey: .pricesDate)
+        try container.encode(pricesSource, forKey: .pricesSource)
+        if !steps.isEmpty {
+            try container.encode(promptTokensMax ?? promptTokens, forKey: .promptTokensMax)
+            try container.encode(steps, forKey: .steps)
+        }
+    }
+}
+
+extension StepEstimate: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case name, endpoint, model, rows, requests, promptTokensMin = "prompt_tokens_min", promptTokensMax = "prompt_tokens_max"
+        case completionTokensMax = "completion_tokens_max", costUSDMin = "cost_usd_min", costUSDMax = "cost_usd_max", exact
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(endpoint, forKey: .endpoint)
+        try container.encode(model, forKey: .model)
+        try container.encode(rows, forKey: .rows)
+        try container.encode(requests, forKey: .requests)
+        try container.encode(promptTokensMin, forKey: .promptTokensMin)
+        try container.encode(promptTokensMax, forKey: .promptTokensMax)
+        try container.encode(completionTokensMax, forKey: .completionTokensMax)
+        try container.encode(costMin, forKey: .costUSDMin)
+        try container.encode(costMax, forKey: .costUSDMax)
+        try container.encode(exact, forKey: .exact)
+    }
+}

@@ -38,3 +38,46 @@ public struct JobStatus: Sendable {
         return max(0, total - progress.records.items - (progress.inputBadRows ?? 0))
     }
 }
+
+/// `status --json`: one object with the job's progress and spend.
+extension JobStatus: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case name, running, pid, started, rowsDone = "rows_done", succeeded, failed, cacheHits = "cache_hits"
+        case rowsPending = "rows_pending", inputRows = "input_rows", requests, retries, rateLimited = "rate_limited", runs
+        case promptTokens = "prompt_tokens", completionTokens = "completion_tokens", costUSD = "cost_usd"
+        case unknownFateUSD = "unknown_fate_usd", spentUSD = "spent_usd", savedUSD = "saved_usd"
+        case outputCompleteBytes = "output_complete_bytes", output, changed
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(runningPID != nil, forKey: .running)
+        try container.encode(runningPID.flatMap { $0 > 0 ? $0 : nil }, forKey: .pid)
+        try container.encode(progress != nil, forKey: .started)
+        if let progress {
+            let records = progress.records
+            try container.encode(records.items, forKey: .rowsDone)
+            try container.encode(records.succeeded, forKey: .succeeded)
+            try container.encode(records.failed, forKey: .failed)
+            try container.encode(records.cacheHits, forKey: .cacheHits)
+            try container.encode(pendingRows, forKey: .rowsPending)
+            try container.encode(inputRows, forKey: .inputRows)
+            try container.encode(progress.runs.requests, forKey: .requests)
+            try container.encode(progress.runs.retries, forKey: .retries)
+            try container.encode(progress.runs.rateLimited, forKey: .rateLimited)
+            try container.encode(progress.runCount, forKey: .runs)
+            try container.encode(records.usage.promptTokens, forKey: .promptTokens)
+            try container.encode(records.usage.completionTokens, forKey: .completionTokens)
+            try container.encode(records.cost, forKey: .costUSD)
+            // Requests of unknown fate: timeouts, and those in flight when a run was killed.
+            let unknownFate = progress.runs.held + progress.runs.open
+            try container.encode(unknownFate, forKey: .unknownFateUSD)
+            try container.encode(records.cost.map { $0 + unknownFate }, forKey: .spentUSD)
+            try container.encode(records.saved, forKey: .savedUSD)
+            try container.encode(progress.outputEnd, forKey: .outputCompleteBytes)
+        }
+        try container.encode(outputPath, forKey: .output)
+        try container.encode(changes, forKey: .changed)
+    }
+}

@@ -1,0 +1,129 @@
+/// `OUTPUT.summary.json`: the job's totals, earlier runs included (the contract's names).
+public struct JobSummary: Encodable, Sendable {
+    /// The figures the summary gives for the job, and for its one model in a one-step job.
+    struct Figures: Encodable, Sendable {
+        var statistics: RunStatistics
+
+        enum CodingKeys: String, CodingKey {
+            case items, succeeded, failed, rejectedRows = "rejected_rows", cacheHits = "cache_hits", requests, retries
+            case rateLimited = "rate_limited", promptTokens = "prompt_tokens", completionTokens = "completion_tokens"
+            case cachedPromptTokens = "cached_prompt_tokens", costUSD = "cost_usd", savedUSD = "saved_usd"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(statistics.items, forKey: .items)
+            try container.encode(statistics.succeeded, forKey: .succeeded)
+            try container.encode(statistics.failed, forKey: .failed)
+            try container.encode(statistics.rejectedRows, forKey: .rejectedRows)
+            try container.encode(statistics.cacheHits, forKey: .cacheHits)
+            try container.encode(statistics.requests, forKey: .requests)
+            try container.encode(statistics.retries, forKey: .retries)
+            try container.encode(statistics.rateLimited, forKey: .rateLimited)
+            try container.encode(statistics.usage.promptTokens, forKey: .promptTokens)
+            try container.encode(statistics.usage.completionTokens, forKey: .completionTokens)
+            try container.encode(statistics.usage.cachedPromptTokens, forKey: .cachedPromptTokens)
+            // null says "the model has no price", never a wrong zero.
+            try container.encode(statistics.cost, forKey: .costUSD)
+            try container.encode(statistics.saved, forKey: .savedUSD)
+        }
+    }
+
+    /// One model's figures in a job whose records carry each step.
+    struct ModelFigures: Encodable, Sendable {
+        var steps: [String]
+        var figures: JobLedger.ModelFigures
+
+        enum CodingKeys: String, CodingKey {
+            case steps, cacheHits = "cache_hits", promptTokens = "prompt_tokens", completionTokens = "completion_tokens"
+            case cachedPromptTokens = "cached_prompt_tokens", costUSD = "cost_usd", savedUSD = "saved_usd"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(steps, forKey: .steps)
+            try container.encode(figures.cacheHits, forKey: .cacheHits)
+            try container.encode(figures.usage.promptTokens, forKey: .promptTokens)
+            try container.encode(figures.usage.completionTokens, forKey: .completionTokens)
+            try container.encode(figures.usage.cachedPromptTokens, forKey: .cachedPromptTokens)
+            try container.encode(figures.cost, forKey: .costUSD)
+            try container.encode(figures.saved, forKey: .savedUSD)
+        }
+    }
+
+    enum ModelEntry: Encodable, Sendable {
+        case job(Figures)
+        case steps(ModelFigures)
+
+        func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .job(let figures): try figures.encode(to: encoder)
+            case .steps(let figures): try figures.encode(to: encoder)
+            }
+        }
+    }
+
+    struct Budget: Encodable, Sendable {
+        var maxUSD: Money?
+        var warnUSD: Money?
+        var spentUSD: Money?
+        var stopped: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case maxUSD = "max_usd", warnUSD = "warn_usd", spentUSD = "spent_usd", stopped
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(maxUSD, forKey: .maxUSD)
+            try container.encode(warnUSD, forKey: .warnUSD)
+            try container.encode(spentUSD, forKey: .spentUSD)
+            try container.encode(stopped, forKey: .stopped)
+        }
+    }
+
+    var figures: Figures
+    var byModel: [String: ModelEntry]
+    /// Seconds, to the millisecond.
+    var elapsedSeconds: Double
+    var complete: Bool
+    var budget: Budget
+    var pricesDate: String
+    var pricesSource: String?
+
+    enum CodingKeys: String, CodingKey {
+        case byModel = "by_model", elapsedSeconds = "elapsed_s", complete, budget, pricesDate = "prices_date", pricesSource = "prices_source"
+    }
+
+    /// The summary of a run's statistics: `by_model` has each model's own figures when the
+    /// records carry each step, else the job's figures under its one model.
+    init(_ statistics: RunStatistics, configuration: PipelineConfiguration, elapsed: Duration, complete: Bool, budgetStopped: Bool) {
+        figures = Figures(statistics: statistics)
+        if statistics.models.isEmpty {
+            byModel = [configuration.model: .job(figures)]
+        } else {
+            byModel = statistics.models.reduce(into: [:]) { entries, model in
+                let steps = configuration.stages.filter { $0.configuration.model == model.key }.map(\.name)
+                entries[model.key] = .steps(ModelFigures(steps: steps, figures: model.value))
+            }
+        }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        elapsedSeconds = (seconds * 1000).rounded() / 1000
+        self.complete = complete
+        budget = Budget(maxUSD: configuration.budget.maxUSD, warnUSD: configuration.budget.warnUSD, spentUSD: statistics.spent,
+                        stopped: budgetStopped)
+        pricesDate = configuration.pricesDate
+        pricesSource = configuration.prices?.source
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try figures.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(byModel, forKey: .byModel)
+        try container.encode(elapsedSeconds, forKey: .elapsedSeconds)
+        try container.encode(complete, forKey: .complete)
+        try container.encode(budget, forKey: .budget)
+        try container.encode(pricesDate, forKey: .pricesDate)
+        try container.encode(pricesSource, forKey: .pricesSource)
+    }
+}
