@@ -8,21 +8,21 @@ import Foundation
 /// request whose fate is unknown (timeout, dropped connection) may have been billed, so its
 /// reservation is kept as spent. Spend therefore never passes the cap unless the API bills
 /// more than the worst case it was sent with.
-public final class SpendGuard: @unchecked Sendable {
+public actor SpendGuard {
     /// No cap: reservations always fit (the guard still counts spend for the warning).
-    public let cap: Money?
-    public let warnAt: Money?
-    private let lock = NSLock()
+    public nonisolated let cap: Money?
+    public nonisolated let warnAt: Money?
     private var spent: Money
     private var held = Money.zero
     private var reserved = Money.zero
     private var warned: Bool
+    /// Reservations waiting for open ones to settle.
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private let warn: @Sendable (String) -> Void
-    /// Called under the guard's lock with (open reservations, spend of unknown fate) before
-    /// each request under a cap is sent, and by `flush`: where the job's ledger keeps them,
-    /// so a kill cannot lose them. Settling, releasing and holding are not written as they
-    /// happen: until the next write the ledger counts more open than there is, never less.
+    /// Called with (open reservations, spend of unknown fate) before each request under a
+    /// cap is sent, and by `flush`: where the job's store keeps them, so a kill cannot lose
+    /// them. Settling, releasing and holding are not written as they happen: until the next
+    /// write the store counts more open than there is, never less.
     private let record: (@Sendable (Money, Money) -> Void)?
 
     /// `spent`: what the job spent before this run (records, unrecorded paid answers and
@@ -42,86 +42,65 @@ public final class SpendGuard: @unchecked Sendable {
     }
 
     /// What the job has spent, or may have been billed, so far.
-    public var spentSoFar: Money { lock.withLock { spent } }
+    public var spentSoFar: Money { spent }
     /// Of `spentSoFar`, what requests of unknown fate reserved.
-    public var heldSoFar: Money { lock.withLock { held } }
+    public var heldSoFar: Money { held }
     /// What the cap leaves beyond spend and open reservations; nil without a cap.
-    public var available: Money? { lock.withLock { cap.map { $0 - spent - reserved } } }
+    public var available: Money? { cap.map { $0 - spent - reserved } }
 
     /// Reserves `amount` when it fits under the cap. While it does not fit but other
     /// reservations are open, waits for them to settle, since they may leave room; returns
     /// false once nothing is open and it still does not fit.
     public func reserve(_ amount: Money) async -> Bool {
         while true {
-            enum Verdict { case reserved, refused, wait }
-            let verdict: Verdict = lock.withLock {
-                guard let cap else {
-                    reserved += amount
-                    return .reserved
-                }
-                if spent + reserved + amount <= cap {
-                    reserved += amount
-                    // Written down before the request is sent.
-                    record?(reserved, held)
-                    return .reserved
-                }
-                return reserved == .zero ? .refused : .wait
+            guard let cap else {
+                reserved += amount
+                return true
             }
-            switch verdict {
-            case .reserved: return true
-            case .refused: return false
-            case .wait:
-                await withCheckedContinuation { continuation in
-                    let resumeNow: Bool = lock.withLock {
-                        // Settled while this task was getting ready to wait: look again at once.
-                        if spent + reserved + amount <= cap! || reserved == .zero { return true }
-                        waiters.append(continuation)
-                        return false
-                    }
-                    if resumeNow { continuation.resume() }
-                }
+            if spent + reserved + amount <= cap {
+                reserved += amount
+                // Written down before the request is sent.
+                record?(reserved, held)
+                return true
             }
+            if reserved == .zero { return false }
+            await withCheckedContinuation { waiters.append($0) }
         }
     }
 
     /// Writes what is open and held now (at the end of a run: nothing open).
     public func flush() {
-        lock.withLock { record?(reserved, held) }
+        record?(reserved, held)
     }
 
     /// The answer arrived: the reservation becomes the request's real cost.
     public func settle(reserved amount: Money, cost: Money) {
-        change { reserved -= amount; spent += cost }
+        reserved -= amount
+        spent += cost
+        changed()
     }
 
     /// The request failed with an answer that is not billed: the reservation is given back.
     public func release(_ amount: Money) {
-        change { reserved -= amount }
+        reserved -= amount
+        changed()
     }
 
     /// The request's fate is unknown: it may have been billed, so the reservation is spent.
     public func hold(_ amount: Money) {
-        change {
-            reserved -= amount
-            spent += amount
-            held += amount
-        }
+        reserved -= amount
+        spent += amount
+        held += amount
+        changed()
     }
 
-    private func change(_ body: () -> Void) {
-        let (waiting, crossed): ([CheckedContinuation<Void, Never>], Money?) = lock.withLock {
-            body()
-            var crossed: Money?
-            if !warned, let warnAt, spent >= warnAt {
-                warned = true
-                crossed = spent
-            }
-            defer { waiters.removeAll() }
-            return (waiters, crossed)
-        }
-        for waiter in waiting { waiter.resume() }
-        if let crossed, let warnAt {
-            warn("warning: the job has spent \(crossed), past budget.warn_usd (\(warnAt))" + (cap.map { "; the cap is \($0)" } ?? ""))
+    /// Wakes every waiting reservation to look again, and warns once past `warnAt`.
+    private func changed() {
+        for waiter in waiters { waiter.resume() }
+        waiters.removeAll()
+        if !warned, let warnAt, spent >= warnAt {
+            warned = true
+            warn("warning: the job has spent \(spent), past budget.warn_usd (\(warnAt))" + (cap.map { "; the cap is \($0)" } ?? ""))
         }
     }
 }

@@ -18,7 +18,7 @@ struct BudgetGate: Sendable {
             return prices.worstCase(promptTokens: rows.reduce(0) { $0 + $1.promptTokens }, completionTokens: rows.count * completionBudget)
         }
         if await spend.reserve(worstCase(request.rows[...])) { return .send(request, rest: []) }
-        let available = spend.available ?? .zero
+        let available = await spend.available ?? .zero
         var fitting = 0
         while fitting < request.rows.count, worstCase(request.rows.prefix(fitting + 1)) <= available { fitting += 1 }
         guard fitting > 0, await spend.reserve(worstCase(request.rows.prefix(fitting))) else { return .full }

@@ -93,9 +93,9 @@ public struct JobRunner: Sendable {
 
         var statistics = recorder.statistics
         if stop == nil, Task.isCancelled || stopRequest.isRequested, statistics.done < statistics.totalRows ?? 0 { stop = .interrupted }
-        spend?.flush()
+        await spend?.flush()
         let complete = stop == nil && statistics.done == statistics.totalRows
-        try recorder.finish(outcome: complete ? "complete" : stop?.name ?? "incomplete")
+        try await recorder.finish(outcome: complete ? "complete" : stop?.name ?? "incomplete")
         statistics = recorder.statistics
         progress.finish(statistics)
         let elapsed = progress.elapsed

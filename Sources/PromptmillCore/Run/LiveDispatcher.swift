@@ -58,7 +58,7 @@ struct LiveDispatcher: RequestDispatcher {
             do {
                 try await throttle.acquire(tokenCost: tokenCost)
             } catch {
-                spend?.release(worst)
+                await spend?.release(worst)
                 throw .interrupted
             }
             report.requests += 1
@@ -75,19 +75,19 @@ struct LiveDispatcher: RequestDispatcher {
                         return report
                     } catch {
                         // A 200 is billed even when its body is of no use.
-                        spend?.hold(worst)
+                        await spend?.hold(worst)
                         outcome = .unusable(error.description)
                     }
                 } else {
                     // An error answer is not billed.
-                    spend?.release(worst)
+                    await spend?.release(worst)
                     if response.status == 429 { report.rateLimited += 1 }
                     outcome = .http(status: response.status, error: APIErrorBody.parse(response.body, status: response.status),
                                     retryAfter: Self.retryAfter(response))
                 }
             } catch {
                 // The request may have been served and billed before the connection failed.
-                spend?.hold(worst)
+                await spend?.hold(worst)
                 outcome = .transport(error)
             }
             if Task.isCancelled { throw .interrupted }

@@ -56,18 +56,19 @@ final class Recorder {
     }
 
     /// After records: ends the member when it is due; the figures and progress follow.
-    func recorded() throws {
+    func recorded() async throws {
         try sink.flushIfDue(counters)
         countRecords()
+        statistics.spent = await spend?.spentSoFar
         progress.update(statistics)
     }
 
     /// Writes what is left and records how the run ended.
-    func finish(outcome: String) throws {
+    func finish(outcome: String) async throws {
         try sink.finish(counters, outcome: outcome)
         try rejects.close()
         countRecords()
-        statistics.spent = spend?.spentSoFar
+        statistics.spent = await spend?.spentSoFar
     }
 
     /// This run's counters, for the job store.
@@ -90,7 +91,6 @@ final class Recorder {
         statistics.savedUsage = records.savedUsage
         statistics.cost = priced ? records.cost : nil
         statistics.saved = priced ? records.saved : nil
-        statistics.spent = spend?.spentSoFar
         statistics.models = records.models
     }
 }

@@ -51,7 +51,7 @@ final class RowFlow {
                         try recorder.reject(chunk.problems)
                         open += chunk.rows.count
                         try admit(chunk.rows, to: 0)
-                        try recorder.recorded()
+                        try await recorder.recorded()
                     } else {
                         inputEnded = true
                     }
@@ -67,12 +67,12 @@ final class RowFlow {
                     try settle(report.results, at: finished.step)
                     if !report.unsent.isEmpty, stop == nil, let budget, let cap = budget.spend.cap {
                         // A retry found no room under the cap: those rows wait for a rerun.
-                        stop = .budget(cap: cap, spent: budget.spend.spentSoFar)
+                        stop = .budget(cap: cap, spent: await budget.spend.spentSoFar)
                     }
                 case .failure(let reason):
                     if stop == nil { stop = reason }
                 }
-                try recorder.recorded()
+                try await recorder.recorded()
             }
         }
         return stop
@@ -95,7 +95,7 @@ final class RowFlow {
                         request = admitted
                     case .full:
                         steps[index].planner.putBack(request.rows)
-                        stop = .budget(cap: budget.spend.cap ?? .zero, spent: budget.spend.spentSoFar)
+                        stop = .budget(cap: budget.spend.cap ?? .zero, spent: await budget.spend.spentSoFar)
                         return
                     }
                 }

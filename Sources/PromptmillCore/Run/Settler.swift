@@ -34,7 +34,7 @@ struct Settler: Sendable {
         // Stored before the reservation is settled: a kill in between counts the answer
         // twice against the budget, never not at all.
         await keep(results)
-        spend?.settle(reserved: reserved, cost: prices?.cost(of: response.usage) ?? .zero)
+        await spend?.settle(reserved: reserved, cost: prices?.cost(of: response.usage) ?? .zero)
         return results
     }
 

@@ -60,25 +60,25 @@ import PromptmillTesting
     @Test func reservationsNeverPassTheCap() async {
         let spend = SpendGuard(cap: Money(picodollars: 100), warnAt: nil, spent: Money(picodollars: 10)) { _ in }
         #expect(await spend.reserve(Money(picodollars: 60)))
-        #expect(spend.available == Money(picodollars: 30))
+        #expect(await spend.available == Money(picodollars: 30))
         // Doesn't fit while the first is open: waits, and the first settles cheaper.
         async let second = spend.reserve(Money(picodollars: 50))
         await Task.yield()
-        spend.settle(reserved: Money(picodollars: 60), cost: Money(picodollars: 20))
+        await spend.settle(reserved: Money(picodollars: 60), cost: Money(picodollars: 20))
         #expect(await second)
-        #expect(spend.spentSoFar == Money(picodollars: 30))
-        #expect(spend.available == Money(picodollars: 20))
+        #expect(await spend.spentSoFar == Money(picodollars: 30))
+        #expect(await spend.available == Money(picodollars: 20))
         // An error answer gives its reservation back.
-        spend.release(Money(picodollars: 50))
-        #expect(spend.available == Money(picodollars: 70))
+        await spend.release(Money(picodollars: 50))
+        #expect(await spend.available == Money(picodollars: 70))
         // Nothing open and it does not fit: refused at once.
         #expect(await spend.reserve(Money(picodollars: 71)) == false)
         // A timeout keeps its reservation as spent, and says so.
         #expect(await spend.reserve(Money(picodollars: 40)))
-        spend.hold(Money(picodollars: 40))
-        #expect(spend.spentSoFar == Money(picodollars: 70))
-        #expect(spend.heldSoFar == Money(picodollars: 40))
-        #expect(spend.available == Money(picodollars: 30))
+        await spend.hold(Money(picodollars: 40))
+        #expect(await spend.spentSoFar == Money(picodollars: 70))
+        #expect(await spend.heldSoFar == Money(picodollars: 40))
+        #expect(await spend.available == Money(picodollars: 30))
     }
 
     @Test func aWaitingReservationIsRefusedWhenWhatIsOpenLeavesNoRoom() async {
@@ -86,9 +86,9 @@ import PromptmillTesting
         #expect(await spend.reserve(Money(picodollars: 80)))
         async let second = spend.reserve(Money(picodollars: 50))
         await Task.yield()
-        spend.settle(reserved: Money(picodollars: 80), cost: Money(picodollars: 80))
+        await spend.settle(reserved: Money(picodollars: 80), cost: Money(picodollars: 80))
         #expect(await second == false)
-        #expect(spend.spentSoFar == Money(picodollars: 80))
+        #expect(await spend.spentSoFar == Money(picodollars: 80))
     }
 
     @Test func warnsOnceWhenCrossed() async {
@@ -96,14 +96,14 @@ import PromptmillTesting
         let spend = SpendGuard(cap: nil, warnAt: Money(picodollars: 50), spent: .zero) { warnings.append($0) }
         for _ in 0..<5 {
             #expect(await spend.reserve(Money(picodollars: 1_000)))
-            spend.settle(reserved: Money(picodollars: 1_000), cost: Money(picodollars: 20))
+            await spend.settle(reserved: Money(picodollars: 1_000), cost: Money(picodollars: 20))
         }
         #expect(warnings.all.count == 1)
         #expect(warnings.all.first?.contains("$0.000000") == true)
         // Already past the mark when the run starts: one warning at once, none later.
         let late = LockedLines()
         let resumed = SpendGuard(cap: nil, warnAt: Money(picodollars: 50), spent: Money(picodollars: 60)) { late.append($0) }
-        resumed.settle(reserved: .zero, cost: Money(picodollars: 5))
+        await resumed.settle(reserved: .zero, cost: Money(picodollars: 5))
         #expect(late.all.count == 1)
     }
 }
