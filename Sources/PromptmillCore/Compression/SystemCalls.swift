@@ -30,6 +30,4 @@ enum SystemCalls {
         _ = Darwin.close(descriptor)
         #endif
     }
-
-    static var lastError: String { String(cString: strerror(errno)) }
 }

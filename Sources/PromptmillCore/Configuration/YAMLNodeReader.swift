@@ -41,12 +41,6 @@ final class YAMLNodeReader {
         return pairs
     }
 
-    /// The line a key of a mapping is written on.
-    func keyLine(_ node: Node, _ key: String) -> Int? {
-        guard case .mapping(let mapping) = node else { return nil }
-        return mapping.first { $0.key.scalar?.string == key }?.key.mark?.line
-    }
-
     func string(_ node: Node?, at path: String) -> Located<String>? {
         guard let node else { return nil }
         guard case .scalar(let scalar) = node, node.null == nil else {

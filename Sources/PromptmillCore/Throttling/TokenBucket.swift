@@ -51,13 +51,6 @@ struct TokenBucket: Sendable {
         if remaining < level { level = remaining }
     }
 
-    mutating func resize(perMinute newCapacity: Int, now: Duration) {
-        refill(now: now)
-        let delta = Double(newCapacity) - capacity
-        capacity = Double(newCapacity)
-        level = min(capacity, level + max(0, delta))
-    }
-
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
