@@ -79,8 +79,9 @@ extension JobEstimate: Encodable {
         try container.encode(encoding, forKey: .encoding)
         try container.encode(pricesDate, forKey: .pricesDate)
         try container.encode(pricesSource, forKey: .pricesSource)
-        if !steps.isEmpty {
-            try container.encode(promptTokensMax ?? promptTokens, forKey: .promptTokensMax)
+        // Set with `steps` when the records carry each step.
+        if let promptTokensMax {
+            try container.encode(promptTokensMax, forKey: .promptTokensMax)
             try container.encode(steps, forKey: .steps)
         }
     }

@@ -5,7 +5,7 @@ enum OutputRecordEncoder {
     /// result); otherwise the fields of its one step.
     static func encode(_ row: PreparedRow, stages: [PipelineConfiguration.Step], eachStep: Bool, into writer: inout JSONWriter) {
         if eachStep {
-            encode(row, steps: row.settled, stages: stages, into: &writer)
+            encode(row, outcomes: row.settled, stages: stages, into: &writer)
         } else if let outcome = row.settled.last {
             encode(row, outcome: outcome, prices: stages[outcome.step].configuration.prices, into: &writer)
         }
@@ -96,9 +96,9 @@ extension OutputRecordEncoder {
     /// `finish_reason` of the last step that answered, `usage` and `cost_usd` summed over
     /// the steps, `cached` when every step that ran came from the cache, `attempts` summed,
     /// the first step's `error`), then `steps` with each step's own result.
-    static func encode(_ row: PreparedRow, steps: [StepOutcome], stages: [PipelineConfiguration.Step], into writer: inout JSONWriter) {
+    static func encode(_ row: PreparedRow, outcomes: [StepOutcome], stages: [PipelineConfiguration.Step], into writer: inout JSONWriter) {
         head(row, into: &writer)
-        let last = steps.last { $0.answer != nil }
+        let last = outcomes.last { $0.answer != nil }
         writer.raw(",\"output\":")
         if let answer = last?.answer { answer.writeOutput(into: &writer) } else { writer.null() }
         writer.raw(",\"finish_reason\":")
@@ -107,7 +107,7 @@ extension OutputRecordEncoder {
         var cost: Money? = .zero
         var attempts = 0
         var allCached = last != nil
-        for step in steps {
+        for step in outcomes {
             switch step.kind {
             case .answered(_, let usage, let tries):
                 total += usage
@@ -130,13 +130,13 @@ extension OutputRecordEncoder {
         writer.raw(",\"attempts\":")
         writer.number(attempts)
         writer.raw(",\"error\":")
-        if let failed = steps.first(where: { $0.failure != nil }), let failure = failed.failure {
+        if let failed = outcomes.first(where: { $0.failure != nil }), let failure = failed.failure {
             error(failure, step: stages[failed.step].name, into: &writer)
         } else {
             writer.null()
         }
         writer.raw(",\"steps\":{")
-        for (index, step) in steps.enumerated() {
+        for (index, step) in outcomes.enumerated() {
             let stage = stages[step.step]
             if index > 0 { writer.raw(",") }
             writer.key(stage.name)
