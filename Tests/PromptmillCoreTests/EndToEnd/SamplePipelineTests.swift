@@ -12,6 +12,29 @@ final class ReceivedRequests: @unchecked Sendable {
     func get() -> [ReceivedRequest] { lock.withLock { requests } }
 }
 
+/// One run of a sample pipeline: what the tests check.
+struct SampleRun: Sendable {
+    var estimate: JobEstimate
+    var report: RunReport
+    var served: SimulatorStatistics
+    var records: [JSONObject]
+    var summary: JSONObject
+    var requests: [ReceivedRequest]
+}
+
+/// The suite's runs of the samples, each made once however many tests read it.
+actor SampleRuns {
+    static let shared = SampleRuns()
+    private var runs: [String: Task<SampleRun, any Error>] = [:]
+
+    func run(_ name: String, _ make: @escaping @Sendable () async throws -> SampleRun) async throws -> SampleRun {
+        if let run = runs[name] { return try await run.value }
+        let task = Task { try await make() }
+        runs[name] = task
+        return try await task.value
+    }
+}
+
 /// The sample pipelines, run as a new user runs them, against the simulator.
 @Suite struct SamplePipelineTests {
     let lastRequests = ReceivedRequests()
@@ -24,8 +47,15 @@ final class ReceivedRequests: @unchecked Sendable {
         return (estimate, report, served, records)
     }
 
+    /// Each sample runs once for the whole suite: the tests read its one run's results.
     func runWithSummary(_ name: String) async throws -> (estimate: JobEstimate, report: RunReport, served: SimulatorStatistics,
                                                         records: [JSONObject], summary: JSONObject) {
+        let run = try await SampleRuns.shared.run(name) { try await Self.runOnce(name) }
+        lastRequests.set(run.requests)
+        return (run.estimate, run.report, run.served, run.records, run.summary)
+    }
+
+    static func runOnce(_ name: String) async throws -> SampleRun {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         var simulatorConfiguration = SimulatorConfiguration()
@@ -45,7 +75,7 @@ final class ReceivedRequests: @unchecked Sendable {
         let report = try await JobRunner(configuration: configuration, transport: transport, progress: ProgressReporter(mode: .quiet)).run()
         await transport.shutdown()
         let served = simulator.statistics()
-        lastRequests.set(simulator.receivedRequests())
+        let requests = simulator.receivedRequests()
         try await simulator.stop()
         let bytes = try GzipMemberWriter.decompressAll(path: configuration.output.path)
         let records = try bytes.split(separator: UInt8(ascii: "\n")).map { line -> JSONObject in
@@ -56,7 +86,7 @@ final class ReceivedRequests: @unchecked Sendable {
         guard case .object(let summary) = try summaryBytes.withUnsafeBytes({ try JSONParser.parse($0) }) else {
             throw CostCheckError.summaryNotAnObject
         }
-        return (estimate, report, served, records, summary)
+        return SampleRun(estimate: estimate, report: report, served: served, records: records, summary: summary, requests: requests)
     }
 
     enum CostCheckError: Error { case summaryNotAnObject }
