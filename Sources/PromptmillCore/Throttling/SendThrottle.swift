@@ -1,4 +1,4 @@
-/// What the sender asks of a rate limiter; `RateLimiter` is the real one.
+/// What a dispatcher asks of a rate limiter; `RateLimiter` is the real one.
 public protocol SendThrottle: Sendable {
     /// Waits until one request costing `tokenCost` tokens may be sent.
     func acquire(tokenCost: Int) async throws
