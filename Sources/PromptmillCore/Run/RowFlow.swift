@@ -38,39 +38,55 @@ final class RowFlow {
         window = max(4096, steps.reduce(0) { $0 + $1.planner.step.configuration.batchSize * ($1.maxConcurrency + 1) })
     }
 
+    /// What the flow waits for: the reader's next chunk (nil at the input's end), or a
+    /// dispatched request's report (or the stop it ended in).
+    private enum Event: Sendable {
+        case read(RowSource.Chunk?)
+        case dispatched(step: Int, Result<DispatchReport, JobStop>)
+    }
+
     /// Moves every row it can to its record; returns why it stopped early, if it did.
     func run() async throws -> JobStop? {
         let chunks = source.chunks()
-        var iterator = chunks.makeAsyncIterator()
         defer { source.cancel() }
-        try await withThrowingTaskGroup(of: (step: Int, result: Result<DispatchReport, JobStop>).self) { group in
+        try await withThrowingTaskGroup(of: Event.self) { group in
+            var reading = false
             while true {
                 if stop == nil, stopRequest.isRequested || Task.isCancelled { stop = .interrupted }
-                if stop == nil, !inputEnded, open < window {
-                    if let chunk = try await iterator.next() {
-                        try recorder.reject(chunk.problems)
-                        open += chunk.rows.count
-                        try admit(chunk.rows, to: 0)
-                        try await recorder.recorded()
-                    } else {
-                        inputEnded = true
+                if stop == nil, !inputEnded, !reading, open < window {
+                    // The channel takes any number of consumers: each read makes its own iterator.
+                    group.addTask {
+                        var iterator = chunks.makeAsyncIterator()
+                        return .read(try await iterator.next())
                     }
-                    continue
+                    reading = true
                 }
                 if stop == nil { try await launch(into: &group) }
-                guard steps.contains(where: { $0.inFlight > 0 }), let finished = try await group.next() else { break }
-                steps[finished.step].inFlight -= 1
-                steps[finished.step].learning = false
-                switch finished.result {
-                case .success(let report):
-                    recorder.count(report)
-                    try settle(report.results, at: finished.step)
-                    if !report.unsent.isEmpty, stop == nil, let budget, let cap = budget.spend.cap {
-                        // A retry found no room under the cap: those rows wait for a rerun.
-                        stop = .budget(cap: cap, spent: await budget.spend.spentSoFar)
+                guard reading || steps.contains(where: { $0.inFlight > 0 }), let event = try await group.next() else { break }
+                switch event {
+                case .read(let chunk?):
+                    reading = false
+                    guard stop == nil else { continue }
+                    try recorder.reject(chunk.problems)
+                    open += chunk.rows.count
+                    try admit(chunk.rows, to: 0)
+                case .read(nil):
+                    reading = false
+                    inputEnded = true
+                case .dispatched(let index, let result):
+                    steps[index].inFlight -= 1
+                    steps[index].learning = false
+                    switch result {
+                    case .success(let report):
+                        recorder.count(report)
+                        try settle(report.results, at: index)
+                        if !report.unsent.isEmpty, stop == nil, let budget, let cap = budget.spend.cap {
+                            // A retry found no room under the cap: those rows wait for a rerun.
+                            stop = .budget(cap: cap, spent: await budget.spend.spentSoFar)
+                        }
+                    case .failure(let reason):
+                        if stop == nil { stop = reason }
                     }
-                case .failure(let reason):
-                    if stop == nil { stop = reason }
                 }
                 try await recorder.recorded()
             }
@@ -80,7 +96,7 @@ final class RowFlow {
 
     /// Sends what the steps have ready, later steps first (their rows are nearer their
     /// record), each up to its concurrency, under the budget.
-    private func launch(into group: inout ThrowingTaskGroup<(step: Int, result: Result<DispatchReport, JobStop>), any Error>) async throws {
+    private func launch(into group: inout ThrowingTaskGroup<Event, any Error>) async throws {
         for index in steps.indices.reversed() {
             while stop == nil, steps[index].inFlight < steps[index].maxConcurrency, !(steps[index].learning && steps[index].inFlight > 0) {
                 let capacity = await steps[index].throttle.tokensPerMinute
@@ -102,9 +118,9 @@ final class RowFlow {
                 let dispatcher = steps[index].dispatcher
                 group.addTask {
                     do throws(JobStop) {
-                        return (index, .success(try await dispatcher.dispatch(request)))
+                        return .dispatched(step: index, .success(try await dispatcher.dispatch(request)))
                     } catch {
-                        return (index, .failure(error))
+                        return .dispatched(step: index, .failure(error))
                     }
                 }
                 steps[index].inFlight += 1
