@@ -69,7 +69,8 @@ let package = Package(
         ),
         .testTarget(
             name: "PromptmillCoreTests",
-            dependencies: ["PromptmillCore", "PromptmillTesting", "PromptmillSimulator"]
+            dependencies: ["PromptmillCore", "PromptmillTesting", "PromptmillSimulator"],
+            resources: [.copy("Fixtures/release-0.1")]
         ),
         .testTarget(
             name: "PromptmillSimulatorTests",
