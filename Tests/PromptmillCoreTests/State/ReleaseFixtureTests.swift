@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import PromptmillCore
 import PromptmillSimulator
@@ -35,8 +36,9 @@ import PromptmillTesting
         overrides.stateDirectory = jobDirectory + "/state"
         let configuration = try PipelineLoader.load(path: jobDirectory + "/pipeline.yaml", overrides: overrides, environment: [:], apiKey: .required)
         let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.maxConcurrency)
-        let runner = JobRunner(configuration: configuration, options: JobRunner.Options(fresh: fresh), transport: transport,
-                               progress: ProgressReporter(mode: .quiet))
+        let runner = JobRunner(
+            configuration: configuration, options: JobRunner.Options(fresh: fresh), transport: transport,
+            progress: ProgressReporter(mode: .quiet))
         do {
             let report = try await runner.run()
             await transport.shutdown()
@@ -147,5 +149,66 @@ import PromptmillTesting
         // The payer is the job's generation as the release's ledger recorded it.
         let progress = try #require(try JobLedger(path: job + "/state/release-fixture.ledger.sqlite", readOnly: true).progress())
         #expect(try cache.answersPaid(by: progress.generation).map(\.row).sorted() == Array(1...20))
+    }
+
+    /// Opened for writing, a ledger and a cache of release 0.1 end at the schema of new files,
+    /// with their data, and record migration v1; a read-only open of a ledger migrates nothing.
+    @Test func filesOfReleaseZeroOneMigrateToTheSchemaOfNewFiles() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let job = directory.path + "/job"
+        try Self.placeFixtures(at: job)
+        let oldLedger = job + "/state/release-fixture.ledger.sqlite", oldCache = job + "/responses.sqlite"
+        let newLedger = directory.path + "/new.ledger.sqlite", newCache = directory.path + "/new-responses.sqlite"
+
+        #expect(try JobLedger(path: oldLedger, readOnly: true).progress()?.done.count == 20)
+        #expect(try Self.migrations(oldLedger) == nil)
+
+        #expect(try JobLedger(path: oldLedger).progress()?.done.count == 20)
+        #expect(try ResponseCache(path: oldCache).statistics().entries == 20)
+        _ = try JobLedger(path: newLedger)
+        _ = try ResponseCache(path: newCache)
+        for path in [oldLedger, oldCache, newLedger, newCache] {
+            #expect(try Self.migrations(path) == ["v1"], "\(path)")
+        }
+        #expect(try Self.schema(oldLedger) == Self.schema(newLedger))
+        #expect(try Self.schema(oldCache) == Self.schema(newCache))
+        #expect(try Self.schema(newLedger).count == 3 + 12 + 16 + 11)
+        // Opened again, nothing is left to apply.
+        #expect(try JobLedger(path: oldLedger).progress()?.done.count == 20)
+        #expect(try Self.migrations(oldLedger) == ["v1"])
+    }
+
+    static func readOnly(_ path: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.readonly = true
+        return try DatabaseQueue(path: path, configuration: configuration)
+    }
+
+    /// The migrations the file records, or nil when it has no `grdb_migrations` table.
+    static func migrations(_ path: String) throws -> [String]? {
+        try readOnly(path).read { db in
+            try db.tableExists("grdb_migrations") ? String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") : nil
+        }
+    }
+
+    /// Each table's statement, then each of its columns: name, type, not null, default, key.
+    static func schema(_ path: String) throws -> [String] {
+        try readOnly(path).read { db in
+            let tablesSQL = """
+                SELECT name, sql FROM sqlite_master
+                WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations' ORDER BY name
+                """
+            let tables = try Row.fetchAll(db, sql: tablesSQL)
+            var schema: [String] = []
+            for table in tables {
+                let name: String = table["name"]
+                schema.append(table["sql"])
+                for column in try Row.fetchAll(db, sql: "PRAGMA table_info(\(name))") {
+                    schema.append(["name", "type", "notnull", "dflt_value", "pk"].map { "\(column[$0] as DatabaseValue)" }.joined(separator: " "))
+                }
+            }
+            return schema
+        }
     }
 }
