@@ -71,7 +71,8 @@ let package = Package(
         ),
         .testTarget(
             name: "PromptmillCoreTests",
-            dependencies: ["PromptmillCore", "PromptmillTesting", "PromptmillSimulator"]
+            dependencies: ["PromptmillCore", "PromptmillTesting", "PromptmillSimulator", .product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.copy("Fixtures/release-0.1")]
         ),
         .testTarget(
             name: "PromptmillSimulatorTests",

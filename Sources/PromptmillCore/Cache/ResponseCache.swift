@@ -78,30 +78,42 @@ public final class ResponseCache: Sendable {
                 try db.execute(sql: "PRAGMA cache_size = -16000")
             }
             pool = try DatabasePool(path: path, configuration: configuration)
-            try pool.write { db in
-                try db.execute(sql: """
-                    CREATE TABLE IF NOT EXISTS responses (
-                        key BLOB PRIMARY KEY NOT NULL,
-                        model TEXT NOT NULL,
-                        output TEXT NOT NULL,
-                        finish_reason TEXT NOT NULL,
-                        prompt_tokens INTEGER NOT NULL,
-                        completion_tokens INTEGER NOT NULL,
-                        paid_by BLOB,
-                        created_at INTEGER NOT NULL,
-                        cached_tokens INTEGER NOT NULL DEFAULT 0
-                    ) WITHOUT ROWID
-                    """)
-                // Caches written before cached prompt tokens were kept.
-                if try !db.columns(in: "responses").contains(where: { $0.name == "cached_tokens" }) {
-                    try db.execute(sql: "ALTER TABLE responses ADD COLUMN cached_tokens INTEGER NOT NULL DEFAULT 0")
-                }
-            }
+            try Self.migrator.migrateSharedFile(pool)
         } catch let error as StateError {
             throw error
         } catch {
             throw .cannotOpen(path: path, what: "response cache", reason: "\(error)")
         }
+    }
+
+    /// The cache's schema as named migrations, applied in order and recorded in the file's
+    /// `grdb_migrations` table. A schema change is a new migration appended here; one that
+    /// has shipped is never edited.
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        // Caches of release 0.1 have the table but no `grdb_migrations`, and older ones lack
+        // cached_tokens: "v1" creates what is missing and adds what a file lacks, so a new
+        // file and an old one end at the same schema.
+        migrator.registerMigration("v1", foreignKeyChecks: .immediate) { db in
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS responses (
+                    key BLOB PRIMARY KEY NOT NULL,
+                    model TEXT NOT NULL,
+                    output TEXT NOT NULL,
+                    finish_reason TEXT NOT NULL,
+                    prompt_tokens INTEGER NOT NULL,
+                    completion_tokens INTEGER NOT NULL,
+                    paid_by BLOB,
+                    created_at INTEGER NOT NULL,
+                    cached_tokens INTEGER NOT NULL DEFAULT 0
+                ) WITHOUT ROWID
+                """)
+            // Caches written before cached prompt tokens were kept.
+            if try !db.columns(in: "responses").contains(where: { $0.name == "cached_tokens" }) {
+                try db.execute(sql: "ALTER TABLE responses ADD COLUMN cached_tokens INTEGER NOT NULL DEFAULT 0")
+            }
+        }
+        return migrator
     }
 
     /// Stores answers in one transaction; an existing entry for the same key is replaced.

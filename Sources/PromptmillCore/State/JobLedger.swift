@@ -181,7 +181,7 @@ public final class JobLedger: Sendable {
                 if !readOnly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
             }
             queue = try DatabaseQueue(path: path, configuration: configuration)
-            if !readOnly { try queue.write { db in try Self.createSchema(db) } }
+            if !readOnly { try Self.migrator.migrateSharedFile(queue) }
         } catch let error as StateError {
             throw error
         } catch {
@@ -189,6 +189,18 @@ public final class JobLedger: Sendable {
         }
     }
 
+    /// The ledger's schema as named migrations, applied in order and recorded in the file's
+    /// `grdb_migrations` table. A schema change is a new migration appended here; one that
+    /// has shipped is never edited. A read-only open runs none.
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1", foreignKeyChecks: .immediate) { db in try createSchema(db) }
+        return migrator
+    }
+
+    /// "v1": ledgers of release 0.1 have these tables but no `grdb_migrations`, and older ones
+    /// lack some columns, so it creates what is missing and adds the columns a file lacks: a
+    /// new file and an old one end at the same schema.
     private static func createSchema(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE IF NOT EXISTS job (
