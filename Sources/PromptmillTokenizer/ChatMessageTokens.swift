@@ -15,8 +15,9 @@ extension Tokenizer {
     /// OpenAI's rule: every message costs 3 tokens plus its role and content, a name 1 more
     /// plus its own tokens, and every reply is primed with 3.
     public func chatPromptTokens(_ messages: [ChatMessageTokens]) -> Int {
-        3 + messages.reduce(0) { total, message in
-            total + 3 + count(message.role) + count(message.content) + (message.name.map { count($0) + 1 } ?? 0)
-        }
+        3
+            + messages.reduce(0) { total, message in
+                total + 3 + count(message.role) + count(message.content) + (message.name.map { count($0) + 1 } ?? 0)
+            }
     }
 }

@@ -25,7 +25,8 @@ struct PreTokenizer {
         // [^\r\n\p{L}\p{N}]?+\p{L}++
         if bits & ScalarClass.letter != 0 { return scanner.run(from: start, matching: ScalarClass.letter) }
         if bits & (ScalarClass.newline | ScalarClass.letter | ScalarClass.number) == 0, start + length < count,
-           scanner.scalar(at: start + length).bits & ScalarClass.letter != 0 {
+            scanner.scalar(at: start + length).bits & ScalarClass.letter != 0
+        {
             return scanner.run(from: start + length, matching: ScalarClass.letter)
         }
         // \p{N}{1,3}+
@@ -99,7 +100,8 @@ struct PreTokenizer {
         var origin = start
         if scanner.bytes[start] == 0x20 { origin += 1 }
         guard origin < scanner.count,
-              scanner.scalar(at: origin).bits & (ScalarClass.space | ScalarClass.letter | ScalarClass.number) == 0 else {
+            scanner.scalar(at: origin).bits & (ScalarClass.space | ScalarClass.letter | ScalarClass.number) == 0
+        else {
             return nil
         }
         var end = scanner.run(from: origin, avoiding: ScalarClass.space | ScalarClass.letter | ScalarClass.number)
@@ -116,11 +118,11 @@ struct PreTokenizer {
     private func whitespace(from start: Int, length: Int, cl100k: Bool) -> Int {
         let run = scanner.run(from: start, matching: ScalarClass.space)
         guard run > start else { return start + length }
-        if cl100k, run == scanner.count { return run }                      // \s++$
-        if let end = scanner.lastNewline(in: start, run) { return end }     // \s*[\r\n] (o200k: \s*[\r\n]+)
-        if run == scanner.count { return run }                               // \s+(?!\S) at the end
+        if cl100k, run == scanner.count { return run }  // \s++$
+        if let end = scanner.lastNewline(in: start, run) { return end }  // \s*[\r\n] (o200k: \s*[\r\n]+)
+        if run == scanner.count { return run }  // \s+(?!\S) at the end
         let last = scanner.start(ofScalarEndingAt: run)
-        if last > start { return last }                                      // \s+(?!\S)
-        return start + length                                                // \s / \s+
+        if last > start { return last }  // \s+(?!\S)
+        return start + length  // \s / \s+
     }
 }

@@ -11,8 +11,9 @@ enum RankFile {
             while end < data.count, data[end] != 0x0A { end += 1 }
             if end > index {
                 guard let space = data[index..<end].firstIndex(of: 0x20),
-                      let rank = Int(String(decoding: data[(space + 1)..<end], as: UTF8.self)),
-                      let bytes = decodeBase64(data[index..<space]) else {
+                    let rank = Int(String(decoding: data[(space + 1)..<end], as: UTF8.self)),
+                    let bytes = decodeBase64(data[index..<space])
+                else {
                     throw TokenizerError.malformedRankFile(file: name, line: line)
                 }
                 guard rank == tokens.count else { throw TokenizerError.malformedRankFile(file: name, line: line) }

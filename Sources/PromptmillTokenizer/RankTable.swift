@@ -97,7 +97,8 @@ struct RankTable: @unchecked Sendable {
         if rest > 0 {
             var tail: UInt64 = 0
             if rest >= 4 {
-                tail = UInt64(bytes.loadUnaligned(fromByteOffset: index, as: UInt32.self))
+                tail =
+                    UInt64(bytes.loadUnaligned(fromByteOffset: index, as: UInt32.self))
                     | UInt64(bytes.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)) << 32
             } else {
                 tail = UInt64(bytes[index]) | UInt64(bytes[index + rest / 2]) << 8 | UInt64(bytes[count - 1]) << 16

@@ -15,8 +15,10 @@ public enum TokenEncoding: String, Sendable, CaseIterable, Hashable {
         for family in o200k where name == family || name.hasPrefix(family + "-") || name.hasPrefix(family + ".") {
             return .o200k_base
         }
-        let cl100k = ["gpt-4", "gpt-3.5", "gpt-35", "text-embedding-3-small", "text-embedding-3-large",
-                      "text-embedding-ada-002", "davinci-002", "babbage-002"]
+        let cl100k = [
+            "gpt-4", "gpt-3.5", "gpt-35", "text-embedding-3-small", "text-embedding-3-large",
+            "text-embedding-ada-002", "davinci-002", "babbage-002",
+        ]
         for family in cl100k where name == family || name.hasPrefix(family + "-") {
             return .cl100k_base
         }

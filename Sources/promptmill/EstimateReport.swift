@@ -16,7 +16,8 @@ enum EstimateReport {
         }
         lines.append("  requests           \(estimate.requests)" + (estimate.steps.isEmpty ? "  (up to \(batchSize) prompts each)" : ""))
         if let most = estimate.promptTokensMax {
-            lines.append("  prompt tokens      \(estimate.promptTokens) to \(most)  (exact for the first step; later steps depend on earlier answers)")
+            lines.append(
+                "  prompt tokens      \(estimate.promptTokens) to \(most)  (exact for the first step; later steps depend on earlier answers)")
         } else {
             lines.append("  prompt tokens      \(estimate.promptTokens)  (exact)")
         }
@@ -24,12 +25,16 @@ enum EstimateReport {
         if let low = estimate.costMin, let high = estimate.costMax {
             lines.append("  cost               \(low) to \(high)  (prices: \(estimate.pricesSource ?? estimate.pricesDate))")
         } else {
-            lines.append("  cost               unknown: '\(estimate.model)' has no price in the table of \(estimate.pricesDate) — add 'pricing: {\(estimate.model): {input: USD per 1M, output: USD per 1M}}'")
+            lines.append(
+                "  cost               unknown: '\(estimate.model)' has no price in the table of \(estimate.pricesDate) — add 'pricing: {\(estimate.model): {input: USD per 1M, output: USD per 1M}}'"
+            )
         }
         for step in estimate.steps {
             let tokens = step.exact ? "\(step.promptTokensMin)" : "\(step.promptTokensMin)–\(step.promptTokensMax)"
             let cost = step.costMin.flatMap { low in step.costMax.map { "\(low) to \($0)" } } ?? "cost unknown"
-            lines.append("    step \(step.name) (\(step.endpoint), \(step.model)): up to \(step.rows) rows, \(step.requests) requests, \(tokens) prompt tokens, \(cost)")
+            lines.append(
+                "    step \(step.name) (\(step.endpoint), \(step.model)): up to \(step.rows) rows, \(step.requests) requests, \(tokens) prompt tokens, \(cost)"
+            )
         }
         if let seconds = estimate.minSeconds {
             lines.append("  least time         \(formatDuration(seconds))  (under the pipeline's rate limits)")

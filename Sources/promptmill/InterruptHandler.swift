@@ -14,8 +14,10 @@ final class InterruptHandler: @unchecked Sendable {
     private let notice: String
 
     /// `notice` is printed on the first signal.
-    init(grace: Duration = .seconds(10),
-         notice: String = "interrupted: no new requests; waiting up to 10 s for those in flight, then writing results (Ctrl-C again quits at once)") {
+    init(
+        grace: Duration = .seconds(10),
+        notice: String = "interrupted: no new requests; waiting up to 10 s for those in flight, then writing results (Ctrl-C again quits at once)"
+    ) {
         self.grace = grace
         self.notice = notice
         for signalNumber in [SIGINT, SIGTERM] {

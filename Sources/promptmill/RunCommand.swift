@@ -70,8 +70,9 @@ struct RunCommand: AsyncParsableCommand {
         let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.maxConcurrency)
         let reporter = ProgressReporter(mode: progress.resolved(isTerminal: Terminal.isTerminal))
         let signals = InterruptHandler()
-        let runner = JobRunner(configuration: configuration, options: JobRunner.Options(fresh: fresh), transport: transport,
-                               progress: reporter, stopRequest: signals.stopRequest)
+        let runner = JobRunner(
+            configuration: configuration, options: JobRunner.Options(fresh: fresh), transport: transport,
+            progress: reporter, stopRequest: signals.stopRequest)
         defer { signals.restore() }
         do {
             let report = try await signals.run { try await runner.run() }
@@ -103,11 +104,14 @@ struct RunCommand: AsyncParsableCommand {
         let statistics = report.statistics
         let seconds = Double(report.elapsed.components.seconds) + Double(report.elapsed.components.attoseconds) / 1e18
         let total = statistics.totalRows ?? statistics.done
-        var lines = [(report.complete ? "done: " : "stopped: ") + "\(statistics.done) of \(total) rows accounted for → \(configuration.output.displayPath)"]
+        var lines = [
+            (report.complete ? "done: " : "stopped: ") + "\(statistics.done) of \(total) rows accounted for → \(configuration.output.displayPath)"
+        ]
         func row(_ name: String, _ value: String) {
             lines.append("  " + name.padding(toLength: 10, withPad: " ", startingAt: 0) + value)
         }
-        var records = "\(statistics.items) records: \(statistics.succeeded) succeeded, \(statistics.failed) failed, \(statistics.cacheHits) from the cache"
+        var records =
+            "\(statistics.items) records: \(statistics.succeeded) succeeded, \(statistics.failed) failed, \(statistics.cacheHits) from the cache"
         if statistics.resumedRows > 0 { records += "; \(statistics.resumedRows) written by earlier runs" }
         if statistics.rejectedRows > 0 { records += "; \(statistics.rejectedRows) rejected rows" }
         row("rows", records)
@@ -119,10 +123,17 @@ struct RunCommand: AsyncParsableCommand {
             row("cost", "\(cost)  (prices: \(prices.source))")
             row("saved", "\(statistics.saved ?? .zero) by the cache")
         } else {
-            row("cost", "unknown: '\(configuration.model)' has no price — add 'pricing: {\(configuration.model): {input: USD per 1M, output: USD per 1M}}'")
+            row(
+                "cost",
+                "unknown: '\(configuration.model)' has no price — add 'pricing: {\(configuration.model): {input: USD per 1M, output: USD per 1M}}'")
         }
         if let cap = configuration.budget.maxUSD {
-            row("budget", "\(statistics.spent ?? .zero) spent of \(cap)" + (statistics.spent.map { $0 > (statistics.cost ?? .zero) ? " (includes requests of unknown fate or answers not yet recorded)" : "" } ?? ""))
+            row(
+                "budget",
+                "\(statistics.spent ?? .zero) spent of \(cap)"
+                    + (statistics.spent.map {
+                        $0 > (statistics.cost ?? .zero) ? " (includes requests of unknown fate or answers not yet recorded)" : ""
+                    } ?? ""))
         }
         let rate = Double(statistics.done - statistics.resumedRows) / max(seconds, 0.001)
         row("elapsed", String(format: "%.1f s, ", seconds) + (rate >= 100 ? String(Int(rate)) : String(format: "%.1f", rate)) + " rows/s")

@@ -52,7 +52,9 @@ struct StatusCommand: ParsableCommand {
             if let bad = progress.inputBadRows, bad > 0 { rows += " (\(bad) rejected)" }
         }
         lines.append(rows)
-        lines.append("requests: \(progress.runs.requests) (\(progress.runs.retries) retries, \(progress.runs.rateLimited) rate-limited) over \(progress.runCount) run\(progress.runCount == 1 ? "" : "s")")
+        lines.append(
+            "requests: \(progress.runs.requests) (\(progress.runs.retries) retries, \(progress.runs.rateLimited) rate-limited) over \(progress.runCount) run\(progress.runCount == 1 ? "" : "s")"
+        )
         var spend = "tokens paid: \(records.usage.promptTokens) prompt + \(records.usage.completionTokens) completion; cost "
         spend += records.cost.map { "\($0)" } ?? "unknown (no price for some records)"
         let unknownFate = progress.runs.held + progress.runs.open
@@ -70,7 +72,9 @@ struct StatusCommand: ParsableCommand {
         }
         lines.append(output)
         if !status.changes.isEmpty {
-            lines.append("changed since the last run: \(status.changes.joined(separator: ", ")) — the next run starts the job again (unchanged rows come from the cache)")
+            lines.append(
+                "changed since the last run: \(status.changes.joined(separator: ", ")) — the next run starts the job again (unchanged rows come from the cache)"
+            )
         }
         return lines.joined(separator: "\n")
     }

@@ -31,7 +31,9 @@ struct ValidateCommand: ParsableCommand {
             let steps = configuration.steps.map { "\($0.name) (\($0.configuration.endpoint.rawValue), \($0.configuration.model))" }
             print("\(pipeline): ok — \(scan.rows) rows, every first-step prompt renders; \(steps.count) steps: \(steps.joined(separator: " → "))")
         } else {
-            print("\(pipeline): ok — \(scan.rows) rows, every prompt renders; \(requests) requests of up to \(configuration.batchSize) prompts to \(configuration.endpoint.rawValue) with \(configuration.model)")
+            print(
+                "\(pipeline): ok — \(scan.rows) rows, every prompt renders; \(requests) requests of up to \(configuration.batchSize) prompts to \(configuration.endpoint.rawValue) with \(configuration.model)"
+            )
         }
     }
 }

@@ -14,7 +14,8 @@ import PromptmillTokenizer
 
     static let vectors: [Vector] = {
         guard let url = Bundle.module.url(forResource: "token-vectors", withExtension: "jsonl"),
-              let data = FileManager.default.contents(atPath: url.path) else { return [] }
+            let data = FileManager.default.contents(atPath: url.path)
+        else { return [] }
         // Split on \n only: some texts hold U+2028 and U+0085.
         return data.split(separator: UInt8(ascii: "\n")).compactMap { try? JSONDecoder().decode(Vector.self, from: Data($0)) }
     }()

@@ -95,19 +95,20 @@ public final class ResponseCache: Sendable {
         // cached_tokens: "v1" creates what is missing and adds what a file lacks, so a new
         // file and an old one end at the same schema.
         migrator.registerMigration("v1", foreignKeyChecks: .immediate) { db in
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS responses (
-                    key BLOB PRIMARY KEY NOT NULL,
-                    model TEXT NOT NULL,
-                    output TEXT NOT NULL,
-                    finish_reason TEXT NOT NULL,
-                    prompt_tokens INTEGER NOT NULL,
-                    completion_tokens INTEGER NOT NULL,
-                    paid_by BLOB,
-                    created_at INTEGER NOT NULL,
-                    cached_tokens INTEGER NOT NULL DEFAULT 0
-                ) WITHOUT ROWID
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS responses (
+                        key BLOB PRIMARY KEY NOT NULL,
+                        model TEXT NOT NULL,
+                        output TEXT NOT NULL,
+                        finish_reason TEXT NOT NULL,
+                        prompt_tokens INTEGER NOT NULL,
+                        completion_tokens INTEGER NOT NULL,
+                        paid_by BLOB,
+                        created_at INTEGER NOT NULL,
+                        cached_tokens INTEGER NOT NULL DEFAULT 0
+                    ) WITHOUT ROWID
+                    """)
             // Caches written before cached prompt tokens were kept.
             if try !db.columns(in: "responses").contains(where: { $0.name == "cached_tokens" }) {
                 try db.execute(sql: "ALTER TABLE responses ADD COLUMN cached_tokens INTEGER NOT NULL DEFAULT 0")
@@ -122,11 +123,12 @@ public final class ResponseCache: Sendable {
         let now = Int64(Date().timeIntervalSince1970)
         do {
             try await pool.write { db in
-                let statement = try db.cachedStatement(sql: """
-                    INSERT OR REPLACE INTO responses
-                        (key, model, output, finish_reason, prompt_tokens, completion_tokens, paid_by, created_at, cached_tokens)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
+                let statement = try db.cachedStatement(
+                    sql: """
+                        INSERT OR REPLACE INTO responses
+                            (key, model, output, finish_reason, prompt_tokens, completion_tokens, paid_by, created_at, cached_tokens)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """)
                 var output = JSONWriter(capacity: 256)
                 var finishReason = JSONWriter(capacity: 32)
                 for entry in entries {
@@ -153,9 +155,10 @@ public final class ResponseCache: Sendable {
         guard !keys.isEmpty else { return }
         do {
             try pool.read { db in
-                let statement = try db.cachedStatement(sql: """
-                    SELECT output, finish_reason, prompt_tokens, completion_tokens, paid_by, cached_tokens FROM responses WHERE key = ?
-                    """)
+                let statement = try db.cachedStatement(
+                    sql: """
+                        SELECT output, finish_reason, prompt_tokens, completion_tokens, paid_by, cached_tokens FROM responses WHERE key = ?
+                        """)
                 let handle = statement.sqliteStatement
                 for (index, key) in keys.enumerated() {
                     let hit: Hit? = try key.withUnsafeBytes { digest in
@@ -164,11 +167,13 @@ public final class ResponseCache: Sendable {
                         let status = sqlite3_step(handle)
                         if status == SQLITE_DONE { return nil }
                         guard status == SQLITE_ROW else { throw DatabaseError(resultCode: ResultCode(rawValue: status)) }
-                        return Hit(output: Self.column(handle, 0), finishReason: Self.column(handle, 1),
-                                   usage: TokenUsage(promptTokens: Int(sqlite3_column_int64(handle, 2)),
-                                                     completionTokens: Int(sqlite3_column_int64(handle, 3)),
-                                                     cachedPromptTokens: Int(sqlite3_column_int64(handle, 5))),
-                                   paidBy: Self.column(handle, 4))
+                        return Hit(
+                            output: Self.column(handle, 0), finishReason: Self.column(handle, 1),
+                            usage: TokenUsage(
+                                promptTokens: Int(sqlite3_column_int64(handle, 2)),
+                                completionTokens: Int(sqlite3_column_int64(handle, 3)),
+                                cachedPromptTokens: Int(sqlite3_column_int64(handle, 5))),
+                            paidBy: Self.column(handle, 4))
                     }
                     if let hit { found(index, hit) }
                 }
@@ -185,10 +190,12 @@ public final class ResponseCache: Sendable {
     public func answersPaid(by generation: JobGeneration) throws(StateError) -> [(row: Int, model: String, usage: TokenUsage)] {
         do {
             return try pool.read { db in
-                let rows = try Row.fetchCursor(db, sql: """
-                    SELECT paid_by, prompt_tokens, completion_tokens, cached_tokens, model FROM responses
-                    WHERE length(paid_by) = 24 AND substr(paid_by, 1, 16) = ?
-                    """, arguments: [Data(generation.bytes)])
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT paid_by, prompt_tokens, completion_tokens, cached_tokens, model FROM responses
+                        WHERE length(paid_by) = 24 AND substr(paid_by, 1, 16) = ?
+                        """, arguments: [Data(generation.bytes)])
                 var answers: [(row: Int, model: String, usage: TokenUsage)] = []
                 while let row = try rows.next() {
                     let payer: Data = row[0]
@@ -212,19 +219,22 @@ public final class ResponseCache: Sendable {
         do {
             return try pool.read { db in
                 var models: [Statistics.Model] = []
-                let rows = try Row.fetchAll(db, sql: """
-                    SELECT model, count(*), sum(length(key) + length(output) + length(finish_reason) + 24)
-                    FROM responses GROUP BY model ORDER BY count(*) DESC, model
-                    """)
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT model, count(*), sum(length(key) + length(output) + length(finish_reason) + 24)
+                        FROM responses GROUP BY model ORDER BY count(*) DESC, model
+                        """)
                 for row in rows {
                     models.append(Statistics.Model(model: row[0], entries: row[1], bytes: row[2]))
                 }
                 let range = try Row.fetchOne(db, sql: "SELECT min(created_at), max(created_at) FROM responses")
                 let oldest: Int64? = range?[0]
                 let newest: Int64? = range?[1]
-                return Statistics(entries: models.reduce(0) { $0 + $1.entries }, fileBytes: Self.fileBytes(path), models: models,
-                                  oldest: oldest.map { Date(timeIntervalSince1970: TimeInterval($0)) },
-                                  newest: newest.map { Date(timeIntervalSince1970: TimeInterval($0)) })
+                return Statistics(
+                    entries: models.reduce(0) { $0 + $1.entries }, fileBytes: Self.fileBytes(path), models: models,
+                    oldest: oldest.map { Date(timeIntervalSince1970: TimeInterval($0)) },
+                    newest: newest.map { Date(timeIntervalSince1970: TimeInterval($0)) })
             }
         } catch {
             throw .readFailed(path: path, what: "response cache", reason: "\(error)")

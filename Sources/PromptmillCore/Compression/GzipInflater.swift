@@ -20,7 +20,8 @@ final class GzipInflater {
 
     /// Decompresses from `input` into the end of `output` (at most `capacity` bytes).
     func inflate(input: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], capacity: Int) throws(InputError)
-        -> (consumed: Int, written: Int) {
+        -> (consumed: Int, written: Int)
+    {
         let start = output.count
         output.append(contentsOf: repeatElement(0, count: capacity))
         var consumed = 0

@@ -136,4 +136,3 @@ public final class GzipMemberWriter {
         return bytes
     }
 }
-

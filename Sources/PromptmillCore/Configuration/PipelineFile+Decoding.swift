@@ -24,9 +24,11 @@ extension PipelineFile {
             file.input.format = reader.string(input["format"], at: "input.format")
         }
         if let node = top["limits"] {
-            let limits = reader.mapping(node, at: "limits", known: [
-                "requests_per_minute", "tokens_per_minute", "max_concurrency", "max_retries", "timeout_s",
-            ])
+            let limits = reader.mapping(
+                node, at: "limits",
+                known: [
+                    "requests_per_minute", "tokens_per_minute", "max_concurrency", "max_retries", "timeout_s",
+                ])
             file.limits.requestsPerMinute = reader.integer(limits["requests_per_minute"], at: "limits.requests_per_minute")
             file.limits.tokensPerMinute = reader.integer(limits["tokens_per_minute"], at: "limits.tokens_per_minute")
             file.limits.maxConcurrency = reader.integer(limits["max_concurrency"], at: "limits.max_concurrency")
@@ -77,13 +79,17 @@ extension PipelineFile {
         }
     }
 
-    static let stepKeys = ["name", "endpoint", "model", "tokenizer", "prompt", "messages", "input_field", "params", "batch_size",
-                           "user_field", "when"]
+    static let stepKeys = [
+        "name", "endpoint", "model", "tokenizer", "prompt", "messages", "input_field", "params", "batch_size",
+        "user_field", "when",
+    ]
 
     /// `steps:`, a list of mappings, each with its own request keys and optional `when`.
     private static func decodeSteps(_ node: Node, reader: YAMLNodeReader) -> Located<[PipelineFile]>? {
         guard case .sequence(let sequence) = node, !sequence.isEmpty else {
-            reader.report("steps must be a list of steps, each with a name, an endpoint, a model and a template, found \(reader.describe(node))", line: node.mark?.line)
+            reader.report(
+                "steps must be a list of steps, each with a name, an endpoint, a model and a template, found \(reader.describe(node))",
+                line: node.mark?.line)
             return nil
         }
         var steps: [PipelineFile] = []
@@ -103,7 +109,9 @@ extension PipelineFile {
     /// `pricing: {MODEL: {input, output, cached_input}}`, USD per 1M tokens.
     private static func decodePricing(_ node: Node, reader: YAMLNodeReader) -> [String: Located<PriceOverride>] {
         guard case .mapping(let mapping) = node else {
-            reader.report("pricing must map model names to prices, e.g. 'pricing: {gpt-4o-mini: {input: 0.15, output: 0.60}}' (USD per 1M tokens), found \(reader.describe(node))", line: node.mark?.line)
+            reader.report(
+                "pricing must map model names to prices, e.g. 'pricing: {gpt-4o-mini: {input: 0.15, output: 0.60}}' (USD per 1M tokens), found \(reader.describe(node))",
+                line: node.mark?.line)
             return [:]
         }
         var prices: [String: Located<PriceOverride>] = [:]

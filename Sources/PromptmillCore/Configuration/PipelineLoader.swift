@@ -22,14 +22,17 @@ public enum PipelineLoader {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            let reason = FileManager.default.fileExists(atPath: path)
+            let reason =
+                FileManager.default.fileExists(atPath: path)
                 ? "cannot be read as UTF-8 text" : "does not exist"
             throw PipelineProblems([PipelineProblem(file: path, line: nil, message: "the pipeline file \(reason) — check the path")])
         }
         let root: Node
         do {
             guard let composed = try Yams.compose(yaml: text) else {
-                throw PipelineProblems([PipelineProblem(file: path, line: nil, message: "the pipeline file is empty — see the README for a sample pipeline")])
+                throw PipelineProblems([
+                    PipelineProblem(file: path, line: nil, message: "the pipeline file is empty — see the README for a sample pipeline")
+                ])
             }
             root = composed
         } catch let error as YamlError {
@@ -74,7 +77,8 @@ public enum PipelineLoader {
             let configuration = PipelineConfiguration(
                 name: file.name?.value ?? "validate", pipelinePath: path, input: check.input, endpoint: .completions,
                 model: file.model?.value ?? "", encoding: .cl100k_base, template: check.template, params: JSONObject(), batchSize: 1,
-                limits: PipelineConfiguration.Limits(requestsPerMinute: nil, tokensPerMinute: nil, maxConcurrency: 1, maxRetries: 0, timeout: .seconds(60)),
+                limits: PipelineConfiguration.Limits(
+                    requestsPerMinute: nil, tokensPerMinute: nil, maxConcurrency: 1, maxRetries: 0, timeout: .seconds(60)),
                 output: PipelineConfiguration.Output(path: "", displayPath: "", include: check.include),
                 cache: PipelineConfiguration.Cache(enabled: false, path: ""), stateDirectory: "",
                 api: APIConfiguration(baseURL: APIConfiguration.defaultBaseURL, apiKey: ""))
@@ -85,12 +89,14 @@ public enum PipelineLoader {
     static func problem(for error: YamlError, file: String) -> PipelineProblem {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
+            .composer(let context, let problem, let mark, _):
             var message = "invalid YAML: \(problem) at column \(mark.column)"
             if let context { message += " (\(context.text) that starts on line \(context.mark.line))" }
             return PipelineProblem(file: file, line: mark.line, message: message)
         case .duplicatedKeysInMapping(let duplicates, _):
-            return PipelineProblem(file: file, line: nil, message: "invalid YAML: the key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) appears more than once in one mapping")
+            return PipelineProblem(
+                file: file, line: nil,
+                message: "invalid YAML: the key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) appears more than once in one mapping")
         case .reader(let problem, _, _, _):
             return PipelineProblem(file: file, line: nil, message: "invalid YAML: \(problem)")
         default:

@@ -64,11 +64,14 @@ struct PipelineResolver {
         let pricing = file.pricing.mapValues(\.value)
         let prices = model.flatMap { catalog?.prices(for: $0.value, override: pricing[$0.value]) }
         if let model, budget?.maxUSD != nil || budget?.warnUSD != nil, prices == nil, catalog != nil {
-            report("model '\(model.value)' has no price in the built-in table (prices of \(catalog!.pricesDate)), so a budget cannot be kept — add its prices in USD per 1M tokens: 'pricing: {\(model.value): {input: 0.50, output: 1.50}}'", line: file.budget.maxUSD?.line ?? model.line)
+            report(
+                "model '\(model.value)' has no price in the built-in table (prices of \(catalog!.pricesDate)), so a budget cannot be kept — add its prices in USD per 1M tokens: 'pricing: {\(model.value): {input: 0.50, output: 1.50}}'",
+                line: file.budget.maxUSD?.line ?? model.line)
         }
 
         guard problems.isEmpty, let name, let endpoint, let model, let encoding, let template, let batchSize,
-              let input, let limits, let output, let api, let budget, let catalog else { return nil }
+            let input, let limits, let output, let api, let budget, let catalog
+        else { return nil }
         var configuration = PipelineConfiguration(
             name: name.value, pipelinePath: pipelinePath, input: input, endpoint: endpoint,
             model: model.value, encoding: encoding, template: template, params: params, batchSize: batchSize,
@@ -119,15 +122,19 @@ struct PipelineResolver {
             let line = step.endpoint?.line ?? step.model?.line ?? steps.line
             guard let name = step.name?.value else { continue }
             if name.isEmpty || !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) {
-                report("\(label): a step name is letters, digits, _ and - (templates read it as steps.NAME.output), found '\(name)'", line: step.name?.line)
+                report(
+                    "\(label): a step name is letters, digits, _ and - (templates read it as steps.NAME.output), found '\(name)'",
+                    line: step.name?.line)
             } else if names.contains(name) {
                 report("\(label): another step is already named '\(name)'", line: step.name?.line)
             }
             for path in configuration?.template.fieldPaths ?? [] where path.hasPrefix("steps.") {
                 let referenced = String(path.split(separator: ".").dropFirst().first ?? "")
                 if !names.contains(referenced) {
-                    report("\(label) reads {{\(path)}}, but '\(referenced)' is not an earlier step" + (names.isEmpty ? "" : " — earlier steps: \(names.joined(separator: ", "))"),
-                           line: step.prompt?.line ?? step.messages?.line ?? line)
+                    report(
+                        "\(label) reads {{\(path)}}, but '\(referenced)' is not an earlier step"
+                            + (names.isEmpty ? "" : " — earlier steps: \(names.joined(separator: ", "))"),
+                        line: step.prompt?.line ?? step.messages?.line ?? line)
                 }
             }
             var condition: StepCondition?
@@ -242,7 +249,9 @@ struct PipelineResolver {
             return encoding
         }
         if let encoding = TokenEncoding.forModel(model) { return encoding }
-        report("model '\(model)' has no known tokenizer — add 'tokenizer: o200k_base' (or cl100k_base) to the pipeline to say which one it uses", line: file.model?.line)
+        report(
+            "model '\(model)' has no known tokenizer — add 'tokenizer: o200k_base' (or cl100k_base) to the pipeline to say which one it uses",
+            line: file.model?.line)
         return nil
     }
 
@@ -267,8 +276,10 @@ struct PipelineResolver {
             var templates: [MessageTemplate] = []
             for message in messages.value {
                 do {
-                    templates.append(MessageTemplate(role: message.role.value, name: message.name?.value,
-                                                     content: try PromptTemplate(parsing: message.content.value)))
+                    templates.append(
+                        MessageTemplate(
+                            role: message.role.value, name: message.name?.value,
+                            content: try PromptTemplate(parsing: message.content.value)))
                 } catch {
                     report("messages content: \(error)", line: message.content.line)
                 }
@@ -293,7 +304,9 @@ struct PipelineResolver {
                 report("params.\(key) is set by promptmill from the pipeline — remove it from params", line: params.line)
             } else if !allowed.contains(key) {
                 let hint = key.nearest(in: allowed).map { "did you mean '\($0)'? " } ?? ""
-                report("params.\(key) is not a parameter of the \(endpoint.rawValue) endpoint — \(hint)it accepts: \(allowed.joined(separator: ", "))", line: params.line)
+                report(
+                    "params.\(key) is not a parameter of the \(endpoint.rawValue) endpoint — \(hint)it accepts: \(allowed.joined(separator: ", "))",
+                    line: params.line)
             } else {
                 checkParameterType(key, value, line: params.line)
             }
@@ -334,7 +347,9 @@ struct PipelineResolver {
     private mutating func resolveBatchSize(for endpoint: Endpoint) -> Int? {
         guard let written = file.batchSize else { return endpoint.maximumBatchSize }
         guard (1...endpoint.maximumBatchSize).contains(written.value) else {
-            report("batch_size must be between 1 and \(endpoint.maximumBatchSize) for endpoint \(endpoint.rawValue), found \(written.value)", line: written.line)
+            report(
+                "batch_size must be between 1 and \(endpoint.maximumBatchSize) for endpoint \(endpoint.rawValue), found \(written.value)",
+                line: written.line)
             return nil
         }
         return written.value
@@ -373,15 +388,18 @@ struct PipelineResolver {
             report("input.path '\(path.value)' does not exist (looked for \(absolute)) — paths are relative to the pipeline file", line: path.line)
             return nil
         }
-        return PipelineConfiguration.Input(path: absolute, displayPath: displayPath(absolute), format: format,
-                                           idField: file.input.id?.value, onBadRow: policy)
+        return PipelineConfiguration.Input(
+            path: absolute, displayPath: displayPath(absolute), format: format,
+            idField: file.input.id?.value, onBadRow: policy)
     }
 
     private mutating func resolveLimits() -> PipelineConfiguration.Limits? {
         let written = file.limits
         var valid = true
-        for (key, value) in [("requests_per_minute", written.requestsPerMinute), ("tokens_per_minute", written.tokensPerMinute),
-                             ("max_concurrency", written.maxConcurrency)] {
+        for (key, value) in [
+            ("requests_per_minute", written.requestsPerMinute), ("tokens_per_minute", written.tokensPerMinute),
+            ("max_concurrency", written.maxConcurrency),
+        ] {
             if let value, value.value < 1 {
                 report("limits.\(key) must be at least 1, found \(value.value)", line: value.line)
                 valid = false
@@ -413,8 +431,9 @@ struct PipelineResolver {
         } else {
             return nil
         }
-        return PipelineConfiguration.Output(path: absolute, displayPath: displayPath(absolute),
-                                            include: file.output.include?.value ?? [])
+        return PipelineConfiguration.Output(
+            path: absolute, displayPath: displayPath(absolute),
+            include: file.output.include?.value ?? [])
     }
 
     private mutating func resolveAPI(_ requirement: PipelineLoader.APIKeyRequirement) -> APIConfiguration? {
@@ -423,7 +442,8 @@ struct PipelineResolver {
         if let mock = overrides.mockBaseURL {
             return APIConfiguration(baseURL: mock, apiKey: "sk-promptmill-simulator", organization: organization, project: project)
         }
-        let baseURL = overrides.baseURL ?? file.baseURL?.value ?? environment["OPENAI_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        let baseURL =
+            overrides.baseURL ?? file.baseURL?.value ?? environment["OPENAI_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
             ?? APIConfiguration.defaultBaseURL
         if !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) {
             report("the base URL must start with http:// or https://, found '\(baseURL)'", line: file.baseURL?.line)
@@ -431,8 +451,11 @@ struct PipelineResolver {
         }
         let key = environment["OPENAI_API_KEY"] ?? ""
         if case .required = requirement, key.isEmpty {
-            problems.append(PipelineProblem(file: pipelinePath, line: nil, message:
-                "OPENAI_API_KEY is not set — export your API key in the environment, or add --mock to run against the built-in simulator"))
+            problems.append(
+                PipelineProblem(
+                    file: pipelinePath, line: nil,
+                    message:
+                        "OPENAI_API_KEY is not set — export your API key in the environment, or add --mock to run against the built-in simulator"))
             return nil
         }
         return APIConfiguration(baseURL: baseURL, apiKey: key, organization: organization, project: project)

@@ -44,7 +44,8 @@ public struct ModelCatalog: Sendable {
     /// The table shipped with promptmill.
     public static func builtIn() throws -> ModelCatalog {
         guard let table = Bundle.module.url(forResource: "openai-models", withExtension: "json"),
-              let meta = Bundle.module.url(forResource: "openai-models.source", withExtension: "json") else {
+            let meta = Bundle.module.url(forResource: "openai-models.source", withExtension: "json")
+        else {
             throw CatalogError.missing
         }
         return try parse(table: Array(try Data(contentsOf: table)), meta: Array(try Data(contentsOf: meta)))
@@ -52,8 +53,9 @@ public struct ModelCatalog: Sendable {
 
     static func parse(table: [UInt8], meta: [UInt8]) throws -> ModelCatalog {
         guard case .object(let root) = try table.withUnsafeBytes({ try JSONParser.parse($0) }),
-              case .object(let about) = try meta.withUnsafeBytes({ try JSONParser.parse($0) }),
-              case .string(let date)? = about["prices_date"], case .string(let source)? = about["source"] else {
+            case .object(let about) = try meta.withUnsafeBytes({ try JSONParser.parse($0) }),
+            case .string(let date)? = about["prices_date"], case .string(let source)? = about["source"]
+        else {
             throw CatalogError.malformed
         }
         var models: [String: ModelInfo] = [:]

@@ -26,8 +26,10 @@ public struct ModelPrices: Sendable, Equatable {
     /// The least a prompt can cost: as much of it as OpenAI's prompt cache may serve
     /// (`PromptCache.cacheableTokens`) at the cached price, the rest at the input price.
     public func leastCost(promptTokens: Int) -> Money {
-        cost(of: TokenUsage(promptTokens: promptTokens, completionTokens: 0,
-                            cachedPromptTokens: PromptCache.cacheableTokens(promptTokens)))
+        cost(
+            of: TokenUsage(
+                promptTokens: promptTokens, completionTokens: 0,
+                cachedPromptTokens: PromptCache.cacheableTokens(promptTokens)))
     }
 
     /// What a request may cost at most: every prompt token uncached, every completion at its
@@ -58,7 +60,8 @@ extension ModelCatalog {
         let info = info(for: model)
         let input = override?.input.map(Money.init(dollarsPerMillionTokens:)) ?? info?.inputPrice
         // An embedding or moderation model prices no output: zero, not unknown.
-        let output = override?.output.map(Money.init(dollarsPerMillionTokens:)) ?? info?.outputPrice
+        let output =
+            override?.output.map(Money.init(dollarsPerMillionTokens:)) ?? info?.outputPrice
             ?? (info?.mode == "embedding" || info?.mode == "moderation" ? .zero : nil)
         guard let input, let output else { return nil }
         let cached = override?.cachedInput.map(Money.init(dollarsPerMillionTokens:)) ?? info?.cachedInputPrice

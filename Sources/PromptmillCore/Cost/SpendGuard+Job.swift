@@ -6,8 +6,10 @@ extension SpendGuard {
     /// unknown fate and in flight at a kill, and the answers they were paid for but never
     /// recorded (a killed run's last ones, a stopped run's earlier steps), found in the
     /// answer store by the job's generation.
-    static func forJob(_ configuration: PipelineConfiguration, start: JobLedger.Start, answers: (any AnswerStore)?, store: any JobStore,
-                       progress: ProgressReporter, logger: Logger) throws -> SpendGuard? {
+    static func forJob(
+        _ configuration: PipelineConfiguration, start: JobLedger.Start, answers: (any AnswerStore)?, store: any JobStore,
+        progress: ProgressReporter, logger: Logger
+    ) throws -> SpendGuard? {
         var pricesByModel: [String: ModelPrices] = [:]
         for stage in configuration.stages {
             guard let prices = stage.configuration.prices else { return nil }
@@ -22,13 +24,14 @@ extension SpendGuard {
             }
         }
         let run = start.runID
-        return SpendGuard(cap: configuration.budget.maxUSD, warnAt: configuration.budget.warnUSD, spent: spent,
-                          record: { open, held in
-                              do {
-                                  try store.recordSpend(run: run, open: open, held: held)
-                              } catch {
-                                  logger.warning("\(error)")
-                              }
-                          }, warn: { progress.warning($0) })
+        return SpendGuard(
+            cap: configuration.budget.maxUSD, warnAt: configuration.budget.warnUSD, spent: spent,
+            record: { open, held in
+                do {
+                    try store.recordSpend(run: run, open: open, held: held)
+                } catch {
+                    logger.warning("\(error)")
+                }
+            }, warn: { progress.warning($0) })
     }
 }

@@ -27,8 +27,10 @@ public actor SpendGuard {
 
     /// `spent`: what the job spent before this run (records, unrecorded paid answers and
     /// requests of unknown fate). `warn` is called once when spend crosses `warnAt`.
-    public init(cap: Money?, warnAt: Money?, spent: Money, record: (@Sendable (Money, Money) -> Void)? = nil,
-                warn: @escaping @Sendable (String) -> Void) {
+    public init(
+        cap: Money?, warnAt: Money?, spent: Money, record: (@Sendable (Money, Money) -> Void)? = nil,
+        warn: @escaping @Sendable (String) -> Void
+    ) {
         self.record = record
         self.cap = cap
         self.warnAt = warnAt

@@ -56,10 +56,22 @@ public struct StepEstimate: Sendable {
 /// records carry each step.
 extension JobEstimate: Encodable {
     enum CodingKeys: String, CodingKey {
-        case rows, badRows = "bad_rows", requests, promptTokens = "prompt_tokens", completionTokensMax = "completion_tokens_max"
-        case cachedRows = "cached_rows", costUSDMin = "cost_usd_min", costUSDMax = "cost_usd_max", overContext = "over_context"
-        case contextWindow = "context_window", minSeconds = "min_seconds", model, encoding, pricesDate = "prices_date"
-        case pricesSource = "prices_source", promptTokensMax = "prompt_tokens_max", steps
+        case rows
+        case badRows = "bad_rows"
+        case requests
+        case promptTokens = "prompt_tokens"
+        case completionTokensMax = "completion_tokens_max"
+        case cachedRows = "cached_rows"
+        case costUSDMin = "cost_usd_min"
+        case costUSDMax = "cost_usd_max"
+        case overContext = "over_context"
+        case contextWindow = "context_window"
+        case minSeconds = "min_seconds"
+        case model, encoding
+        case pricesDate = "prices_date"
+        case pricesSource = "prices_source"
+        case promptTokensMax = "prompt_tokens_max"
+        case steps
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -89,8 +101,13 @@ extension JobEstimate: Encodable {
 
 extension StepEstimate: Encodable {
     enum CodingKeys: String, CodingKey {
-        case name, endpoint, model, rows, requests, promptTokensMin = "prompt_tokens_min", promptTokensMax = "prompt_tokens_max"
-        case completionTokensMax = "completion_tokens_max", costUSDMin = "cost_usd_min", costUSDMax = "cost_usd_max", exact
+        case name, endpoint, model, rows, requests
+        case promptTokensMin = "prompt_tokens_min"
+        case promptTokensMax = "prompt_tokens_max"
+        case completionTokensMax = "completion_tokens_max"
+        case costUSDMin = "cost_usd_min"
+        case costUSDMax = "cost_usd_max"
+        case exact
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -37,8 +37,9 @@ public struct JobEstimator: Sendable {
         job.costMax = steps.reduce(Money.zero as Money?) { $0 + $1.costMax }
         let promptTokensMax = steps.reduce(0) { $0 + $1.promptTokensMax }
         job.pricesSource = job.costMin == nil ? nil : stages.compactMap(\.configuration.prices?.source).first
-        job.minSeconds = Self.minimumSeconds(requests: job.requests, tokens: promptTokensMax + job.completionTokensMax,
-                                             limits: configuration.limits)
+        job.minSeconds = Self.minimumSeconds(
+            requests: job.requests, tokens: promptTokensMax + job.completionTokensMax,
+            limits: configuration.limits)
         if configuration.recordsEachStep {
             job.steps = steps
             job.promptTokensMax = promptTokensMax
@@ -59,7 +60,8 @@ public struct JobEstimator: Sendable {
         let maxTokens = CompletionBudget.maxTokens(configuration.params, endpoint: configuration.endpoint, model: configuration.model)
         // Rows whose answer is in the cache cost nothing: look each chunk of rows up, when
         // the cache exists (the estimate never creates one).
-        let cache = configuration.cache.enabled && FileManager.default.fileExists(atPath: configuration.cache.path)
+        let cache =
+            configuration.cache.enabled && FileManager.default.fileExists(atPath: configuration.cache.path)
             ? try ResponseCache(path: configuration.cache.path) : nil
         var keyer = cache == nil ? nil : ResponseCacheKeyer(configuration: configuration)
         var chunk: [(row: PreparedRow, key: ResponseCacheKey)] = []
@@ -107,9 +109,10 @@ public struct JobEstimator: Sendable {
             estimate.costMin = promptMin
             estimate.costMax = prices.worstCase(promptTokens: estimate.promptTokens, completionTokens: estimate.completionTokensMax)
         }
-        estimate.minSeconds = Self.minimumSeconds(requests: estimate.requests,
-                                                  tokens: estimate.promptTokens + estimate.completionTokensMax,
-                                                  limits: configuration.limits)
+        estimate.minSeconds = Self.minimumSeconds(
+            requests: estimate.requests,
+            tokens: estimate.promptTokens + estimate.completionTokensMax,
+            limits: configuration.limits)
         return estimate
     }
 

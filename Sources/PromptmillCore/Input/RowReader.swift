@@ -144,7 +144,8 @@ public final class RowReader {
                     throw .badHeader(file: displayName, line: parsed.line, reason: "header column \(index + 1) is empty — give every column a name")
                 }
                 if !seen.insert(name).inserted {
-                    throw .badHeader(file: displayName, line: parsed.line, reason: "header repeats the column \"\(name)\" — column names must be unique")
+                    throw .badHeader(
+                        file: displayName, line: parsed.line, reason: "header repeats the column \"\(name)\" — column names must be unique")
                 }
             }
             csvHeader = parsed.fields
@@ -159,8 +160,10 @@ public final class RowReader {
             return .bad(problem)
         case .success(let parsed):
             guard parsed.fields.count == header.count else {
-                return .bad(InputProblem(file: displayName, line: parsed.line,
-                                         reason: "row has \(parsed.fields.count) field\(parsed.fields.count == 1 ? "" : "s"), the header has \(header.count)"))
+                return .bad(
+                    InputProblem(
+                        file: displayName, line: parsed.line,
+                        reason: "row has \(parsed.fields.count) field\(parsed.fields.count == 1 ? "" : "s"), the header has \(header.count)"))
             }
             return .row(InputRow(number: rowNumber, line: parsed.line, fields: JSONObject(keys: header, values: parsed.fields.map(JSONValue.string))))
         }

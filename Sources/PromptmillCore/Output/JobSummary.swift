@@ -5,9 +5,16 @@ public struct JobSummary: Encodable, Sendable {
         var statistics: RunStatistics
 
         enum CodingKeys: String, CodingKey {
-            case items, succeeded, failed, rejectedRows = "rejected_rows", cacheHits = "cache_hits", requests, retries
-            case rateLimited = "rate_limited", promptTokens = "prompt_tokens", completionTokens = "completion_tokens"
-            case cachedPromptTokens = "cached_prompt_tokens", costUSD = "cost_usd", savedUSD = "saved_usd"
+            case items, succeeded, failed
+            case rejectedRows = "rejected_rows"
+            case cacheHits = "cache_hits"
+            case requests, retries
+            case rateLimited = "rate_limited"
+            case promptTokens = "prompt_tokens"
+            case completionTokens = "completion_tokens"
+            case cachedPromptTokens = "cached_prompt_tokens"
+            case costUSD = "cost_usd"
+            case savedUSD = "saved_usd"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -35,8 +42,13 @@ public struct JobSummary: Encodable, Sendable {
         var figures: JobLedger.ModelFigures
 
         enum CodingKeys: String, CodingKey {
-            case steps, cacheHits = "cache_hits", promptTokens = "prompt_tokens", completionTokens = "completion_tokens"
-            case cachedPromptTokens = "cached_prompt_tokens", costUSD = "cost_usd", savedUSD = "saved_usd"
+            case steps
+            case cacheHits = "cache_hits"
+            case promptTokens = "prompt_tokens"
+            case completionTokens = "completion_tokens"
+            case cachedPromptTokens = "cached_prompt_tokens"
+            case costUSD = "cost_usd"
+            case savedUSD = "saved_usd"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -70,7 +82,10 @@ public struct JobSummary: Encodable, Sendable {
         var stopped: Bool
 
         enum CodingKeys: String, CodingKey {
-            case maxUSD = "max_usd", warnUSD = "warn_usd", spentUSD = "spent_usd", stopped
+            case maxUSD = "max_usd"
+            case warnUSD = "warn_usd"
+            case spentUSD = "spent_usd"
+            case stopped
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -92,7 +107,11 @@ public struct JobSummary: Encodable, Sendable {
     var pricesSource: String?
 
     enum CodingKeys: String, CodingKey {
-        case byModel = "by_model", elapsedSeconds = "elapsed_s", complete, budget, pricesDate = "prices_date", pricesSource = "prices_source"
+        case byModel = "by_model"
+        case elapsedSeconds = "elapsed_s"
+        case complete, budget
+        case pricesDate = "prices_date"
+        case pricesSource = "prices_source"
     }
 
     /// The summary of a run's statistics: `by_model` has each model's own figures when the
@@ -110,8 +129,9 @@ public struct JobSummary: Encodable, Sendable {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         elapsedSeconds = (seconds * 1000).rounded() / 1000
         self.complete = complete
-        budget = Budget(maxUSD: configuration.budget.maxUSD, warnUSD: configuration.budget.warnUSD, spentUSD: statistics.spent,
-                        stopped: budgetStopped)
+        budget = Budget(
+            maxUSD: configuration.budget.maxUSD, warnUSD: configuration.budget.warnUSD, spentUSD: statistics.spent,
+            stopped: budgetStopped)
         pricesDate = configuration.pricesDate
         pricesSource = configuration.prices?.source
     }

@@ -154,7 +154,9 @@ extension OutputRecordEncoder {
                 write(answer, usage: stepUsage, into: &writer)
                 writer.raw(",\"cost_usd\":0,\"cached\":true,\"attempts\":0,\"skipped\":false,\"error\":null}")
             case .skipped:
-                writer.raw(",\"output\":null,\"finish_reason\":null,\"usage\":null,\"cost_usd\":0,\"cached\":false,\"attempts\":0,\"skipped\":true,\"error\":null}")
+                writer.raw(
+                    ",\"output\":null,\"finish_reason\":null,\"usage\":null,\"cost_usd\":0,\"cached\":false,\"attempts\":0,\"skipped\":true,\"error\":null}"
+                )
             case .failed(let failure, let tries):
                 writer.raw(",\"output\":null,\"finish_reason\":null,\"usage\":null,\"cost_usd\":0,\"cached\":false,\"attempts\":")
                 writer.number(tries)

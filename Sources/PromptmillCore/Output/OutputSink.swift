@@ -23,8 +23,10 @@ final class OutputSink {
     private let stages: [PipelineConfiguration.Step]
     private let recordsEachStep: Bool
 
-    init(path: String, keepingFirst length: UInt64, done: RowSet, store: any JobStore, run: Int64, configuration: PipelineConfiguration,
-         memberBytes: Int = 2 << 20, memberAge: Duration = .seconds(1)) throws {
+    init(
+        path: String, keepingFirst length: UInt64, done: RowSet, store: any JobStore, run: Int64, configuration: PipelineConfiguration,
+        memberBytes: Int = 2 << 20, memberAge: Duration = .seconds(1)
+    ) throws {
         writer = try MemberWriter(path: path, keepingFirst: length, store: store, run: run)
         self.done = done
         stages = configuration.stages

@@ -16,7 +16,8 @@ final class RejectsFileWriter {
     func append(_ problem: InputProblem) throws {
         if handle == nil {
             guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
-                  let opened = FileHandle(forWritingAtPath: path) else {
+                let opened = FileHandle(forWritingAtPath: path)
+            else {
                 throw OutputError.cannotCreate(path: path)
             }
             handle = opened

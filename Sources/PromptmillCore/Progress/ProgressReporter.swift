@@ -74,7 +74,8 @@ public final class ProgressReporter: @unchecked Sendable {
 
     private func plainLine(_ statistics: RunStatistics, rate: Double, seconds: Double) -> String {
         let total = statistics.totalRows.map(String.init) ?? "?"
-        return "progress rows=\(statistics.done)/\(total) failed=\(statistics.failed) cached=\(statistics.cacheHits) requests=\(statistics.requests) retries=\(statistics.retries) rate_limited=\(statistics.rateLimited) rows_per_s=\(Self.format(rate)) elapsed_s=\(Int(seconds))"
+        return
+            "progress rows=\(statistics.done)/\(total) failed=\(statistics.failed) cached=\(statistics.cacheHits) requests=\(statistics.requests) retries=\(statistics.retries) rate_limited=\(statistics.rateLimited) rows_per_s=\(Self.format(rate)) elapsed_s=\(Int(seconds))"
     }
 
     static func seconds(_ duration: Duration) -> Double {

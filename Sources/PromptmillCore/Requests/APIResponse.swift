@@ -15,15 +15,19 @@ struct APIResponse: Sendable {
 
     /// Answers are matched to rows by their `index`, never by position: an answer that does
     /// not cover every row exactly is refused (a wrong record is worse than a retry).
-    static func parse(_ body: [UInt8], endpoint: Endpoint, rowCount: Int, choicesPerPrompt n: Int,
-                      tokenizer: Tokenizer) throws(ResponseError) -> APIResponse {
+    static func parse(
+        _ body: [UInt8], endpoint: Endpoint, rowCount: Int, choicesPerPrompt n: Int,
+        tokenizer: Tokenizer
+    ) throws(ResponseError) -> APIResponse {
         switch endpoint {
         case .completions:
             let answer = try CompletionsResponse.parse(body, promptCount: rowCount, choicesPerPrompt: n)
             let rows = answer.choices.map { choices in
-                RowAnswer(answer: Answer(output: choices.count == 1 ? .text(choices[0].text) : .choices(choices.map { .text($0.text) }),
-                                         finishReasons: choices.map(\.finishReason)),
-                          completionWeight: choices.reduce(0) { $0 + tokenizer.count($1.text) })
+                RowAnswer(
+                    answer: Answer(
+                        output: choices.count == 1 ? .text(choices[0].text) : .choices(choices.map { .text($0.text) }),
+                        finishReasons: choices.map(\.finishReason)),
+                    completionWeight: choices.reduce(0) { $0 + tokenizer.count($1.text) })
             }
             return APIResponse(rows: rows, usage: answer.usage)
         case .chat:
@@ -72,8 +76,9 @@ struct APIResponse: Sendable {
         }
         let choices = slots.map { $0! }
         let answer = Answer(output: n == 1 ? choices[0].output : .choices(choices.map(\.output)), finishReasons: choices.map(\.finish))
-        return APIResponse(rows: [RowAnswer(answer: answer, completionWeight: 1)],
-                           usage: try CompletionsResponse.usage(object))
+        return APIResponse(
+            rows: [RowAnswer(answer: answer, completionWeight: 1)],
+            usage: try CompletionsResponse.usage(object))
     }
 
     /// `data[i].embedding` by `index`: a list of numbers, or base64 of little-endian float32
@@ -112,8 +117,9 @@ struct APIResponse: Sendable {
         if let missing = vectors.firstIndex(where: { $0 == nil }) {
             throw .choicesMismatch("\(data.count) embeddings for \(rowCount) inputs; index \(missing) is missing")
         }
-        return APIResponse(rows: vectors.map { RowAnswer(answer: Answer(output: .vector($0!), finishReasons: []), completionWeight: 0) },
-                           usage: try CompletionsResponse.usage(object))
+        return APIResponse(
+            rows: vectors.map { RowAnswer(answer: Answer(output: .vector($0!), finishReasons: []), completionWeight: 0) },
+            usage: try CompletionsResponse.usage(object))
     }
 
     /// `results[i]` in the order of the inputs (moderation results carry no index).

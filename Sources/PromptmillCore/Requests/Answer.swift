@@ -53,7 +53,8 @@ public struct Answer: Sendable, Equatable {
     /// `writeOutput` / `writeFinishReason` write.
     public init?(storedOutput: UnsafeRawBufferPointer, finishReason: UnsafeRawBufferPointer) {
         guard let outputValue = try? JSONParser.parse(storedOutput), let output = Self.output(outputValue),
-              let reasonValue = try? JSONParser.parse(finishReason) else { return nil }
+            let reasonValue = try? JSONParser.parse(finishReason)
+        else { return nil }
         switch reasonValue {
         case .null: finishReasons = output.isPerChoice ? [nil] : []
         case .string(let reason): finishReasons = [reason]

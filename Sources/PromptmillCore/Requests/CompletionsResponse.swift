@@ -18,7 +18,8 @@ struct CompletionsResponse: Sendable {
         var slots = [Choice?](repeating: nil, count: promptCount * n)
         for raw in rawChoices {
             guard case .object(let choice) = raw,
-                  case .number(let indexText)? = choice["index"], let index = Int(indexText) else {
+                case .number(let indexText)? = choice["index"], let index = Int(indexText)
+            else {
                 throw .malformed("a choice has no integer index")
             }
             guard slots.indices.contains(index) else {
@@ -40,7 +41,8 @@ struct CompletionsResponse: Sendable {
 
     static func usage(_ object: JSONObject) throws(ResponseError) -> TokenUsage {
         guard case .object(let usage)? = object["usage"],
-              case .number(let prompt)? = usage["prompt_tokens"], let promptTokens = Int(prompt) else {
+            case .number(let prompt)? = usage["prompt_tokens"], let promptTokens = Int(prompt)
+        else {
             throw .malformed("the body has no usage.prompt_tokens")
         }
         var completionTokens = 0
@@ -50,7 +52,8 @@ struct CompletionsResponse: Sendable {
         // Prompt tokens served from OpenAI's prompt cache are billed at the cached price.
         var cachedTokens = 0
         if case .object(let details)? = usage["prompt_tokens_details"], case .number(let cached)? = details["cached_tokens"],
-           let value = Int(cached), (0...promptTokens).contains(value) {
+            let value = Int(cached), (0...promptTokens).contains(value)
+        {
             cachedTokens = value
         }
         return TokenUsage(promptTokens: promptTokens, completionTokens: completionTokens, cachedPromptTokens: cachedTokens)

@@ -22,8 +22,9 @@ public struct RowPreparer {
 
     public init(configuration: PipelineConfiguration) throws(InputError) {
         self.configuration = configuration
-        reader = try RowReader(path: configuration.input.path, format: configuration.input.format,
-                               displayName: configuration.input.displayPath)
+        reader = try RowReader(
+            path: configuration.input.path, format: configuration.input.format,
+            displayName: configuration.input.displayPath)
     }
 
     /// Compressed bytes read so far, for progress.
@@ -63,7 +64,9 @@ public struct RowPreparer {
             hasher.combine(id)
             let hash = UInt64(bitPattern: Int64(hasher.finalize()))
             if let first = seenIDs[hash] {
-                return .bad(InputProblem(file: file, line: row.line, reason: "duplicate id '\(id)' (first on line \(first)) — ids in input.id must be unique"))
+                return .bad(
+                    InputProblem(file: file, line: row.line, reason: "duplicate id '\(id)' (first on line \(first)) — ids in input.id must be unique")
+                )
             }
             seenIDs[hash] = Int32(truncatingIfNeeded: row.line)
         } else {
@@ -104,8 +107,10 @@ public struct RowPreparer {
 
     /// Renders `template` over `fields`: the prompt or input text (into `buffer`, reused),
     /// or the chat messages.
-    static func render(_ template: RequestTemplate, fields: JSONObject,
-                       into buffer: inout String) throws(RenderError) -> (prompt: String, messages: [ChatMessage]?) {
+    static func render(
+        _ template: RequestTemplate, fields: JSONObject,
+        into buffer: inout String
+    ) throws(RenderError) -> (prompt: String, messages: [ChatMessage]?) {
         buffer.removeAll(keepingCapacity: true)
         do {
             switch template {

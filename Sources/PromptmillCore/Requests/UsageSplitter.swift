@@ -12,7 +12,8 @@ enum UsageSplitter {
         var shares = weights.map { total * $0 / weightSum }
         let remainders = weights.map { (total * $0) % weightSum }
         var left = total - shares.reduce(0, +)
-        for index in remainders.indices.sorted(by: { remainders[$0] > remainders[$1] || (remainders[$0] == remainders[$1] && $0 < $1) }) where left > 0 {
+        for index in remainders.indices.sorted(by: { remainders[$0] > remainders[$1] || (remainders[$0] == remainders[$1] && $0 < $1) })
+        where left > 0 {
             shares[index] += 1
             left -= 1
         }

@@ -11,7 +11,9 @@ public struct BadRowsError: Error, Sendable, CustomStringConvertible {
         if scan.badRows > scan.problems.count {
             lines.append("… and \(scan.badRows - scan.problems.count) more bad rows")
         }
-        lines.append("\(scan.badRows) bad row\(scan.badRows == 1 ? "" : "s"): nothing was sent — fix the input, or set input.on_bad_row: skip to leave such rows out")
+        lines.append(
+            "\(scan.badRows) bad row\(scan.badRows == 1 ? "" : "s"): nothing was sent — fix the input, or set input.on_bad_row: skip to leave such rows out"
+        )
         return lines.joined(separator: "\n")
     }
 }

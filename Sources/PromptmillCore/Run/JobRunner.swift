@@ -33,10 +33,12 @@ public struct JobRunner: Sendable {
 
     /// `throttle` defaults to a `RateLimiter` per model with the pipeline's limits (learning
     /// them from the answers' headers when the pipeline sets none), on `clock`.
-    public init(configuration: PipelineConfiguration, options: Options = Options(), transport: any HTTPTransport,
-                progress: ProgressReporter, logger: Logger = Logger(label: "promptmill"),
-                clock: any Clock<Duration> = ContinuousClock(), throttle: (any SendThrottle)? = nil,
-                stopRequest: StopRequest = StopRequest(), seed: UInt64? = nil) {
+    public init(
+        configuration: PipelineConfiguration, options: Options = Options(), transport: any HTTPTransport,
+        progress: ProgressReporter, logger: Logger = Logger(label: "promptmill"),
+        clock: any Clock<Duration> = ContinuousClock(), throttle: (any SendThrottle)? = nil,
+        stopRequest: StopRequest = StopRequest(), seed: UInt64? = nil
+    ) {
         self.configuration = configuration
         self.options = options
         self.transport = transport
@@ -52,8 +54,9 @@ public struct JobRunner: Sendable {
     /// `BadRowsError` or `InputError` before anything is sent, `OutputError` when the
     /// results cannot be written.
     public func run() async throws -> RunReport {
-        let lock = try JobLock(path: JobLock.path(stateDirectory: configuration.stateDirectory, jobName: configuration.name),
-                               jobName: configuration.name)
+        let lock = try JobLock(
+            path: JobLock.path(stateDirectory: configuration.stateDirectory, jobName: configuration.name),
+            jobName: configuration.name)
         defer { withExtendedLifetime(lock) {} }
         let store: any JobStore = try JobLedger(path: JobLedger.path(stateDirectory: configuration.stateDirectory, jobName: configuration.name))
         let fingerprint = JobFingerprint(configuration)
@@ -68,8 +71,9 @@ public struct JobRunner: Sendable {
             if configuration.input.onBadRow == .fail, scan.badRows > 0 { throw BadRowsError(scan: scan) }
             scanned = (scan.rows, scan.badRows)
         }
-        let start = try store.start(name: configuration.name, fingerprint: fingerprint, outputPath: configuration.output.path,
-                                    fresh: options.fresh)
+        let start = try store.start(
+            name: configuration.name, fingerprint: fingerprint, outputPath: configuration.output.path,
+            fresh: options.fresh)
         try store.recordInputScan(fingerprint: fingerprint, rows: scanned.rows, badRows: scanned.badRows)
         let known = start.progress
         if let reason = start.restartReason {
@@ -78,17 +82,21 @@ public struct JobRunner: Sendable {
             progress.note("continuing job '\(configuration.name)': \(known.records.items) of \(scanned.rows) rows already have a record")
         }
 
-        try FileManager.default.createDirectory(atPath: (configuration.output.path as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (configuration.output.path as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true)
         let answers: (any AnswerStore)? = configuration.cache.enabled ? try ResponseCache(path: configuration.cache.path) : nil
-        let sink = try OutputSink(path: configuration.output.path, keepingFirst: known.outputEnd, done: known.done,
-                                  store: store, run: start.runID, configuration: configuration)
+        let sink = try OutputSink(
+            path: configuration.output.path, keepingFirst: known.outputEnd, done: known.done,
+            store: store, run: start.runID, configuration: configuration)
         let spend = try SpendGuard.forJob(configuration, start: start, answers: answers, store: store, progress: progress, logger: logger)
-        let recorder = Recorder(sink: sink, rejects: RejectsFileWriter(path: configuration.output.rejectsPath), progress: progress,
-                                spend: spend, earlier: known, totalRows: scanned.rows + scanned.badRows, configuration: configuration)
+        let recorder = Recorder(
+            sink: sink, rejects: RejectsFileWriter(path: configuration.output.rejectsPath), progress: progress,
+            spend: spend, earlier: known, totalRows: scanned.rows + scanned.badRows, configuration: configuration)
         let source = RowSource(configuration: configuration, keyed: answers != nil, skip: known.done, chunkSize: Self.chunkSize)
-        let flow = RowFlow(steps: try steps(answers: answers, generation: known.generation, spend: spend), source: source, recorder: recorder,
-                           budget: spend.flatMap { $0.cap == nil ? nil : BudgetGate(spend: $0) }, stopRequest: stopRequest)
+        let flow = RowFlow(
+            steps: try steps(answers: answers, generation: known.generation, spend: spend), source: source, recorder: recorder,
+            budget: spend.flatMap { $0.cap == nil ? nil : BudgetGate(spend: $0) }, stopRequest: stopRequest)
         var stop = try await flow.run()
 
         var statistics = recorder.statistics
@@ -99,8 +107,9 @@ public struct JobRunner: Sendable {
         statistics = recorder.statistics
         progress.finish(statistics)
         let elapsed = progress.elapsed
-        try SummaryFileWriter.write(statistics, configuration: configuration, elapsed: elapsed, complete: complete,
-                                    budgetStopped: stop.map { if case .budget = $0 { true } else { false } } ?? false)
+        try SummaryFileWriter.write(
+            statistics, configuration: configuration, elapsed: elapsed, complete: complete,
+            budgetStopped: stop.map { if case .budget = $0 { true } else { false } } ?? false)
         return RunReport(statistics: statistics, complete: complete, stop: stop, elapsed: elapsed, restartReason: start.restartReason)
     }
 
@@ -115,11 +124,13 @@ public struct JobRunner: Sendable {
             throttles[view.model] = throttle
             let planner = try StepPlanner(index: index, of: stages, store: answers, generation: generation)
             let settler = Settler(store: answers, generation: generation, model: view.model, prices: view.prices, spend: spend, logger: logger)
-            let dispatcher = LiveDispatcher(configuration: view, transport: transport, policy: RetryPolicy(maxRetries: view.limits.maxRetries),
-                                            clock: clock, throttle: throttle, settler: settler, completionBudget: planner.completionBudget,
-                                            tokenizer: try Tokenizer.shared(view.encoding), seed: seed)
-            return RowFlow.Step(planner: planner, dispatcher: dispatcher, throttle: throttle, maxConcurrency: view.limits.maxConcurrency,
-                                learning: view.limits.requestsPerMinute == nil && view.limits.tokensPerMinute == nil)
+            let dispatcher = LiveDispatcher(
+                configuration: view, transport: transport, policy: RetryPolicy(maxRetries: view.limits.maxRetries),
+                clock: clock, throttle: throttle, settler: settler, completionBudget: planner.completionBudget,
+                tokenizer: try Tokenizer.shared(view.encoding), seed: seed)
+            return RowFlow.Step(
+                planner: planner, dispatcher: dispatcher, throttle: throttle, maxConcurrency: view.limits.maxConcurrency,
+                learning: view.limits.requestsPerMinute == nil && view.limits.tokensPerMinute == nil)
         }
     }
 

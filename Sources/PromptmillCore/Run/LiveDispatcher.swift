@@ -27,8 +27,9 @@ struct LiveDispatcher: RequestDispatcher {
     /// What `rows` may cost at most: what the budget reserves before they are sent.
     func worstCase(_ rows: [PreparedRow]) -> Money {
         guard let prices else { return .zero }
-        return prices.worstCase(promptTokens: rows.reduce(0) { $0 + $1.promptTokens },
-                                completionTokens: rows.count * completionBudget)
+        return prices.worstCase(
+            promptTokens: rows.reduce(0) { $0 + $1.promptTokens },
+            completionTokens: rows.count * completionBudget)
     }
 
     /// The request's first attempt has been reserved under a cap by the flow (see
@@ -42,9 +43,10 @@ struct LiveDispatcher: RequestDispatcher {
     /// `reserved`: the caller has reserved the first attempt's worst case with `spend`.
     func send(_ rows: [PreparedRow], tokenCost: Int, reserved: Bool = false) async throws(JobStop) -> DispatchReport {
         let n = APIRequest.choicesPerPrompt(configuration.params)
-        let request = HTTPRequest(url: configuration.api.baseURL + configuration.endpoint.path,
-                                  headers: headers(),
-                                  body: APIRequest.body(configuration, rows: rows))
+        let request = HTTPRequest(
+            url: configuration.api.baseURL + configuration.endpoint.path,
+            headers: headers(),
+            body: APIRequest.body(configuration, rows: rows))
         var report = DispatchReport()
         var random = JitterSource(seed: seed.map { $0 ^ UInt64(rows.first?.number ?? 0) })
         var attempt = 0
@@ -68,8 +70,9 @@ struct LiveDispatcher: RequestDispatcher {
                 await throttle.observe(RateLimitHeaders(response))
                 if response.status == 200 {
                     do {
-                        let answer = try APIResponse.parse(response.body, endpoint: configuration.endpoint, rowCount: rows.count,
-                                                           choicesPerPrompt: n, tokenizer: tokenizer)
+                        let answer = try APIResponse.parse(
+                            response.body, endpoint: configuration.endpoint, rowCount: rows.count,
+                            choicesPerPrompt: n, tokenizer: tokenizer)
                         await throttle.settle(reservedTokens: tokenCost, usedTokens: answer.usage.promptTokens + answer.usage.completionTokens)
                         report.results = await settler.settle(rows, answer, reserved: worst, attempts: attempt)
                         return report
@@ -82,8 +85,9 @@ struct LiveDispatcher: RequestDispatcher {
                     // An error answer is not billed.
                     await spend?.release(worst)
                     if response.status == 429 { report.rateLimited += 1 }
-                    outcome = .http(status: response.status, error: APIErrorBody.parse(response.body, status: response.status),
-                                    retryAfter: Self.retryAfter(response))
+                    outcome = .http(
+                        status: response.status, error: APIErrorBody.parse(response.body, status: response.status),
+                        retryAfter: Self.retryAfter(response))
                 }
             } catch {
                 // The request may have been served and billed before the connection failed.

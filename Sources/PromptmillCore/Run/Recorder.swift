@@ -12,8 +12,10 @@ final class Recorder {
     private let priced: Bool
     private(set) var statistics: RunStatistics
 
-    init(sink: OutputSink, rejects: RejectsFileWriter, progress: ProgressReporter, spend: SpendGuard?,
-         earlier: JobLedger.Progress, totalRows: Int, configuration: PipelineConfiguration) {
+    init(
+        sink: OutputSink, rejects: RejectsFileWriter, progress: ProgressReporter, spend: SpendGuard?,
+        earlier: JobLedger.Progress, totalRows: Int, configuration: PipelineConfiguration
+    ) {
         self.sink = sink
         self.rejects = rejects
         self.progress = progress

@@ -8,7 +8,8 @@ enum RequestFitter {
     static let embeddingRequestTokens = 300_000
 
     static func fit(_ rows: [PreparedRow], cost: Int, completionBudget: Int, capacity: Int?, endpoint: Endpoint = .completions)
-        -> (requests: [(rows: [PreparedRow], cost: Int)], tooLarge: [RowResult]) {
+        -> (requests: [(rows: [PreparedRow], cost: Int)], tooLarge: [RowResult])
+    {
         let requestLimit = endpoint == .embeddings ? min(capacity ?? .max, embeddingRequestTokens) : capacity
         let inputLimit = endpoint == .embeddings ? embeddingInputTokens : nil
         let inputsFit = inputLimit.map { limit in rows.allSatisfy { $0.promptTokens <= limit } } ?? true
@@ -23,7 +24,8 @@ enum RequestFitter {
             if let inputLimit, row.promptTokens > inputLimit {
                 let failure = RowFailure(
                     type: "input_too_long",
-                    message: "this input has \(row.promptTokens) tokens, more than the \(inputLimit) an embedding input may hold: it can never be sent — shorten it",
+                    message:
+                        "this input has \(row.promptTokens) tokens, more than the \(inputLimit) an embedding input may hold: it can never be sent — shorten it",
                     status: nil)
                 tooLarge.append(RowResult(row: row, outcome: .failed(failure), attempts: 0))
                 continue
@@ -31,7 +33,8 @@ enum RequestFitter {
             guard rowCost <= limit else {
                 let failure = RowFailure(
                     type: "request_too_large",
-                    message: "this prompt needs \(rowCost) tokens (\(row.promptTokens) in the prompt, \(completionBudget) for the completion), more than the whole tokens-per-minute limit of \(limit): it can never be sent — shorten it or lower max_tokens",
+                    message:
+                        "this prompt needs \(rowCost) tokens (\(row.promptTokens) in the prompt, \(completionBudget) for the completion), more than the whole tokens-per-minute limit of \(limit): it can never be sent — shorten it or lower max_tokens",
                     status: nil)
                 tooLarge.append(RowResult(row: row, outcome: .failed(failure), attempts: 0))
                 continue

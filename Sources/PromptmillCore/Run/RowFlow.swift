@@ -156,10 +156,11 @@ final class RowFlow {
         guard !results.isEmpty else { return }
         var settled: [StepPlanner.Settled] = []
         for result in results {
-            let kind: StepOutcome.Kind = switch result.outcome {
-            case .answered(let answer, let usage): .answered(answer, usage: usage, attempts: result.attempts)
-            case .failed(let failure): .failed(failure, attempts: result.attempts)
-            }
+            let kind: StepOutcome.Kind =
+                switch result.outcome {
+                case .answered(let answer, let usage): .answered(answer, usage: usage, attempts: result.attempts)
+                case .failed(let failure): .failed(failure, attempts: result.attempts)
+                }
             settled.append((result.row, StepOutcome(step: index, kind: kind)))
             settled += steps[index].planner.followers(of: result)
         }

@@ -25,11 +25,14 @@ struct Settler: Sendable {
         // Cached prompt tokens go with each row's prompt share: never more than the share.
         let cached = UsageSplitter.split(response.usage.cachedPromptTokens, weights: prompts)
         let results = rows.indices.map { index in
-            RowResult(row: rows[index],
-                      outcome: .answered(response.rows[index].answer,
-                                         usage: TokenUsage(promptTokens: prompts[index], completionTokens: completions[index],
-                                                           cachedPromptTokens: cached[index])),
-                      attempts: attempts)
+            RowResult(
+                row: rows[index],
+                outcome: .answered(
+                    response.rows[index].answer,
+                    usage: TokenUsage(
+                        promptTokens: prompts[index], completionTokens: completions[index],
+                        cachedPromptTokens: cached[index])),
+                attempts: attempts)
         }
         // Stored before the reservation is settled: a kill in between counts the answer
         // twice against the budget, never not at all.
@@ -46,8 +49,10 @@ struct Settler: Sendable {
         entries.reserveCapacity(results.count)
         for result in results {
             guard case .answered(let answer, let usage) = result.outcome, let key = result.row.cacheKey else { continue }
-            entries.append(ResponseCache.Entry(key: key, answer: answer, usage: usage,
-                                               paidBy: CachePayer(generation: generation, row: result.row.number)))
+            entries.append(
+                ResponseCache.Entry(
+                    key: key, answer: answer, usage: usage,
+                    paidBy: CachePayer(generation: generation, row: result.row.number)))
         }
         do {
             try await store.store(entries, model: model)

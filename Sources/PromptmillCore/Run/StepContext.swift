@@ -8,7 +8,8 @@ enum StepContext {
         let output = outcome.answer?.outputValue ?? .null
         result.append("output", output)
         if case .string(let text) = output, text.hasPrefix("{"),
-           case .object(let object)? = try? Array(text.utf8).withUnsafeBytes({ try JSONParser.parse($0) }) {
+            case .object(let object)? = try? Array(text.utf8).withUnsafeBytes({ try JSONParser.parse($0) })
+        {
             result.append("json", .object(object))
         }
         if case .skipped = outcome.kind { result.append("skipped", .bool(true)) } else { result.append("skipped", .bool(false)) }

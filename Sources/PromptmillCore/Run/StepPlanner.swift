@@ -50,8 +50,10 @@ struct StepPlanner {
     /// answered from the store, or failed to render); `recordStored` is offered each stored
     /// answer first (with whether this job paid for it) and returns true when it wrote the
     /// row's record from the stored bytes.
-    mutating func admit(_ rows: [PreparedRow],
-                        recordStored: (PreparedRow, ResponseCache.Hit, _ paidHere: Bool) throws -> Bool) throws -> [Settled] {
+    mutating func admit(
+        _ rows: [PreparedRow],
+        recordStored: (PreparedRow, ResponseCache.Hit, _ paidHere: Bool) throws -> Bool
+    ) throws -> [Settled] {
         var settled: [Settled] = []
         var asking: [PreparedRow] = []
         asking.reserveCapacity(rows.count)
@@ -92,7 +94,8 @@ struct StepPlanner {
                 found[position] = false
                 return
             }
-            let kind: StepOutcome.Kind = paidHere
+            let kind: StepOutcome.Kind =
+                paidHere
                 ? .answered(answer, usage: hit.usage, attempts: 1)
                 : .reused(answer, usage: hit.usage, from: .answerStore)
             settled.append((row, StepOutcome(step: index, kind: kind)))
@@ -150,8 +153,9 @@ struct StepPlanner {
                 unsentStart = 0
             }
             let cost = batch.reduce(0) { $0 + $1.promptTokens + completionBudget }
-            let fitted = RequestFitter.fit(batch, cost: cost, completionBudget: completionBudget, capacity: capacity,
-                                           endpoint: step.configuration.endpoint)
+            let fitted = RequestFitter.fit(
+                batch, cost: cost, completionBudget: completionBudget, capacity: capacity,
+                endpoint: step.configuration.endpoint)
             tooLarge += fitted.tooLarge
             ready += fitted.requests.map { PlannedRequest(step: index, rows: $0.rows, tokenCost: $0.cost) }
         }

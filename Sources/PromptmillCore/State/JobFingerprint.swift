@@ -25,20 +25,22 @@ public struct JobFingerprint: Sendable, Equatable {
         if !configuration.writtenWithSteps {
             request = .object(Self.request(configuration))
         } else {
-            request = .array(configuration.steps.map { step in
-                var object = Self.request(step.configuration)
-                object.append("step", .string(step.name))
-                object.append("when", step.when.map { .string($0.description) } ?? .null)
-                return .object(object)
-            })
+            request = .array(
+                configuration.steps.map { step in
+                    var object = Self.request(step.configuration)
+                    object.append("step", .string(step.name))
+                    object.append("when", step.when.map { .string($0.description) } ?? .null)
+                    return .object(object)
+                })
         }
         var records = JSONObject()
         records.append("id", configuration.input.idField.map(JSONValue.string) ?? .null)
         records.append("on_bad_row", .string(configuration.input.onBadRow.rawValue))
         records.append("format", .string(configuration.input.format.rawValue))
         records.append("include", .array(configuration.output.include.map(JSONValue.string)))
-        self.init(request: Self.hash(request), input: Self.inputHash(configuration.input.path),
-                  records: Self.hash(.object(records)), output: Self.hash(.string(configuration.output.path)))
+        self.init(
+            request: Self.hash(request), input: Self.inputHash(configuration.input.path),
+            records: Self.hash(.object(records)), output: Self.hash(.string(configuration.output.path)))
     }
 
     /// What decides one step's answers.
@@ -51,13 +53,16 @@ public struct JobFingerprint: Sendable, Equatable {
         case .prompt(let template):
             request.append("prompt", .string(template.source))
         case .messages(let messages):
-            request.append("messages", .array(messages.map { message in
-                var object = JSONObject()
-                object.append("role", .string(message.role))
-                if let name = message.name { object.append("name", .string(name)) }
-                object.append("content", .string(message.content.source))
-                return .object(object)
-            }))
+            request.append(
+                "messages",
+                .array(
+                    messages.map { message in
+                        var object = JSONObject()
+                        object.append("role", .string(message.role))
+                        if let name = message.name { object.append("name", .string(name)) }
+                        object.append("content", .string(message.content.source))
+                        return .object(object)
+                    }))
         case .inputField(let field):
             request.append("input_field", .string(field))
         }

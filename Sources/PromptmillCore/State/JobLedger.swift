@@ -95,8 +95,9 @@ public final class JobLedger: Sendable {
                     return nil
                 }
                 var figures = ModelFigures()
-                figures.usage = TokenUsage(promptTokens: Int(integer("prompt_tokens") ?? 0), completionTokens: Int(integer("completion_tokens") ?? 0),
-                                           cachedPromptTokens: Int(integer("cached_prompt_tokens") ?? 0))
+                figures.usage = TokenUsage(
+                    promptTokens: Int(integer("prompt_tokens") ?? 0), completionTokens: Int(integer("completion_tokens") ?? 0),
+                    cachedPromptTokens: Int(integer("cached_prompt_tokens") ?? 0))
                 figures.cost = integer("cost").map(Money.init(picodollars:))
                 figures.cacheHits = Int(integer("cache_hits") ?? 0)
                 figures.saved = integer("saved").map(Money.init(picodollars:))
@@ -202,53 +203,54 @@ public final class JobLedger: Sendable {
     /// lack some columns, so it creates what is missing and adds the columns a file lacks: a
     /// new file and an old one end at the same schema.
     private static func createSchema(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE IF NOT EXISTS job (
-                id INTEGER PRIMARY KEY CHECK (id = 1),
-                name TEXT NOT NULL,
-                generation BLOB NOT NULL,
-                request_fingerprint TEXT NOT NULL,
-                input_fingerprint TEXT NOT NULL,
-                records_fingerprint TEXT NOT NULL,
-                output_fingerprint TEXT NOT NULL,
-                output_path TEXT NOT NULL,
-                started_at REAL NOT NULL,
-                scanned_input TEXT,
-                input_rows INTEGER,
-                input_bad_rows INTEGER
-            );
-            CREATE TABLE IF NOT EXISTS segments (
-                seq INTEGER PRIMARY KEY,
-                end_offset INTEGER NOT NULL,
-                rows BLOB NOT NULL,
-                items INTEGER NOT NULL,
-                succeeded INTEGER NOT NULL,
-                failed INTEGER NOT NULL,
-                cache_hits INTEGER NOT NULL,
-                prompt_tokens INTEGER NOT NULL,
-                completion_tokens INTEGER NOT NULL,
-                saved_prompt_tokens INTEGER NOT NULL,
-                saved_completion_tokens INTEGER NOT NULL,
-                committed_at REAL NOT NULL,
-                cached_prompt_tokens INTEGER NOT NULL DEFAULT 0,
-                cost_picodollars INTEGER,
-                saved_picodollars INTEGER,
-                models TEXT
-            );
-            CREATE TABLE IF NOT EXISTS runs (
-                id INTEGER PRIMARY KEY,
-                pid INTEGER NOT NULL,
-                started_at REAL NOT NULL,
-                updated_at REAL NOT NULL,
-                ended_at REAL,
-                requests INTEGER NOT NULL DEFAULT 0,
-                retries INTEGER NOT NULL DEFAULT 0,
-                rate_limited INTEGER NOT NULL DEFAULT 0,
-                outcome TEXT,
-                held_picodollars INTEGER NOT NULL DEFAULT 0,
-                open_picodollars INTEGER NOT NULL DEFAULT 0
-            );
-            """)
+        try db.execute(
+            sql: """
+                CREATE TABLE IF NOT EXISTS job (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    name TEXT NOT NULL,
+                    generation BLOB NOT NULL,
+                    request_fingerprint TEXT NOT NULL,
+                    input_fingerprint TEXT NOT NULL,
+                    records_fingerprint TEXT NOT NULL,
+                    output_fingerprint TEXT NOT NULL,
+                    output_path TEXT NOT NULL,
+                    started_at REAL NOT NULL,
+                    scanned_input TEXT,
+                    input_rows INTEGER,
+                    input_bad_rows INTEGER
+                );
+                CREATE TABLE IF NOT EXISTS segments (
+                    seq INTEGER PRIMARY KEY,
+                    end_offset INTEGER NOT NULL,
+                    rows BLOB NOT NULL,
+                    items INTEGER NOT NULL,
+                    succeeded INTEGER NOT NULL,
+                    failed INTEGER NOT NULL,
+                    cache_hits INTEGER NOT NULL,
+                    prompt_tokens INTEGER NOT NULL,
+                    completion_tokens INTEGER NOT NULL,
+                    saved_prompt_tokens INTEGER NOT NULL,
+                    saved_completion_tokens INTEGER NOT NULL,
+                    committed_at REAL NOT NULL,
+                    cached_prompt_tokens INTEGER NOT NULL DEFAULT 0,
+                    cost_picodollars INTEGER,
+                    saved_picodollars INTEGER,
+                    models TEXT
+                );
+                CREATE TABLE IF NOT EXISTS runs (
+                    id INTEGER PRIMARY KEY,
+                    pid INTEGER NOT NULL,
+                    started_at REAL NOT NULL,
+                    updated_at REAL NOT NULL,
+                    ended_at REAL,
+                    requests INTEGER NOT NULL DEFAULT 0,
+                    retries INTEGER NOT NULL DEFAULT 0,
+                    rate_limited INTEGER NOT NULL DEFAULT 0,
+                    outcome TEXT,
+                    held_picodollars INTEGER NOT NULL DEFAULT 0,
+                    open_picodollars INTEGER NOT NULL DEFAULT 0
+                );
+                """)
         // Ledgers written before cost accounting: their records' costs stay unknown.
         let added: [(table: String, column: String, type: String)] = [
             ("segments", "cached_prompt_tokens", "INTEGER NOT NULL DEFAULT 0"), ("segments", "cost_picodollars", "INTEGER"),
@@ -285,8 +287,9 @@ public final class JobLedger: Sendable {
             records.succeeded += segment["succeeded"]
             records.failed += segment["failed"]
             records.cacheHits += segment["cache_hits"]
-            records.usage += TokenUsage(promptTokens: segment["prompt_tokens"], completionTokens: segment["completion_tokens"],
-                                        cachedPromptTokens: (segment["cached_prompt_tokens"] as Int?) ?? 0)
+            records.usage += TokenUsage(
+                promptTokens: segment["prompt_tokens"], completionTokens: segment["completion_tokens"],
+                cachedPromptTokens: (segment["cached_prompt_tokens"] as Int?) ?? 0)
             let cost: Int64? = segment["cost_picodollars"]
             let saved: Int64? = segment["saved_picodollars"]
             records.cost += cost.map(Money.init(picodollars:))
@@ -308,19 +311,23 @@ public final class JobLedger: Sendable {
             runs.held += Money(picodollars: (run["held_picodollars"] as Int64?) ?? 0)
             runs.open += Money(picodollars: (run["open_picodollars"] as Int64?) ?? 0)
             runCount += 1
-            lastEnded = (run["ended_at"] as Double?).map { Date(timeIntervalSince1970: $0) } ?? (run["updated_at"] as Double?).map { Date(timeIntervalSince1970: $0) }
+            lastEnded =
+                (run["ended_at"] as Double?).map { Date(timeIntervalSince1970: $0) }
+                ?? (run["updated_at"] as Double?).map { Date(timeIntervalSince1970: $0) }
             lastOutcome = run["outcome"]
         }
         let generation: Data = job["generation"]
-        let fingerprint = JobFingerprint(request: job["request_fingerprint"], input: job["input_fingerprint"],
-                                         records: job["records_fingerprint"], output: job["output_fingerprint"])
+        let fingerprint = JobFingerprint(
+            request: job["request_fingerprint"], input: job["input_fingerprint"],
+            records: job["records_fingerprint"], output: job["output_fingerprint"])
         let scanned: String? = job["scanned_input"]
         let scanMatches = scanned == scanKey(fingerprint)
-        return Progress(generation: JobGeneration(bytes: [UInt8](generation)), fingerprint: fingerprint,
-                        outputPath: job["output_path"], outputEnd: end, done: done, records: records, runs: runs,
-                        runCount: runCount, inputRows: scanMatches ? job["input_rows"] : nil,
-                        inputBadRows: scanMatches ? job["input_bad_rows"] : nil,
-                        startedAt: Date(timeIntervalSince1970: job["started_at"]), lastRunEnded: lastEnded, lastOutcome: lastOutcome)
+        return Progress(
+            generation: JobGeneration(bytes: [UInt8](generation)), fingerprint: fingerprint,
+            outputPath: job["output_path"], outputEnd: end, done: done, records: records, runs: runs,
+            runCount: runCount, inputRows: scanMatches ? job["input_rows"] : nil,
+            inputBadRows: scanMatches ? job["input_bad_rows"] : nil,
+            startedAt: Date(timeIntervalSince1970: job["started_at"]), lastRunEnded: lastEnded, lastOutcome: lastOutcome)
     }
 
     /// Starts a run: continues the recorded job when its fingerprint matches and the output
@@ -339,13 +346,16 @@ public final class JobLedger: Sendable {
                     } else if !changes.isEmpty {
                         reason = "since the last run, \(changes.joined(separator: " and ")) changed: starting the job again"
                     } else if existing.outputEnd > 0, (outputSize ?? 0) < existing.outputEnd {
-                        reason = outputSize == nil ? "the output file is missing: writing it again"
-                                                   : "the output file is shorter than recorded: writing it again"
+                        reason =
+                            outputSize == nil
+                            ? "the output file is missing: writing it again"
+                            : "the output file is shorter than recorded: writing it again"
                     }
                     if reason == nil {
                         let runID = try Self.insertRun(db, now: now)
-                        return Start(progress: existing, restartReason: nil, resumed: existing.done.count > 0, runID: runID,
-                                     mayHaveUnrecordedAnswers: existing.runCount > 0 && existing.lastOutcome == nil)
+                        return Start(
+                            progress: existing, restartReason: nil, resumed: existing.done.count > 0, runID: runID,
+                            mayHaveUnrecordedAnswers: existing.runCount > 0 && existing.lastOutcome == nil)
                     }
                     // A missing output file keeps the generation, so answers this job paid
                     // for still count as its own when they come back from the cache.
@@ -353,23 +363,34 @@ public final class JobLedger: Sendable {
                     try db.execute(sql: "DELETE FROM segments")
                     if !keepGeneration {
                         try db.execute(sql: "DELETE FROM runs")
-                        try db.execute(sql: """
-                            UPDATE job SET generation = ?, request_fingerprint = ?, input_fingerprint = ?,
-                                records_fingerprint = ?, output_fingerprint = ?, output_path = ?, started_at = ? WHERE id = 1
-                            """, arguments: [Data(JobGeneration.random().bytes), fingerprint.request, fingerprint.input,
-                                             fingerprint.records, fingerprint.output, outputPath, now])
+                        try db.execute(
+                            sql: """
+                                UPDATE job SET generation = ?, request_fingerprint = ?, input_fingerprint = ?,
+                                    records_fingerprint = ?, output_fingerprint = ?, output_path = ?, started_at = ? WHERE id = 1
+                                """,
+                            arguments: [
+                                Data(JobGeneration.random().bytes), fingerprint.request, fingerprint.input,
+                                fingerprint.records, fingerprint.output, outputPath, now,
+                            ])
                     }
                 } else {
-                    try db.execute(sql: """
-                        INSERT INTO job (id, name, generation, request_fingerprint, input_fingerprint, records_fingerprint,
-                            output_fingerprint, output_path, started_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [name, Data(JobGeneration.random().bytes), fingerprint.request, fingerprint.input,
-                                         fingerprint.records, fingerprint.output, outputPath, now])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO job (id, name, generation, request_fingerprint, input_fingerprint, records_fingerprint,
+                                output_fingerprint, output_path, started_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            name, Data(JobGeneration.random().bytes), fingerprint.request, fingerprint.input,
+                            fingerprint.records, fingerprint.output, outputPath, now,
+                        ])
                 }
                 let runID = try Self.insertRun(db, now: now)
-                guard let progress = try Self.readProgress(db) else { throw StateError.writeFailed(path: "", what: "job ledger", reason: "the job row is missing") }
-                return Start(progress: progress, restartReason: reason, resumed: false, runID: runID,
-                             mayHaveUnrecordedAnswers: progress.runCount > 1)
+                guard let progress = try Self.readProgress(db) else {
+                    throw StateError.writeFailed(path: "", what: "job ledger", reason: "the job row is missing")
+                }
+                return Start(
+                    progress: progress, restartReason: reason, resumed: false, runID: runID,
+                    mayHaveUnrecordedAnswers: progress.runCount > 1)
             }
         } catch let error as StateError {
             throw error
@@ -389,9 +410,10 @@ public final class JobLedger: Sendable {
         do {
             return try queue.read { db -> (rows: Int, badRows: Int)? in
                 guard try db.tableExists("job"),
-                      let row = try Row.fetchOne(db, sql: "SELECT scanned_input, input_rows, input_bad_rows FROM job WHERE id = 1"),
-                      (row[0] as String?) == Self.scanKey(fingerprint),
-                      let rows = row[1] as Int?, let bad = row[2] as Int? else { return nil }
+                    let row = try Row.fetchOne(db, sql: "SELECT scanned_input, input_rows, input_bad_rows FROM job WHERE id = 1"),
+                    (row[0] as String?) == Self.scanKey(fingerprint),
+                    let rows = row[1] as Int?, let bad = row[2] as Int?
+                else { return nil }
                 return (rows, bad)
             }
         } catch {
@@ -408,8 +430,9 @@ public final class JobLedger: Sendable {
     /// can skip its checking pass.
     public func recordInputScan(fingerprint: JobFingerprint, rows: Int, badRows: Int) throws(StateError) {
         try write { db in
-            try db.execute(sql: "UPDATE job SET scanned_input = ?, input_rows = ?, input_bad_rows = ? WHERE id = 1",
-                           arguments: [Self.scanKey(fingerprint), rows, badRows])
+            try db.execute(
+                sql: "UPDATE job SET scanned_input = ?, input_rows = ?, input_bad_rows = ? WHERE id = 1",
+                arguments: [Self.scanKey(fingerprint), rows, badRows])
         }
     }
 
@@ -419,21 +442,26 @@ public final class JobLedger: Sendable {
             let now = Date().timeIntervalSince1970
             if let segment {
                 let totals = segment.totals
-                try db.execute(sql: """
-                    INSERT INTO segments (end_offset, rows, items, succeeded, failed, cache_hits, prompt_tokens,
-                        completion_tokens, saved_prompt_tokens, saved_completion_tokens, committed_at,
-                        cached_prompt_tokens, cost_picodollars, saved_picodollars, models)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [Int64(segment.endOffset), Data(segment.rows.encoded), totals.items, totals.succeeded,
-                                     totals.failed, totals.cacheHits, totals.usage.promptTokens, totals.usage.completionTokens,
-                                     totals.savedUsage.promptTokens, totals.savedUsage.completionTokens, now,
-                                     totals.usage.cachedPromptTokens, totals.cost?.picodollars, totals.saved?.picodollars,
-                                     totals.modelsJSON])
+                try db.execute(
+                    sql: """
+                        INSERT INTO segments (end_offset, rows, items, succeeded, failed, cache_hits, prompt_tokens,
+                            completion_tokens, saved_prompt_tokens, saved_completion_tokens, committed_at,
+                            cached_prompt_tokens, cost_picodollars, saved_picodollars, models)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        Int64(segment.endOffset), Data(segment.rows.encoded), totals.items, totals.succeeded,
+                        totals.failed, totals.cacheHits, totals.usage.promptTokens, totals.usage.completionTokens,
+                        totals.savedUsage.promptTokens, totals.savedUsage.completionTokens, now,
+                        totals.usage.cachedPromptTokens, totals.cost?.picodollars, totals.saved?.picodollars,
+                        totals.modelsJSON,
+                    ])
             }
-            try db.execute(sql: """
-                UPDATE runs SET requests = ?, retries = ?, rate_limited = ?, updated_at = ?,
-                    ended_at = CASE WHEN ? IS NULL THEN NULL ELSE ? END, outcome = ? WHERE id = ?
-                """, arguments: [counters.requests, counters.retries, counters.rateLimited, now, outcome, now, outcome, run])
+            try db.execute(
+                sql: """
+                    UPDATE runs SET requests = ?, retries = ?, rate_limited = ?, updated_at = ?,
+                        ended_at = CASE WHEN ? IS NULL THEN NULL ELSE ? END, outcome = ? WHERE id = ?
+                    """, arguments: [counters.requests, counters.retries, counters.rateLimited, now, outcome, now, outcome, run])
         }
     }
 
@@ -441,8 +469,9 @@ public final class JobLedger: Sendable {
     /// is sent and after it ends: a run killed at any moment leaves what it may have spent.
     public func recordSpend(run: Int64, open: Money, held: Money) throws(StateError) {
         try write { db in
-            try db.execute(sql: "UPDATE runs SET open_picodollars = ?, held_picodollars = ? WHERE id = ?",
-                           arguments: [open.picodollars, held.picodollars, run])
+            try db.execute(
+                sql: "UPDATE runs SET open_picodollars = ?, held_picodollars = ? WHERE id = ?",
+                arguments: [open.picodollars, held.picodollars, run])
         }
     }
 

@@ -23,10 +23,11 @@ public struct JobStatus: Sendable {
         }
         let changes = progress.map { JobFingerprint(configuration).changes(from: $0.fingerprint) } ?? []
         let outputBytes = (try? FileManager.default.attributesOfItem(atPath: configuration.output.path)[.size] as? UInt64) ?? nil
-        return JobStatus(name: configuration.name, ledgerPath: ledgerPath, progress: progress,
-                         runningPID: JobLock.holder(path: JobLock.path(stateDirectory: configuration.stateDirectory, jobName: configuration.name)),
-                         changes: changes, outputPath: configuration.output.path,
-                         outputDisplayPath: configuration.output.displayPath, outputBytes: outputBytes)
+        return JobStatus(
+            name: configuration.name, ledgerPath: ledgerPath, progress: progress,
+            runningPID: JobLock.holder(path: JobLock.path(stateDirectory: configuration.stateDirectory, jobName: configuration.name)),
+            changes: changes, outputPath: configuration.output.path,
+            outputDisplayPath: configuration.output.displayPath, outputBytes: outputBytes)
     }
 
     /// Rows of the input known to the ledger (from a run's full read), or nil.
@@ -42,11 +43,23 @@ public struct JobStatus: Sendable {
 /// `status --json`: one object with the job's progress and spend.
 extension JobStatus: Encodable {
     enum CodingKeys: String, CodingKey {
-        case name, running, pid, started, rowsDone = "rows_done", succeeded, failed, cacheHits = "cache_hits"
-        case rowsPending = "rows_pending", inputRows = "input_rows", requests, retries, rateLimited = "rate_limited", runs
-        case promptTokens = "prompt_tokens", completionTokens = "completion_tokens", costUSD = "cost_usd"
-        case unknownFateUSD = "unknown_fate_usd", spentUSD = "spent_usd", savedUSD = "saved_usd"
-        case outputCompleteBytes = "output_complete_bytes", output, changed
+        case name, running, pid, started
+        case rowsDone = "rows_done"
+        case succeeded, failed
+        case cacheHits = "cache_hits"
+        case rowsPending = "rows_pending"
+        case inputRows = "input_rows"
+        case requests, retries
+        case rateLimited = "rate_limited"
+        case runs
+        case promptTokens = "prompt_tokens"
+        case completionTokens = "completion_tokens"
+        case costUSD = "cost_usd"
+        case unknownFateUSD = "unknown_fate_usd"
+        case spentUSD = "spent_usd"
+        case savedUSD = "saved_usd"
+        case outputCompleteBytes = "output_complete_bytes"
+        case output, changed
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -13,8 +13,9 @@ enum PrivateFile {
     static func prepare(_ path: String) throws(StateError) {
         let folder = (path as NSString).deletingLastPathComponent
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: folder, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
         } catch {
             throw .cannotOpen(path: path, what: "folder", reason: "cannot create \(folder)")
         }

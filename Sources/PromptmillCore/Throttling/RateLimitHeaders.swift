@@ -7,8 +7,10 @@ public struct RateLimitHeaders: Sendable, Equatable {
     public var resetRequests: Duration?
     public var resetTokens: Duration?
 
-    public init(limitRequests: Int? = nil, limitTokens: Int? = nil, remainingRequests: Int? = nil,
-                remainingTokens: Int? = nil, resetRequests: Duration? = nil, resetTokens: Duration? = nil) {
+    public init(
+        limitRequests: Int? = nil, limitTokens: Int? = nil, remainingRequests: Int? = nil,
+        remainingTokens: Int? = nil, resetRequests: Duration? = nil, resetTokens: Duration? = nil
+    ) {
         self.limitRequests = limitRequests
         self.limitTokens = limitTokens
         self.remainingRequests = remainingRequests

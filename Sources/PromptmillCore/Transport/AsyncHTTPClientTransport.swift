@@ -11,8 +11,9 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
 
     public init(maximumConnections: Int) {
         var configuration = HTTPClient.Configuration()
-        configuration.connectionPool = .init(idleTimeout: .seconds(60),
-                                             concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, maximumConnections))
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(60),
+            concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, maximumConnections))
         configuration.decompression = .enabled(limit: .ratio(50))
         configuration.httpVersion = .automatic
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -47,9 +48,11 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
             let response = try await client.execute(outgoing, timeout: .milliseconds(milliseconds))
             var body = try await response.body.collect(upTo: maximumBodyBytes)
             let bytes = body.readBytes(length: body.readableBytes) ?? []
-            return .success(HTTPResponse(status: Int(response.status.code),
-                                         headers: response.headers.map { (name: $0.name, value: $0.value) },
-                                         body: bytes))
+            return .success(
+                HTTPResponse(
+                    status: Int(response.status.code),
+                    headers: response.headers.map { (name: $0.name, value: $0.value) },
+                    body: bytes))
         } catch let error as HTTPClientError {
             return .failure(Self.classify(error))
         } catch is CancellationError {

@@ -25,7 +25,8 @@ import PromptmillTesting
 
     func key(_ yaml: String, environment: [String: String] = ["OPENAI_API_KEY": "sk-one"], baseURL: String? = nil) throws -> ResponseCacheKey {
         let path = try directory.write("p.yaml", yaml)
-        let configuration = try PipelineLoader.load(path: path, overrides: PipelineOverrides(baseURL: baseURL), environment: environment, apiKey: .required)
+        let configuration = try PipelineLoader.load(
+            path: path, overrides: PipelineOverrides(baseURL: baseURL), environment: environment, apiKey: .required)
         return ResponseCacheKey(configuration: configuration, row: row)
     }
 
@@ -59,7 +60,9 @@ import PromptmillTesting
         #expect(try key(Self.base.replacingOccurrences(of: "user: \"u-1\"", with: "user: \"u-2\"")) == reference)
         #expect(try key(Self.base.replacingOccurrences(of: "batch_size: 20", with: "batch_size: 7")) == reference)
         #expect(try key(Self.base.replacingOccurrences(of: "temperature: 0", with: "temperature: 0.0")) == reference)
-        #expect(try key(Self.base.replacingOccurrences(of: "params: {temperature: 0, max_tokens: 3,", with: "params: {max_tokens: 3, temperature: 0,")) == reference)
+        #expect(
+            try key(Self.base.replacingOccurrences(of: "params: {temperature: 0, max_tokens: 3,", with: "params: {max_tokens: 3, temperature: 0,"))
+                == reference)
         #expect(reference.description.count == 64)
     }
 }

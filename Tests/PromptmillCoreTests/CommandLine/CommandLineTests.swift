@@ -37,8 +37,9 @@ import PromptmillTesting
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                       stderr: String(decoding: stderr, as: UTF8.self))
+        return Outcome(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     /// validate exits 2 on a broken pipeline and prints each problem with file and line.
@@ -46,7 +47,9 @@ import PromptmillTesting
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.write("rows.csv", "id,text\n1,a\n2,b,c\n")
-        try directory.write("p.yaml", """
+        try directory.write(
+            "p.yaml",
+            """
             name: cli
             input: {path: rows.csv, id: id}
             endpoint: completions
@@ -56,13 +59,16 @@ import PromptmillTesting
             """)
         let outcome = try Self.run(["validate", "p.yaml"], directory: directory.path)
         #expect(outcome.status == 2)
-        #expect(outcome.stderr == """
-            error: rows.csv:3: row has 3 fields, the header has 2
-            error: 1 bad row: nothing was sent — fix the input, or set input.on_bad_row: skip to leave such rows out
+        #expect(
+            outcome.stderr == """
+                error: rows.csv:3: row has 3 fields, the header has 2
+                error: 1 bad row: nothing was sent — fix the input, or set input.on_bad_row: skip to leave such rows out
 
-            """)
+                """)
         // Wrong keys do not stop validate from reading the input: both kinds are reported.
-        try directory.write("p.yaml", """
+        try directory.write(
+            "p.yaml",
+            """
             name: cli
             input: {path: rows.csv, id: id}
             endpoint: completions
@@ -73,12 +79,13 @@ import PromptmillTesting
             """)
         let both = try Self.run(["validate", "p.yaml"], directory: directory.path)
         #expect(both.status == 2)
-        #expect(both.stderr == """
-            error: p.yaml:6: unknown key 'bach_size' — did you mean 'batch_size'?
-            error: rows.csv:3: row has 3 fields, the header has 2
-            error: 1 bad row: nothing was sent — fix the input, or set input.on_bad_row: skip to leave such rows out
+        #expect(
+            both.stderr == """
+                error: p.yaml:6: unknown key 'bach_size' — did you mean 'batch_size'?
+                error: rows.csv:3: row has 3 fields, the header has 2
+                error: 1 bad row: nothing was sent — fix the input, or set input.on_bad_row: skip to leave such rows out
 
-            """)
+                """)
         try directory.write("p.yaml", "name: cli\nendpoint: completions\nbatch_size: 21\n")
         let broken = try Self.run(["validate", "p.yaml"], directory: directory.path)
         #expect(broken.status == 2)
@@ -91,7 +98,9 @@ import PromptmillTesting
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.write("rows.jsonl", (1...30).map { "{\"text\":\"great row \($0)\"}" }.joined(separator: "\n"))
-        try directory.write("p.yaml", """
+        try directory.write(
+            "p.yaml",
+            """
             name: cli
             input: {path: rows.jsonl}
             endpoint: completions
@@ -106,14 +115,18 @@ import PromptmillTesting
         #expect(summary.contains("\"complete\": true"))
 
         // A cap below one prompt's worst case: exit 3, the table says what was spent.
-        let capped = try Self.run(["run", "p.yaml", "--mock", "--mock-latency-ms", "0", "--fresh", "--no-cache", "--max-usd", "0.00001",
-                                   "--progress", "plain"], directory: directory.path)
+        let capped = try Self.run(
+            [
+                "run", "p.yaml", "--mock", "--mock-latency-ms", "0", "--fresh", "--no-cache", "--max-usd", "0.00001",
+                "--progress", "plain",
+            ], directory: directory.path)
         #expect(capped.status == 3, "\(capped.stderr)")
         #expect(capped.stderr.contains("stopped at the budget: $0.000000 spent of the $0.000010 cap"))
         #expect(capped.stderr.contains("  budget    $0.000000 spent of $0.000010"))
         #expect(capped.stderr.contains("  requests  0 (0 retries, 0 answered 429)"))
-        let finished = try Self.run(["run", "p.yaml", "--mock", "--mock-latency-ms", "0", "--max-usd", "1", "--progress", "plain"],
-                                    directory: directory.path)
+        let finished = try Self.run(
+            ["run", "p.yaml", "--mock", "--mock-latency-ms", "0", "--max-usd", "1", "--progress", "plain"],
+            directory: directory.path)
         #expect(finished.status == 0, "\(finished.stderr)")
         #expect(finished.stderr.contains("done: 30 of 30 rows accounted for"))
         #expect(finished.stderr.contains("  cost      $0.00"))
@@ -124,7 +137,9 @@ import PromptmillTesting
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.write("rows.jsonl", (1...30).map { "{\"text\":\"fine row \($0)\"}" }.joined(separator: "\n"))
-        try directory.write("p.yaml", """
+        try directory.write(
+            "p.yaml",
+            """
             name: cli-status
             input: {path: rows.jsonl}
             endpoint: completions
@@ -136,8 +151,9 @@ import PromptmillTesting
         #expect(before.status == 0)
         #expect(before.stdout.contains("not started"))
         let cache = directory.path + "/c.sqlite"
-        let run = try Self.run(["run", "p.yaml", "--mock", "--mock-latency-ms", "0", "--progress", "quiet", "--cache", cache],
-                               directory: directory.path)
+        let run = try Self.run(
+            ["run", "p.yaml", "--mock", "--mock-latency-ms", "0", "--progress", "quiet", "--cache", cache],
+            directory: directory.path)
         #expect(run.status == 0, "\(run.stderr)")
         let status = try Self.run(["status", "p.yaml", "--json"], directory: directory.path)
         #expect(status.status == 0)
@@ -160,7 +176,9 @@ import PromptmillTesting
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.write("rows.jsonl", "{\"text\":\"a\"}\n")
-        try directory.write("p.yaml", """
+        try directory.write(
+            "p.yaml",
+            """
             name: cli
             input: {path: rows.jsonl}
             endpoint: completions
@@ -172,15 +190,19 @@ import PromptmillTesting
         configuration.insufficientQuota = true
         let simulator = Simulator(configuration: configuration)
         try await simulator.start()
-        let outcome = try Self.run(["run", "p.yaml", "--base-url", simulator.baseURL, "--progress", "quiet"],
-                                   environment: ["OPENAI_API_KEY": "sk-test-secret"], directory: directory.path)
+        let outcome = try Self.run(
+            ["run", "p.yaml", "--base-url", simulator.baseURL, "--progress", "quiet"],
+            environment: ["OPENAI_API_KEY": "sk-test-secret"], directory: directory.path)
         try await simulator.stop()
         #expect(outcome.status == 4)
         #expect(outcome.stderr.contains("error: the account's quota is exhausted (insufficient_quota: "))
         #expect(!outcome.stderr.contains("sk-test-secret"))
         let missing = try Self.run(["run", "p.yaml", "--progress", "quiet"], directory: directory.path)
         #expect(missing.status == 2)
-        #expect(missing.stderr == "error: p.yaml: OPENAI_API_KEY is not set — export your API key in the environment, or add --mock to run against the built-in simulator\n")
+        #expect(
+            missing.stderr
+                == "error: p.yaml: OPENAI_API_KEY is not set — export your API key in the environment, or add --mock to run against the built-in simulator\n"
+        )
     }
 
     /// The first SIGINT stops new sends, lets requests in flight finish, writes their
@@ -189,7 +211,9 @@ import PromptmillTesting
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.write("rows.jsonl", (1...400).map { "{\"text\":\"row \($0)\"}" }.joined(separator: "\n"))
-        try directory.write("p.yaml", """
+        try directory.write(
+            "p.yaml",
+            """
             name: cli
             input: {path: rows.jsonl}
             endpoint: completions

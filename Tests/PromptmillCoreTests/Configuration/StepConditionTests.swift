@@ -3,12 +3,22 @@ import Testing
 
 /// `when:` conditions of multi-step pipelines.
 @Suite struct StepConditionTests {
-    static let context = JSONObject(keys: ["lang", "stars", "steps"], values: [
-        .string("en"), .number("4"),
-        .object(JSONObject(keys: ["moderate"], values: [.object(JSONObject(keys: ["output", "skipped"], values: [
-            .object(JSONObject(keys: ["flagged"], values: [.bool(true)])), .bool(false),
-        ]))])),
-    ])
+    static let context = JSONObject(
+        keys: ["lang", "stars", "steps"],
+        values: [
+            .string("en"), .number("4"),
+            .object(
+                JSONObject(
+                    keys: ["moderate"],
+                    values: [
+                        .object(
+                            JSONObject(
+                                keys: ["output", "skipped"],
+                                values: [
+                                    .object(JSONObject(keys: ["flagged"], values: [.bool(true)])), .bool(false),
+                                ]))
+                    ])),
+        ])
 
     @Test(arguments: [
         ("steps.moderate.output.flagged", true),

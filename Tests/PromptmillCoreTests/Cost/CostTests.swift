@@ -20,8 +20,9 @@ import PromptmillTesting
     }
 
     @Test func cachedPromptTokensArePricedAtTheCachedPrice() {
-        let prices = ModelPrices(input: Money(picodollars: 150_000), output: Money(picodollars: 600_000),
-                                 cachedInput: Money(picodollars: 75_000), source: "test")
+        let prices = ModelPrices(
+            input: Money(picodollars: 150_000), output: Money(picodollars: 600_000),
+            cachedInput: Money(picodollars: 75_000), source: "test")
         let usage = TokenUsage(promptTokens: 2000, completionTokens: 10, cachedPromptTokens: 1152)
         #expect(prices.cost(of: usage) == Money(picodollars: 150_000 * 848 + 75_000 * 1152 + 600_000 * 10))
         #expect(prices.worstCase(promptTokens: 2000, completionTokens: 16) == Money(picodollars: 150_000 * 2000 + 600_000 * 16))
@@ -47,7 +48,8 @@ import PromptmillTesting
     }
 
     @Test func responseUsageReadsCachedTokens() throws {
-        let body = Array("""
+        let body = Array(
+            """
             {"choices":[{"index":0,"text":"a","finish_reason":"stop"}],
              "usage":{"prompt_tokens":1300,"completion_tokens":1,"prompt_tokens_details":{"cached_tokens":1152}}}
             """.utf8)

@@ -115,7 +115,8 @@ import PromptmillTesting
         simulator.extraModels = ["davinci-house-model"]
         let harness = try await RunHarness(simulator: simulator)
         defer { Task { await harness.stop() } }
-        let unpriced = Self.pipeline.replacingOccurrences(of: "gpt-3.5-turbo-instruct", with: "davinci-house-model")
+        let unpriced =
+            Self.pipeline.replacingOccurrences(of: "gpt-3.5-turbo-instruct", with: "davinci-house-model")
             + "\ntokenizer: o200k_base\n"
         try harness.directory.write("rows.jsonl", ResumeTests.rows(8))
         try harness.writePipeline(unpriced + "budget: {max_usd: 1.0}\n")
@@ -140,8 +141,9 @@ import PromptmillTesting
         #expect(priced.report.exitCode == 0)
         // Cache hits now (the first run stored every answer): free, and the saving is priced.
         #expect(priced.report.statistics.cost == .zero)
-        #expect(priced.report.statistics.saved == Money(picodollars: 1_000_000) * whole(result).promptTokens
-            + Money(picodollars: 4_000_000) * whole(result).completionTokens)
+        #expect(
+            priced.report.statistics.saved == Money(picodollars: 1_000_000) * whole(result).promptTokens
+                + Money(picodollars: 4_000_000) * whole(result).completionTokens)
     }
 
     private func whole(_ result: (report: RunReport, records: [JSONObject])) -> TokenUsage {
@@ -160,8 +162,10 @@ import PromptmillTesting
         let configuration = try PipelineLoader.load(path: path, overrides: overrides, environment: [:], apiKey: .required)
         let lines = LockedLines()
         let transport = AsyncHTTPClientTransport(maximumConnections: 8)
-        let report = try await JobRunner(configuration: configuration, transport: transport,
-                                         progress: ProgressReporter(mode: .quiet, write: { lines.append($0) })).run()
+        let report = try await JobRunner(
+            configuration: configuration, transport: transport,
+            progress: ProgressReporter(mode: .quiet, write: { lines.append($0) })
+        ).run()
         await transport.shutdown()
         #expect(report.exitCode == 0)
         #expect(try #require(report.statistics.cost) > Money(dollars: 0.001))
@@ -190,7 +194,8 @@ final class LockedLines: @unchecked Sendable {
         let preamble = String(repeating: "Read the review with care and answer with one word. ", count: 110)
         let rows = (1...12).map { "{\"id\":\"p\($0)\",\"text\":\"review \($0) is \(["great", "awful", "fine"][$0 % 3])\"}\n" }.joined()
         try harness.directory.write("rows.jsonl", rows)
-        try harness.writePipeline("""
+        try harness.writePipeline(
+            """
             name: prompt-cache
             input: {path: INPUT, id: id}
             endpoint: completions
@@ -210,7 +215,8 @@ final class LockedLines: @unchecked Sendable {
         let usage = second.report.statistics.usage
         #expect(usage.cachedPromptTokens > 0)
         #expect(usage.cachedPromptTokens <= usage.promptTokens)
-        let expected = Money(picodollars: 1_500_000) * (usage.promptTokens - usage.cachedPromptTokens)
+        let expected =
+            Money(picodollars: 1_500_000) * (usage.promptTokens - usage.cachedPromptTokens)
             + Money(picodollars: 750_000) * usage.cachedPromptTokens + Money(picodollars: 2_000_000) * usage.completionTokens
         #expect(second.report.statistics.cost == expected)
         #expect(try #require(second.report.statistics.cost) < first.report.statistics.cost!)
@@ -219,7 +225,8 @@ final class LockedLines: @unchecked Sendable {
         var costSum = Int64(0)
         for record in second.records {
             guard case .object(let rowUsage)? = record["usage"], case .number(let prompt)? = rowUsage["prompt_tokens"],
-                  case .object(let details)? = rowUsage["prompt_tokens_details"], case .number(let cached)? = details["cached_tokens"] else {
+                case .object(let details)? = rowUsage["prompt_tokens_details"], case .number(let cached)? = details["cached_tokens"]
+            else {
                 Issue.record("record without cached tokens: \(record)")
                 continue
             }

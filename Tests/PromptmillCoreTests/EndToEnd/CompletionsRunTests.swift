@@ -73,7 +73,8 @@ import PromptmillTesting
         #expect(record["input"] == .object(JSONObject(keys: ["key"], values: [.string("k7")])))
         // The row's own tokens at the table's prices ($1.50 and $2.00 per 1M), exactly.
         guard case .object(let usage)? = record["usage"], case .number(let prompt)? = usage["prompt_tokens"],
-              case .number(let completion)? = usage["completion_tokens"] else {
+            case .number(let completion)? = usage["completion_tokens"]
+        else {
             Issue.record("record k7 has no usage")
             return
         }
@@ -93,7 +94,8 @@ import PromptmillTesting
         var promptSum = 0, completionSum = 0
         for record in records {
             guard case .object(let usage)? = record["usage"],
-                  case .number(let prompt)? = usage["prompt_tokens"], case .number(let completion)? = usage["completion_tokens"] else {
+                case .number(let prompt)? = usage["prompt_tokens"], case .number(let completion)? = usage["completion_tokens"]
+            else {
                 Issue.record("record without usage")
                 continue
             }
@@ -114,7 +116,8 @@ import PromptmillTesting
         faulty.seed = 7
         let harness = try await RunHarness(simulator: faulty)
         defer { Task { await harness.stop() } }
-        let pipeline = Self.pipeline(batchSize: 5, extra: "").replacingOccurrences(of: "max_concurrency: 4", with: "max_concurrency: 4, max_retries: 20")
+        let pipeline = Self.pipeline(batchSize: 5, extra: "").replacingOccurrences(
+            of: "max_concurrency: 4", with: "max_concurrency: 4, max_retries: 20")
         let (report, records) = try await harness.run(pipeline: pipeline, input: Self.rows(60))
         #expect(report.exitCode == 0)
         #expect(report.statistics.retries > 0)
@@ -157,7 +160,9 @@ import PromptmillTesting
         #expect(request.project == "proj-xyz")
         for name in try FileManager.default.contentsOfDirectory(atPath: harness.directory.path) {
             let path = harness.directory.path + "/" + name
-            let bytes = name.hasSuffix(".gz") ? try GzipMemberWriter.decompressAll(path: path)
+            let bytes =
+                name.hasSuffix(".gz")
+                ? try GzipMemberWriter.decompressAll(path: path)
                 : Array(FileManager.default.contents(atPath: path) ?? Data())
             #expect(!String(decoding: bytes, as: UTF8.self).contains("sk-secret-4242"), "\(name) holds the key")
         }
@@ -169,8 +174,9 @@ import PromptmillTesting
         keyed.requiredAPIKey = "sk-right"
         let harness = try await RunHarness(simulator: keyed)
         defer { Task { await harness.stop() } }
-        let (report, _) = try await harness.run(pipeline: Self.pipeline(batchSize: 20), input: Self.rows(5),
-                                                environment: ["OPENAI_API_KEY": "sk-wrong-9999"])
+        let (report, _) = try await harness.run(
+            pipeline: Self.pipeline(batchSize: 20), input: Self.rows(5),
+            environment: ["OPENAI_API_KEY": "sk-wrong-9999"])
         #expect(report.exitCode == 4)
         #expect(report.stop.map { !$0.message.contains("sk-wrong-9999") } == true)
     }

@@ -17,17 +17,18 @@ import PromptmillTesting
         simulator.latency = .milliseconds(30)
         let harness = try await RunHarness(simulator: simulator)
         defer { Task { await harness.stop() } }
-        let (report, records) = try await harness.run(pipeline: """
-            name: duplicates
-            input: {path: INPUT, id: id}
-            endpoint: completions
-            model: gpt-3.5-turbo-instruct
-            prompt: "Classify the sentiment. Review: {{text}}\\nSentiment:"
-            params: {max_tokens: 3, temperature: 0}
-            batch_size: 5
-            limits: {max_concurrency: 16, requests_per_minute: 100000}
-            output: {path: out.jsonl.gz, include: [id]}
-            """, input: Self.rows())
+        let (report, records) = try await harness.run(
+            pipeline: """
+                name: duplicates
+                input: {path: INPUT, id: id}
+                endpoint: completions
+                model: gpt-3.5-turbo-instruct
+                prompt: "Classify the sentiment. Review: {{text}}\\nSentiment:"
+                params: {max_tokens: 3, temperature: 0}
+                batch_size: 5
+                limits: {max_concurrency: 16, requests_per_minute: 100000}
+                output: {path: out.jsonl.gz, include: [id]}
+                """, input: Self.rows())
         #expect(report.exitCode == 0)
         #expect(records.count == 300)
         #expect(try harness.promptCounts().reduce(0, +) == 30)
@@ -49,31 +50,33 @@ import PromptmillTesting
         simulator.latency = .milliseconds(30)
         let harness = try await RunHarness(simulator: simulator)
         defer { Task { await harness.stop() } }
-        let (report, records) = try await harness.run(pipeline: """
-            name: duplicate-steps
-            input: {path: INPUT, id: id}
-            steps:
-              - name: screen
-                endpoint: moderations
-                model: omni-moderation-latest
-                input_field: text
-                batch_size: 4
-              - name: label
-                endpoint: completions
-                model: gpt-3.5-turbo-instruct
-                prompt: "Classify the sentiment. Review: {{text}}\\nSentiment:"
-                params: {max_tokens: 3}
-                batch_size: 5
-            limits: {max_concurrency: 16, requests_per_minute: 100000}
-            output: {path: out.jsonl.gz, include: [id]}
-            """, input: Self.rows())
+        let (report, records) = try await harness.run(
+            pipeline: """
+                name: duplicate-steps
+                input: {path: INPUT, id: id}
+                steps:
+                  - name: screen
+                    endpoint: moderations
+                    model: omni-moderation-latest
+                    input_field: text
+                    batch_size: 4
+                  - name: label
+                    endpoint: completions
+                    model: gpt-3.5-turbo-instruct
+                    prompt: "Classify the sentiment. Review: {{text}}\\nSentiment:"
+                    params: {max_tokens: 3}
+                    batch_size: 5
+                limits: {max_concurrency: 16, requests_per_minute: 100000}
+                output: {path: out.jsonl.gz, include: [id]}
+                """, input: Self.rows())
         #expect(report.exitCode == 0)
         #expect(records.count == 300)
         #expect(try harness.promptCounts(endpoint: "moderations").reduce(0, +) == 30)
         #expect(try harness.promptCounts(endpoint: "completions").reduce(0, +) == 30)
-        #expect(records.allSatisfy { record in
-            guard case .object(let steps)? = record["steps"], case .object(let label)? = steps["label"] else { return false }
-            return label["output"] != .null
-        })
+        #expect(
+            records.allSatisfy { record in
+                guard case .object(let steps)? = record["steps"], case .object(let label)? = steps["label"] else { return false }
+                return label["output"] != .null
+            })
     }
 }

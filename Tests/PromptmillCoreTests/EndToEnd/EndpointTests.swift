@@ -15,16 +15,17 @@ import PromptmillTesting
     @Test func tenThousandEmbeddingsInFiveRequests() async throws {
         let harness = try await RunHarness()
         defer { Task { await harness.stop() } }
-        let (report, records) = try await harness.run(pipeline: """
-            name: embed
-            input: {path: INPUT, id: id}
-            endpoint: embeddings
-            model: text-embedding-3-small
-            input_field: text
-            params: {dimensions: 8}
-            batch_size: 2048
-            output: {path: out.jsonl.gz}
-            """, input: Self.rows(10_000))
+        let (report, records) = try await harness.run(
+            pipeline: """
+                name: embed
+                input: {path: INPUT, id: id}
+                endpoint: embeddings
+                model: text-embedding-3-small
+                input_field: text
+                params: {dimensions: 8}
+                batch_size: 2048
+                output: {path: out.jsonl.gz}
+                """, input: Self.rows(10_000))
         #expect(report.exitCode == 0)
         #expect(records.count == 10_000)
         #expect(harness.simulator.statistics().requests == 5)
@@ -40,15 +41,16 @@ import PromptmillTesting
         defer { Task { await harness.stop() } }
         let long = String(repeating: "word ", count: 9000)
         let medium = String(repeating: "word ", count: 7000)
-        let (report, records) = try await harness.run(pipeline: """
-            name: embed-limits
-            input: {path: INPUT, id: id}
-            endpoint: embeddings
-            model: text-embedding-3-small
-            input_field: text
-            batch_size: 100
-            output: {path: out.jsonl.gz}
-            """, input: Self.rows(60) { $0 == 1 ? long : "note \($0): " + medium })
+        let (report, records) = try await harness.run(
+            pipeline: """
+                name: embed-limits
+                input: {path: INPUT, id: id}
+                endpoint: embeddings
+                model: text-embedding-3-small
+                input_field: text
+                batch_size: 100
+                output: {path: out.jsonl.gz}
+                """, input: Self.rows(60) { $0 == 1 ? long : "note \($0): " + medium })
         #expect(report.exitCode == 0)
         let failed = records.filter { $0["error"] != .null }
         #expect(failed.count == 1)
@@ -66,17 +68,20 @@ import PromptmillTesting
     @Test func endUserIsSentHashed() async throws {
         let harness = try await RunHarness()
         defer { Task { await harness.stop() } }
-        let (report, records) = try await harness.run(pipeline: """
-            name: users
-            input: {path: INPUT, id: id}
-            endpoint: completions
-            model: gpt-3.5-turbo-instruct
-            prompt: "Sentiment: {{text}}"
-            user_field: user
-            params: {max_tokens: 2}
-            batch_size: 20
-            output: {path: out.jsonl.gz}
-            """, input: (1...40).map { "{\"id\":\"u\($0)\",\"user\":\"\($0 <= 25 ? "ann@example.com" : "bob@example.com")\",\"text\":\"row \($0)\"}\n" }.joined())
+        let (report, records) = try await harness.run(
+            pipeline: """
+                name: users
+                input: {path: INPUT, id: id}
+                endpoint: completions
+                model: gpt-3.5-turbo-instruct
+                prompt: "Sentiment: {{text}}"
+                user_field: user
+                params: {max_tokens: 2}
+                batch_size: 20
+                output: {path: out.jsonl.gz}
+                """,
+            input: (1...40).map { "{\"id\":\"u\($0)\",\"user\":\"\($0 <= 25 ? "ann@example.com" : "bob@example.com")\",\"text\":\"row \($0)\"}\n" }
+                .joined())
         #expect(report.exitCode == 0)
         #expect(records.count == 40)
         var users: [String] = []
@@ -84,7 +89,8 @@ import PromptmillTesting
             let text = String(decoding: request.body, as: UTF8.self)
             #expect(!text.contains("@example.com"))
             guard case .object(let body) = try request.body.withUnsafeBytes({ try JSONParser.parse($0) }),
-                  case .string(let user)? = body["user"] else {
+                case .string(let user)? = body["user"]
+            else {
                 Issue.record("a request without user")
                 continue
             }
@@ -114,7 +120,8 @@ import PromptmillTesting
                 return error.problems.map(\.message)
             }
         }
-        let embeddings = try problems("""
+        let embeddings = try problems(
+            """
             name: e
             input: {path: rows.jsonl}
             endpoint: embeddings
@@ -123,11 +130,13 @@ import PromptmillTesting
             params: {dimensions: 64, temperature: 0.2, encoding_format: hex}
             output: {path: out.jsonl.gz}
             """)
-        #expect(embeddings == [
-            "params.temperature is not a parameter of the embeddings endpoint — it accepts: dimensions, encoding_format, user",
-            "params.encoding_format must be float or base64 (base64 answers are decoded to numbers in the output)",
-        ])
-        let chat = try problems("""
+        #expect(
+            embeddings == [
+                "params.temperature is not a parameter of the embeddings endpoint — it accepts: dimensions, encoding_format, user",
+                "params.encoding_format must be float or base64 (base64 answers are decoded to numbers in the output)",
+            ])
+        let chat = try problems(
+            """
             name: c
             input: {path: rows.jsonl}
             endpoint: chat
@@ -140,7 +149,8 @@ import PromptmillTesting
         #expect(chat.first?.hasPrefix("params.best_of is not a parameter of the chat endpoint — ") == true)
         #expect(chat.first?.contains("response_format") == true)
         #expect(chat.last == "params.response_format must be a mapping with a type, e.g. {type: json_object}")
-        let moderation = try problems("""
+        let moderation = try problems(
+            """
             name: m
             input: {path: rows.jsonl}
             endpoint: moderations
@@ -150,10 +160,11 @@ import PromptmillTesting
             user_field: text
             output: {path: out.jsonl.gz}
             """)
-        #expect(moderation == [
-            "prompt is for other endpoints; moderations sends the text of 'input_field'",
-            "user_field: the moderations endpoint takes no user — remove it",
-        ])
+        #expect(
+            moderation == [
+                "prompt is for other endpoints; moderations sends the text of 'input_field'",
+                "user_field: the moderations endpoint takes no user — remove it",
+            ])
     }
 }
 
@@ -191,17 +202,18 @@ extension EndpointTests {
         simulator.shuffleChoices = true
         let harness = try await RunHarness(simulator: simulator)
         defer { Task { await harness.stop() } }
-        let (report, records) = try await harness.run(pipeline: """
-            name: chat-n
-            input: {path: INPUT, id: id}
-            endpoint: chat
-            model: gpt-4o-mini
-            messages:
-              - {role: system, content: "Write a short line."}
-              - {role: user, content: "About {{text}}"}
-            params: {n: 3, max_completion_tokens: 80, seed: 1}
-            output: {path: out.jsonl.gz}
-            """, input: Self.rows(12))
+        let (report, records) = try await harness.run(
+            pipeline: """
+                name: chat-n
+                input: {path: INPUT, id: id}
+                endpoint: chat
+                model: gpt-4o-mini
+                messages:
+                  - {role: system, content: "Write a short line."}
+                  - {role: user, content: "About {{text}}"}
+                params: {n: 3, max_completion_tokens: 80, seed: 1}
+                output: {path: out.jsonl.gz}
+                """, input: Self.rows(12))
         #expect(report.exitCode == 0)
         #expect(harness.simulator.statistics().requests == 12)
         for record in records {
@@ -213,10 +225,11 @@ extension EndpointTests {
             guard let id = record.string("id"), let number = Int(id.dropFirst()) else { continue }
             let prompt = "About note \(number) about the \(["lamp", "kettle", "fan"][number % 3])"
             let expected = (0..<3).map { JSONValue.string(AnswerRules.text(for: prompt, choice: $0).trimmingCharacters(in: .whitespaces)) }
-            #expect(outputs.map { value -> JSONValue in
-                if case .string(let text) = value { return .string(text.trimmingCharacters(in: .whitespaces)) }
-                return value
-            } == expected, "row \(id)")
+            #expect(
+                outputs.map { value -> JSONValue in
+                    if case .string(let text) = value { return .string(text.trimmingCharacters(in: .whitespaces)) }
+                    return value
+                } == expected, "row \(id)")
         }
     }
 }

@@ -50,12 +50,14 @@ import PromptmillTesting
         // Steps stream: a row's record is written when its last step is done, so the rows
         // that got through both steps before the stop have one, and only they.
         #expect(first.records.count < 60)
-        #expect(first.records.allSatisfy { record in
-            guard case .object(let steps)? = record["steps"] else { return false }
-            return steps.keys == ["summary", "label"] && steps.values.allSatisfy { step in
-                if case .object(let result) = step { result["output"] != .null } else { false }
-            }
-        }, "a record is written only when both steps answered")
+        #expect(
+            first.records.allSatisfy { record in
+                guard case .object(let steps)? = record["steps"] else { return false }
+                return steps.keys == ["summary", "label"]
+                    && steps.values.allSatisfy { step in
+                        if case .object(let result) = step { result["output"] != .null } else { false }
+                    }
+            }, "a record is written only when both steps answered")
         harness.simulator.setQuota(requests: nil)
         let second = try await harness.runAgain()
         #expect(second.report.exitCode == 0)
@@ -79,8 +81,9 @@ import PromptmillTesting
         var total: Int64 = 0
         for line in try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n") {
             guard case .object(let entry) = try Array(line.utf8).withUnsafeBytes({ try JSONParser.parse($0) }),
-                  case .number(let prompt)? = entry["prompt_tokens"], case .number(let completion)? = entry["completion_tokens"],
-                  case .array(let texts)? = entry["texts"], case .string(let first)? = texts.first else { continue }
+                case .number(let prompt)? = entry["prompt_tokens"], case .number(let completion)? = entry["completion_tokens"],
+                case .array(let texts)? = entry["texts"], case .string(let first)? = texts.first
+            else { continue }
             // Chat requests carry the summarising note; completions the classification prompt.
             let chat = first.hasPrefix("Summarise")
             total += Int64(prompt)! * (chat ? 150_000 : 1_500_000) + Int64(completion)! * (chat ? 600_000 : 2_000_000)
@@ -99,10 +102,11 @@ import PromptmillTesting
         let cost = try #require(whole.report.statistics.cost)
 
         var logged = SimulatorConfiguration()
-        let harness = try await RunHarness(simulator: {
-            logged.paidLogPath = FileManager.default.temporaryDirectory.appendingPathComponent("paid-\(UUID().uuidString).jsonl").path
-            return logged
-        }())
+        let harness = try await RunHarness(
+            simulator: {
+                logged.paidLogPath = FileManager.default.temporaryDirectory.appendingPathComponent("paid-\(UUID().uuidString).jsonl").path
+                return logged
+            }())
         defer { Task { await harness.stop() } }
         let cap = Money(picodollars: cost.picodollars / 2)
         try harness.directory.write("rows.jsonl", Self.rows(60))
@@ -131,7 +135,8 @@ import PromptmillTesting
         #expect(report.exitCode == 0)
         for record in records {
             guard case .object(let steps)? = record["steps"], case .object(let summary)? = steps["summary"],
-                  case .object(let label)? = steps["label"] else {
+                case .object(let label)? = steps["label"]
+            else {
                 Issue.record("no steps in \(record)")
                 continue
             }
@@ -177,7 +182,9 @@ import PromptmillTesting
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.write("rows.jsonl", "{\"text\":\"hello\"}\n")
-        let path = try directory.write("p.yaml", """
+        let path = try directory.write(
+            "p.yaml",
+            """
             name: s
             input: {path: rows.jsonl}
             model: gpt-4o-mini
@@ -197,12 +204,13 @@ import PromptmillTesting
             _ = try PipelineLoader.load(path: path, environment: [:])
             Issue.record("the pipeline loaded")
         } catch {
-            #expect(error.problems.map(\.message) == [
-                "model belongs inside each step when the pipeline has steps:",
-                "steps[0] (first) reads {{steps.second.output}}, but 'second' is not an earlier step",
-                "steps[1] (first): another step is already named 'first'",
-                "steps[1] (first).when reads steps.later, which is not an earlier step",
-            ])
+            #expect(
+                error.problems.map(\.message) == [
+                    "model belongs inside each step when the pipeline has steps:",
+                    "steps[0] (first) reads {{steps.second.output}}, but 'second' is not an earlier step",
+                    "steps[1] (first): another step is already named 'first'",
+                    "steps[1] (first).when reads steps.later, which is not an earlier step",
+                ])
         }
     }
 }

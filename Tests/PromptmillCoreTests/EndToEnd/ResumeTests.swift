@@ -36,7 +36,8 @@ import PromptmillTesting
     static func promptTokens(_ records: [JSONObject]) -> Int {
         records.reduce(0) { total, record in
             guard case .bool(false)? = record["cached"], case .object(let usage)? = record["usage"],
-                  case .number(let tokens)? = usage["prompt_tokens"] else { return total }
+                case .number(let tokens)? = usage["prompt_tokens"]
+            else { return total }
             return total + Int(tokens)!
         }
     }
@@ -196,8 +197,10 @@ import PromptmillTesting
         let first = try await harness.run(pipeline: Self.pipeline(), input: Self.rows(30), environment: ["OPENAI_API_KEY": key])
         #expect(first.report.exitCode == 0)
         let state = harness.directory.path + "/.promptmill"
-        let files = [state + "/resume.ledger.sqlite", state + "/resume.lock", harness.cachePath, harness.outputPath,
-                     harness.outputPath + ".summary.json"]
+        let files = [
+            state + "/resume.ledger.sqlite", state + "/resume.lock", harness.cachePath, harness.outputPath,
+            harness.outputPath + ".summary.json",
+        ]
         for file in files {
             let permissions = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
             #expect(permissions == 0o600, "\(file)")

@@ -18,8 +18,10 @@ struct RunHarness {
     }
 
     /// Writes the pipeline (`INPUT` in it is replaced by `inputName`) and the input, then runs.
-    func run(pipeline yaml: String, input: String, inputName: String = "rows.jsonl",
-             environment: [String: String]? = nil) async throws -> (report: RunReport, records: [JSONObject]) {
+    func run(
+        pipeline yaml: String, input: String, inputName: String = "rows.jsonl",
+        environment: [String: String]? = nil
+    ) async throws -> (report: RunReport, records: [JSONObject]) {
         try directory.write(inputName, input)
         try writePipeline(yaml, inputName: inputName)
         return try await runAgain(environment: environment)
@@ -35,8 +37,10 @@ struct RunHarness {
     var cachePath: String { directory.path + "/cache/responses.sqlite" }
 
     /// Runs the pipeline already written, as the same command run again would.
-    func runAgain(environment: [String: String]? = nil, options: JobRunner.Options = JobRunner.Options(),
-                  overrides extra: (inout PipelineOverrides) -> Void = { _ in }) async throws -> (report: RunReport, records: [JSONObject]) {
+    func runAgain(
+        environment: [String: String]? = nil, options: JobRunner.Options = JobRunner.Options(),
+        overrides extra: (inout PipelineOverrides) -> Void = { _ in }
+    ) async throws -> (report: RunReport, records: [JSONObject]) {
         let path = directory.path + "/pipeline.yaml"
         var overrides = environment == nil ? PipelineOverrides(mockBaseURL: simulator.baseURL) : PipelineOverrides(baseURL: simulator.baseURL)
         overrides.cachePath = cachePath
@@ -83,7 +87,9 @@ struct RunHarness {
     func promptCounts(endpoint: String = "completions") throws -> [Int] {
         try simulator.receivedRequests().filter { $0.path.hasSuffix("/" + endpoint) }.map { request in
             let body = try request.body.withUnsafeBytes { try JSONParser.parse($0) }
-            guard case .object(let object) = body, case .array(let prompts)? = object[endpoint == "completions" ? "prompt" : "input"] else { return 1 }
+            guard case .object(let object) = body, case .array(let prompts)? = object[endpoint == "completions" ? "prompt" : "input"] else {
+                return 1
+            }
             return prompts.count
         }
     }

@@ -48,8 +48,10 @@ actor SampleRuns {
     }
 
     /// Each sample runs once for the whole suite: the tests read its one run's results.
-    func runWithSummary(_ name: String) async throws -> (estimate: JobEstimate, report: RunReport, served: SimulatorStatistics,
-                                                        records: [JSONObject], summary: JSONObject) {
+    func runWithSummary(_ name: String) async throws -> (
+        estimate: JobEstimate, report: RunReport, served: SimulatorStatistics,
+        records: [JSONObject], summary: JSONObject
+    ) {
         let run = try await SampleRuns.shared.run(name) { try await Self.runOnce(name) }
         lastRequests.set(run.requests)
         return (run.estimate, run.report, run.served, run.records, run.summary)
@@ -68,8 +70,9 @@ actor SampleRuns {
         // cache would make the served tokens fall short of the estimate's exact count.
         overrides.noCache = true
         overrides.stateDirectory = directory.path + "/state"
-        let configuration = try PipelineLoader.load(path: path, overrides: overrides, environment: ["XDG_CACHE_HOME": directory.path],
-                                                    apiKey: .required)
+        let configuration = try PipelineLoader.load(
+            path: path, overrides: overrides, environment: ["XDG_CACHE_HOME": directory.path],
+            apiKey: .required)
         let estimate = try JobEstimator(configuration: configuration, catalog: try ModelCatalog.builtIn()).estimate()
         let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.maxConcurrency)
         let report = try await JobRunner(configuration: configuration, transport: transport, progress: ProgressReporter(mode: .quiet)).run()
@@ -158,9 +161,10 @@ actor SampleRuns {
         var flagged = 0
         for record in records {
             guard let id = record.string("id"), let text = texts[id], case .object(let steps)? = record["steps"],
-                  case .object(let moderate)? = steps["moderate"], case .object(let summarise)? = steps["summarise"],
-                  case .object(let classify)? = steps["classify"], case .object(let result)? = moderate["output"],
-                  case .bool(let isFlagged)? = result["flagged"] else {
+                case .object(let moderate)? = steps["moderate"], case .object(let summarise)? = steps["summarise"],
+                case .object(let classify)? = steps["classify"], case .object(let result)? = moderate["output"],
+                case .bool(let isFlagged)? = result["flagged"]
+            else {
                 Issue.record("record without its three steps: \(record)")
                 continue
             }
@@ -179,8 +183,10 @@ actor SampleRuns {
                 continue
             }
             // The simulator answers a summarising prompt with its first sentence.
-            #expect(summaryText == AnswerRules.text(for: "Summarise this review of a \(product): \(text)", choice: 0)
-                .trimmingCharacters(in: .whitespaces), "review \(id)")
+            #expect(
+                summaryText
+                    == AnswerRules.text(for: "Summarise this review of a \(product): \(text)", choice: 0)
+                    .trimmingCharacters(in: .whitespaces), "review \(id)")
             #expect(label == AnswerRules.sentiment(of: summaryText), "review \(id)")
             #expect(record["output"] == classify["output"])
         }
@@ -196,7 +202,8 @@ actor SampleRuns {
         var dollars = 0.0
         for (model, value) in zip(byModel.keys, byModel.values) {
             guard case .object(let figures) = value, case .number(let prompt)? = figures["prompt_tokens"],
-                  case .number(let completion)? = figures["completion_tokens"], let info = catalog.info(for: model) else { continue }
+                case .number(let completion)? = figures["completion_tokens"], let info = catalog.info(for: model)
+            else { continue }
             dollars += Double(prompt)! * info.inputPrice!.dollars + Double(completion)! * info.outputPrice!.dollars
         }
         #expect(byModel.count == 3)
@@ -256,7 +263,8 @@ actor SampleRuns {
         var flagged = 0
         for record in records {
             guard case .string(let id)? = record["id"], case .object(let result)? = record["output"], let text = texts[id],
-                  case .bool(let isFlagged)? = result["flagged"] else {
+                case .bool(let isFlagged)? = result["flagged"]
+            else {
                 Issue.record("record without a moderation result")
                 continue
             }
@@ -270,8 +278,10 @@ actor SampleRuns {
     /// Every request body the samples send holds only parameters OpenAI's API reference
     /// defines for its endpoint, each with OpenAI's type. The lists are written here from
     /// the reference, apart from the ones promptmill checks pipelines against.
-    @Test(arguments: ["review-sentiment", "article-summaries", "review-chat", "review-embeddings", "review-moderation",
-                      "review-screen-summarise-classify"])
+    @Test(arguments: [
+        "review-sentiment", "article-summaries", "review-chat", "review-embeddings", "review-moderation",
+        "review-screen-summarise-classify",
+    ])
     func requestBodiesFollowOpenAIsReference(_ name: String) async throws {
         _ = try await run(name)
         let requests = lastRequests.get()
@@ -311,7 +321,8 @@ actor SampleRuns {
         guard case .array(let items) = value, !items.isEmpty else { return false }
         return items.allSatisfy { item in
             guard case .object(let message) = item, case .string(let role)? = message["role"],
-                  ["system", "developer", "user", "assistant"].contains(role), case .string? = message["content"] else { return false }
+                ["system", "developer", "user", "assistant"].contains(role), case .string? = message["content"]
+            else { return false }
             return message.keys.allSatisfy { ["role", "content", "name"].contains($0) }
         }
     }
@@ -322,15 +333,22 @@ actor SampleRuns {
 
     /// From OpenAI's API reference: the parameters of each endpoint the samples use, and their types.
     static let reference: [String: [String: TypeCheck]] = [
-        "completions": ["model": string, "prompt": stringOrStrings, "max_tokens": integer, "temperature": number, "stop": stringOrStrings,
-                        "n": integer, "best_of": integer, "top_p": number, "seed": integer, "user": string, "echo": { if case .bool = $0 { true } else { false } },
-                        "frequency_penalty": number, "presence_penalty": number, "logprobs": integer, "suffix": string],
-        "chat/completions": ["model": string, "messages": messages, "max_completion_tokens": integer, "max_tokens": integer,
-                             "temperature": number, "seed": integer, "response_format": responseFormat, "stop": stringOrStrings,
-                             "n": integer, "top_p": number, "user": string, "frequency_penalty": number, "presence_penalty": number,
-                             "logprobs": { if case .bool = $0 { true } else { false } }, "top_logprobs": integer],
-        "embeddings": ["model": string, "input": stringOrStrings, "dimensions": integer, "user": string,
-                       "encoding_format": { $0 == .string("float") || $0 == .string("base64") }],
+        "completions": [
+            "model": string, "prompt": stringOrStrings, "max_tokens": integer, "temperature": number, "stop": stringOrStrings,
+            "n": integer, "best_of": integer, "top_p": number, "seed": integer, "user": string,
+            "echo": { if case .bool = $0 { true } else { false } },
+            "frequency_penalty": number, "presence_penalty": number, "logprobs": integer, "suffix": string,
+        ],
+        "chat/completions": [
+            "model": string, "messages": messages, "max_completion_tokens": integer, "max_tokens": integer,
+            "temperature": number, "seed": integer, "response_format": responseFormat, "stop": stringOrStrings,
+            "n": integer, "top_p": number, "user": string, "frequency_penalty": number, "presence_penalty": number,
+            "logprobs": { if case .bool = $0 { true } else { false } }, "top_logprobs": integer,
+        ],
+        "embeddings": [
+            "model": string, "input": stringOrStrings, "dimensions": integer, "user": string,
+            "encoding_format": { $0 == .string("float") || $0 == .string("base64") },
+        ],
         "moderations": ["model": string, "input": stringOrStrings],
     ]
 

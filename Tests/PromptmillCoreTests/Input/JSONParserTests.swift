@@ -5,9 +5,14 @@ import PromptmillCore
     /// Escapes decode, surrogate pairs join, numbers keep their text.
     @Test func decodesEscapesAndKeepsNumbers() throws {
         let value = try JSONParser.parse(#"{"s":"a\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00","n":[-0.5e-3,10,0]}"#)
-        #expect(value == .object(JSONObject(keys: ["s", "n"], values: [
-            .string("a\"\\/\u{8}\u{C}\n\r\té😀"), .array([.number("-0.5e-3"), .number("10"), .number("0")]),
-        ])))
+        #expect(
+            value
+                == .object(
+                    JSONObject(
+                        keys: ["s", "n"],
+                        values: [
+                            .string("a\"\\/\u{8}\u{C}\n\r\té😀"), .array([.number("-0.5e-3"), .number("10"), .number("0")]),
+                        ])))
     }
 
     /// Malformed texts are refused with the reason and the byte where it was found.

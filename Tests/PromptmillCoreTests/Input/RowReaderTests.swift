@@ -31,34 +31,39 @@ import PromptmillTesting
     /// line is the physical line where it starts.
     @Test func csvFollowsRFC4180() throws {
         let csv = "\u{FEFF}id,text\r\n1,\"a, \"\"b\"\"\r\nc\"\r\n\r\n2,plain\r\n3,\"last\""
-        #expect(try read("a.csv", Array(csv.utf8), format: .csv) == [
-            #"1@2 {"id":"1","text":"a, \"b\"\r\nc"}"#,
-            #"2@5 {"id":"2","text":"plain"}"#,
-            #"3@6 {"id":"3","text":"last"}"#,
-        ])
+        #expect(
+            try read("a.csv", Array(csv.utf8), format: .csv) == [
+                #"1@2 {"id":"1","text":"a, \"b\"\r\nc"}"#,
+                #"2@5 {"id":"2","text":"plain"}"#,
+                #"3@6 {"id":"3","text":"last"}"#,
+            ])
     }
 
     /// A CSV row with more fields than the header is a bad row; reading goes on after it.
     @Test func csvExtraFieldIsBadRow() throws {
-        #expect(try read("rows.csv", Array("a,b,c\n1,2,3\n4,5,6,7\n8,9,10\n".utf8), format: .csv) == [
-            #"1@2 {"a":"1","b":"2","c":"3"}"#,
-            "bad rows.csv:3: row has 4 fields, the header has 3",
-            #"3@4 {"a":"8","b":"9","c":"10"}"#,
-        ])
+        #expect(
+            try read("rows.csv", Array("a,b,c\n1,2,3\n4,5,6,7\n8,9,10\n".utf8), format: .csv) == [
+                #"1@2 {"a":"1","b":"2","c":"3"}"#,
+                "bad rows.csv:3: row has 4 fields, the header has 3",
+                #"3@4 {"a":"8","b":"9","c":"10"}"#,
+            ])
     }
 
     /// Quote problems and invalid UTF-8 in CSV are named.
     @Test func csvQuoteAndEncodingProblems() throws {
-        #expect(try read("q.csv", Array("a,b\n\"x\"y,1\n2,3\n".utf8), format: .csv) == [
-            "bad q.csv:2: unexpected character after closing quote",
-            #"2@3 {"a":"2","b":"3"}"#,
-        ])
-        #expect(try read("u.csv", [UInt8]("a,b\n1,".utf8) + [0xC3, 0x28] + [0x0A], format: .csv) == [
-            "bad u.csv:2: invalid UTF-8 at byte 3 of the row",
-        ])
-        #expect(try read("open.csv", Array("a,b\n1,\"never closed\n2,3\n".utf8), format: .csv) == [
-            "bad open.csv:2: quoted field is never closed",
-        ])
+        #expect(
+            try read("q.csv", Array("a,b\n\"x\"y,1\n2,3\n".utf8), format: .csv) == [
+                "bad q.csv:2: unexpected character after closing quote",
+                #"2@3 {"a":"2","b":"3"}"#,
+            ])
+        #expect(
+            try read("u.csv", [UInt8]("a,b\n1,".utf8) + [0xC3, 0x28] + [0x0A], format: .csv) == [
+                "bad u.csv:2: invalid UTF-8 at byte 3 of the row"
+            ])
+        #expect(
+            try read("open.csv", Array("a,b\n1,\"never closed\n2,3\n".utf8), format: .csv) == [
+                "bad open.csv:2: quoted field is never closed"
+            ])
     }
 
     /// A CSV header must name every column once.
@@ -74,14 +79,15 @@ import PromptmillTesting
     /// JSONL: blank lines are skipped but counted; each bad line is named with its reason.
     @Test func jsonlBadLinesAreNamed() throws {
         let lines = "{\"id\":1}\n\n{\"id\" 2}\n[1,2]\n{\"id\":\"\\q\"}\n{\"a\":{\"b\":[true,null,1.5e3]}}\r\n"
-        #expect(try read("rows.jsonl", Array(lines.utf8) + [0x7B, 0x22, 0x78, 0x22, 0x3A, 0x22, 0xFF, 0x22, 0x7D], format: .jsonl) == [
-            #"1@1 {"id":1}"#,
-            "bad rows.jsonl:3: invalid JSON: expected ':' after an object key at column 7",
-            "bad rows.jsonl:4: a JSONL row must be a JSON object, found an array",
-            "bad rows.jsonl:5: invalid JSON: invalid escape \\q at column 8",
-            #"5@6 {"a":{"b":[true,null,1.5e3]}}"#,
-            "bad rows.jsonl:7: invalid UTF-8 at byte 7 of the line",
-        ])
+        #expect(
+            try read("rows.jsonl", Array(lines.utf8) + [0x7B, 0x22, 0x78, 0x22, 0x3A, 0x22, 0xFF, 0x22, 0x7D], format: .jsonl) == [
+                #"1@1 {"id":1}"#,
+                "bad rows.jsonl:3: invalid JSON: expected ':' after an object key at column 7",
+                "bad rows.jsonl:4: a JSONL row must be a JSON object, found an array",
+                "bad rows.jsonl:5: invalid JSON: invalid escape \\q at column 8",
+                #"5@6 {"a":{"b":[true,null,1.5e3]}}"#,
+                "bad rows.jsonl:7: invalid UTF-8 at byte 7 of the line",
+            ])
     }
 
     /// gzip input is told by its bytes, and a multi-member file reads as one stream.

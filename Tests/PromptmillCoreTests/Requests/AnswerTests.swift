@@ -10,7 +10,8 @@ import Testing
         Answer(output: .choices([.text("a"), .text("b")]), finishReasons: ["stop", "length"]),
         Answer(output: .vector(["0.0123", "-1.5e-05", "3"]), finishReasons: []),
         Answer(output: .object(JSONObject(keys: ["flagged", "categories"], values: [.bool(false), .object(JSONObject())])), finishReasons: []),
-        Answer(output: .object(JSONObject(keys: ["role", "tool_calls"], values: [.string("assistant"), .array([])])), finishReasons: ["tool_calls"]),
+        Answer(
+            output: .object(JSONObject(keys: ["role", "tool_calls"], values: [.string("assistant"), .array([])])), finishReasons: ["tool_calls"]),
     ]
 
     static func stored(_ answer: Answer) -> (output: [UInt8], finishReason: [UInt8]) {
@@ -24,9 +25,10 @@ import Testing
     /// bytes.
     @Test(arguments: answers) func storedFormRoundTrips(_ answer: Answer) throws {
         let (output, reason) = Self.stored(answer)
-        let read = try #require(output.withUnsafeBytes { outputBytes in
-            reason.withUnsafeBytes { Answer(storedOutput: outputBytes, finishReason: $0) }
-        })
+        let read = try #require(
+            output.withUnsafeBytes { outputBytes in
+                reason.withUnsafeBytes { Answer(storedOutput: outputBytes, finishReason: $0) }
+            })
         let again = Self.stored(read)
         #expect(again.output == output)
         #expect(again.finishReason == reason)

@@ -18,7 +18,9 @@ import PromptmillTesting
     @Test func findsDuplicateIdsAndMissingFields() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        try directory.write("rows.jsonl", """
+        try directory.write(
+            "rows.jsonl",
+            """
             {"id":"a","text":"one"}
             {"id":"b","txt":"two"}
             {"id":"a","text":"three"}
@@ -30,11 +32,12 @@ import PromptmillTesting
         #expect(scan.rows == 2)
         #expect(scan.badRows == 2)
         let file = configuration.input.displayPath
-        #expect(BadRowsError(scan: scan).description == """
-            \(file):2: the template inserts 'text', which this row does not have — did you mean 'txt'?
-            \(file):3: duplicate id 'a' (first on line 1) — ids in input.id must be unique
-            2 bad rows: nothing was sent — fix the input, or set input.on_bad_row: skip to leave such rows out
-            """)
+        #expect(
+            BadRowsError(scan: scan).description == """
+                \(file):2: the template inserts 'text', which this row does not have — did you mean 'txt'?
+                \(file):3: duplicate id 'a' (first on line 1) — ids in input.id must be unique
+                2 bad rows: nothing was sent — fix the input, or set input.on_bad_row: skip to leave such rows out
+                """)
     }
 
     /// A row without the id field is a bad row that names the field.

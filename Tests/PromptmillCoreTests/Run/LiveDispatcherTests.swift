@@ -8,7 +8,9 @@ import PromptmillTokenizer
     static func configuration() throws -> PipelineConfiguration {
         let directory = try TemporaryDirectory()
         try directory.write("rows.jsonl", "{}\n")
-        let path = try directory.write("p.yaml", """
+        let path = try directory.write(
+            "p.yaml",
+            """
             name: sender
             input: {path: rows.jsonl}
             endpoint: completions
@@ -18,22 +20,25 @@ import PromptmillTokenizer
             limits: {max_retries: 3}
             output: {path: out.jsonl.gz}
             """)
-        return try PipelineLoader.load(path: path, overrides: PipelineOverrides(mockBaseURL: "http://127.0.0.1:1/v1"), environment: [:], apiKey: .required)
+        return try PipelineLoader.load(
+            path: path, overrides: PipelineOverrides(mockBaseURL: "http://127.0.0.1:1/v1"), environment: [:], apiKey: .required)
     }
 
     static let rows = (0..<3).map { PreparedRow(number: $0 + 1, line: $0 + 1, id: "r\($0)", prompt: "prompt \($0)", input: JSONObject()) }
 
     static func answer(indices: [Int]) -> HTTPResponse {
         let choices = indices.map { "{\"text\":\"answer \($0)\",\"index\":\($0),\"logprobs\":null,\"finish_reason\":\"stop\"}" }
-        return .json(200, "{\"choices\":[\(choices.joined(separator: ","))],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":6,\"total_tokens\":15}}")
+        return .json(
+            200, "{\"choices\":[\(choices.joined(separator: ","))],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":6,\"total_tokens\":15}}")
     }
 
     func sender(_ transport: ScriptedTransport, clock: TestClock) throws -> LiveDispatcher {
         let configuration = try Self.configuration()
-        return LiveDispatcher(configuration: configuration, transport: transport, policy: RetryPolicy(maxRetries: 3), clock: clock,
-                              throttle: RateLimiter(requestsPerMinute: nil, tokensPerMinute: nil, clock: clock),
-                              settler: Settler(store: nil, generation: JobGeneration.random(), model: configuration.model),
-                              completionBudget: 4, tokenizer: try Tokenizer.shared(.cl100k_base), seed: 1)
+        return LiveDispatcher(
+            configuration: configuration, transport: transport, policy: RetryPolicy(maxRetries: 3), clock: clock,
+            throttle: RateLimiter(requestsPerMinute: nil, tokensPerMinute: nil, clock: clock),
+            settler: Settler(store: nil, generation: JobGeneration.random(), model: configuration.model),
+            completionBudget: 4, tokenizer: try Tokenizer.shared(.cl100k_base), seed: 1)
     }
 
     /// An answer whose choices do not cover every prompt is never mapped: it is retried, and
@@ -53,7 +58,10 @@ import PromptmillTokenizer
         #expect(answers == (0..<3).map { Answer(output: .text("answer \($0)"), finishReasons: ["stop"]) })
         #expect(report.results.allSatisfy { $0.attempts == 2 })
         let usage = report.results.reduce(TokenUsage.zero) { total, result in
-            if case .answered(_, let usage) = result.outcome { return TokenUsage(promptTokens: total.promptTokens + usage.promptTokens, completionTokens: total.completionTokens + usage.completionTokens) }
+            if case .answered(_, let usage) = result.outcome {
+                return TokenUsage(
+                    promptTokens: total.promptTokens + usage.promptTokens, completionTokens: total.completionTokens + usage.completionTokens)
+            }
             return total
         }
         #expect(usage == TokenUsage(promptTokens: 9, completionTokens: 6))
@@ -62,8 +70,9 @@ import PromptmillTokenizer
     /// A 429 waits what retry-after-ms says, on the injected clock, then succeeds.
     @Test func rateLimitWaitsRetryAfter() async throws {
         let clock = TestClock()
-        let limited = HTTPResponse.json(429, "{\"error\":{\"message\":\"slow down\",\"type\":\"requests\",\"param\":null,\"code\":\"rate_limit_exceeded\"}}",
-                                        headers: [("retry-after-ms", "1200")])
+        let limited = HTTPResponse.json(
+            429, "{\"error\":{\"message\":\"slow down\",\"type\":\"requests\",\"param\":null,\"code\":\"rate_limit_exceeded\"}}",
+            headers: [("retry-after-ms", "1200")])
         let transport = ScriptedTransport([.respond(limited), .respond(Self.answer(indices: [0, 1, 2]))])
         let report = try await sender(transport, clock: clock).send(Self.rows, tokenCost: 30)
         #expect(report.rateLimited == 1)
@@ -91,7 +100,10 @@ import PromptmillTokenizer
     /// Refused credentials stop the job at once: no retry.
     @Test func authenticationFailureStops() async throws {
         let clock = TestClock()
-        let refused = HTTPResponse.json(401, "{\"error\":{\"message\":\"Incorrect API key provided.\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"invalid_api_key\"}}")
+        let refused = HTTPResponse.json(
+            401,
+            "{\"error\":{\"message\":\"Incorrect API key provided.\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"invalid_api_key\"}}"
+        )
         let transport = ScriptedTransport([.respond(refused)])
         await #expect(throws: JobStop.authentication(status: 401, message: "Incorrect API key provided.")) {
             _ = try await sender(transport, clock: clock).send(Self.rows, tokenCost: 30)

@@ -10,8 +10,9 @@ import PromptmillCore
 
     func decide(_ status: Int, type: String?, code: String?, attempt: Int = 1, retryAfter: Duration? = nil) -> RetryPolicy.Decision {
         var random = FixedRandom()
-        return policy.decide(.http(status: status, error: APIErrorBody(message: "m", type: type, code: code, param: nil), retryAfter: retryAfter),
-                             attempt: attempt, model: "gpt-x", random: &random)
+        return policy.decide(
+            .http(status: status, error: APIErrorBody(message: "m", type: type, code: code, param: nil), retryAfter: retryAfter),
+            attempt: attempt, model: "gpt-x", random: &random)
     }
 
     /// A rate limit waits what the server asked for.
@@ -21,8 +22,12 @@ import PromptmillCore
 
     /// A repeated 429 backs off exponentially, never below what the server asked.
     @Test func repeated429BacksOff() {
-        #expect(decide(429, type: "tokens", code: "rate_limit_exceeded", attempt: 3, retryAfter: .milliseconds(100)) == .retry(after: .milliseconds(2000)))
-        #expect(decide(429, type: "tokens", code: "rate_limit_exceeded", attempt: 2, retryAfter: .milliseconds(3000)) == .retry(after: .milliseconds(3000)))
+        #expect(
+            decide(429, type: "tokens", code: "rate_limit_exceeded", attempt: 3, retryAfter: .milliseconds(100)) == .retry(after: .milliseconds(2000))
+        )
+        #expect(
+            decide(429, type: "tokens", code: "rate_limit_exceeded", attempt: 2, retryAfter: .milliseconds(3000))
+                == .retry(after: .milliseconds(3000)))
     }
 
     /// An unknown model stops the job with exit code 2, naming the model.
@@ -56,8 +61,9 @@ import PromptmillCore
 
     /// A 400 is the request's own fault: no retry.
     @Test func badRequestGivesUp() {
-        #expect(decide(400, type: "invalid_request_error", code: "context_length_exceeded")
-            == .giveUp(RowFailure(type: "context_length_exceeded", message: "m", status: 400)))
+        #expect(
+            decide(400, type: "invalid_request_error", code: "context_length_exceeded")
+                == .giveUp(RowFailure(type: "context_length_exceeded", message: "m", status: 400)))
     }
 
     /// Full jitter: the wait is uniform in [0, base × 2^(attempt-1)], capped.

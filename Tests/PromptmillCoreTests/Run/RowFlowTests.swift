@@ -22,8 +22,9 @@ import PromptmillTesting
             var overrides = PipelineOverrides(mockBaseURL: "http://127.0.0.1:1/v1")
             overrides.cachePath = directory.path + "/cache.sqlite"
             let configuration = try PipelineLoader.load(path: directory.path + "/p.yaml", overrides: overrides, environment: [:], apiKey: .required)
-            let runner = JobRunner(configuration: configuration, transport: transport, progress: ProgressReporter(mode: .quiet), clock: clock,
-                                   stopRequest: stop, seed: 7)
+            let runner = JobRunner(
+                configuration: configuration, transport: transport, progress: ProgressReporter(mode: .quiet), clock: clock,
+                stopRequest: stop, seed: 7)
             let report = try await runner.run()
             return (report, try RunHarness.records(at: configuration.output.path))
         }
@@ -45,13 +46,15 @@ import PromptmillTesting
     /// The prompts of a completions request body.
     static func prompts(_ request: HTTPRequest) -> [String] {
         guard case .object(let body)? = try? request.body.withUnsafeBytes({ try JSONParser.parse($0) }),
-              case .array(let prompts)? = body["prompt"] else { return [] }
+            case .array(let prompts)? = body["prompt"]
+        else { return [] }
         return prompts.map { if case .string(let text) = $0 { text } else { "" } }
     }
 
     static func model(_ request: HTTPRequest) -> String {
         guard case .object(let body)? = try? request.body.withUnsafeBytes({ try JSONParser.parse($0) }),
-              case .string(let model)? = body["model"] else { return "" }
+            case .string(let model)? = body["model"]
+        else { return "" }
         return model
     }
 
@@ -61,7 +64,11 @@ import PromptmillTesting
         let choices = prompts.enumerated().map { index, prompt in
             "{\"text\":\"answer: \(prompt)\",\"index\":\(index),\"finish_reason\":\"stop\"}"
         }
-        return .respond(.json(200, "{\"choices\":[\(choices.joined(separator: ","))],\"usage\":{\"prompt_tokens\":\(3 * prompts.count),\"completion_tokens\":\(prompts.count)}}"))
+        return .respond(
+            .json(
+                200,
+                "{\"choices\":[\(choices.joined(separator: ","))],\"usage\":{\"prompt_tokens\":\(3 * prompts.count),\"completion_tokens\":\(prompts.count)}}"
+            ))
     }
 
     static func outputs(_ records: [JSONObject]) -> [String: String] {
@@ -113,7 +120,8 @@ import PromptmillTesting
         let job = try Job(pipeline: Self.pipeline("batch_size: 8"), rows: ["BAD"] + (1..<8).map { "ok\($0)" })
         let transport = ScriptedTransport { request, _ in
             guard Self.prompts(request).contains("BAD") else { return Self.echo(request) }
-            return .respond(.json(400, "{\"error\":{\"message\":\"bad prompt\",\"type\":\"invalid_request_error\",\"param\":\"prompt\",\"code\":null}}"))
+            return .respond(
+                .json(400, "{\"error\":{\"message\":\"bad prompt\",\"type\":\"invalid_request_error\",\"param\":\"prompt\",\"code\":null}}"))
         }
         let (report, records) = try await job.run(transport)
         #expect(report.complete)
@@ -163,7 +171,11 @@ import PromptmillTesting
         let pipeline = Self.pipeline("batch_size: 1\nlimits: {max_concurrency: 8}\nbudget: {max_usd: 0.005}", params: "{max_tokens: 1000}")
         let job = try Job(pipeline: pipeline, rows: (0..<12).map { "r\($0)" })
         let transport = ScriptedTransport { request, _ in
-            .respond(.json(200, "{\"choices\":[{\"text\":\"long\",\"index\":0,\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1000}}"))
+            .respond(
+                .json(
+                    200,
+                    "{\"choices\":[{\"text\":\"long\",\"index\":0,\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1000}}"
+                ))
         }
         let (report, records) = try await job.run(transport)
         #expect(report.exitCode == 3)

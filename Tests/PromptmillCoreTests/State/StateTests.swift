@@ -40,7 +40,9 @@ import PromptmillTesting
 
     /// A one-template pipeline with `params`.
     func configuration(params: String = "{}") throws -> PipelineConfiguration {
-        let path = try directory.write("p.yaml", """
+        let path = try directory.write(
+            "p.yaml",
+            """
             name: c
             input: {path: rows.jsonl}
             endpoint: completions
@@ -61,16 +63,21 @@ import PromptmillTesting
         let cache = try ResponseCache(path: directory.path + "/c/responses.sqlite")
         let generation = JobGeneration.random()
         let (one, two, three) = (try key("one"), try key("two"), try key("three"))
-        try await cache.store([
-            ResponseCache.Entry(key: one, answer: Answer(output: .text("yes"), finishReasons: ["stop"]), usage: TokenUsage(promptTokens: 5, completionTokens: 1),
-                                paidBy: CachePayer(generation: generation, row: 7)),
-            ResponseCache.Entry(key: three, answer: Answer(output: .choices([.text("a"), .text("b")]), finishReasons: ["stop", "length"]),
-                                usage: TokenUsage(promptTokens: 9, completionTokens: 4), paidBy: nil),
-        ], model: "m")
+        try await cache.store(
+            [
+                ResponseCache.Entry(
+                    key: one, answer: Answer(output: .text("yes"), finishReasons: ["stop"]), usage: TokenUsage(promptTokens: 5, completionTokens: 1),
+                    paidBy: CachePayer(generation: generation, row: 7)),
+                ResponseCache.Entry(
+                    key: three, answer: Answer(output: .choices([.text("a"), .text("b")]), finishReasons: ["stop", "length"]),
+                    usage: TokenUsage(promptTokens: 9, completionTokens: 4), paidBy: nil),
+            ], model: "m")
         var found: [Int: (String, String, TokenUsage, Bool)] = [:]
         try cache.lookUp([one, two, three]) { index, hit in
-            found[index] = (String(decoding: hit.output, as: UTF8.self), String(decoding: hit.finishReason, as: UTF8.self), hit.usage,
-                            generation.paid(hit.paidBy, row: 7))
+            found[index] = (
+                String(decoding: hit.output, as: UTF8.self), String(decoding: hit.finishReason, as: UTF8.self), hit.usage,
+                generation.paid(hit.paidBy, row: 7)
+            )
         }
         #expect(found.count == 2)
         #expect(found[0]?.0 == "\"yes\"" && found[0]?.1 == "\"stop\"" && found[0]?.2 == TokenUsage(promptTokens: 5, completionTokens: 1))
@@ -83,7 +90,8 @@ import PromptmillTesting
         #expect(try cache.prune(olderThan: Date().addingTimeInterval(-3600)) == 0)
         #expect(try cache.prune(olderThan: Date().addingTimeInterval(3600)) == 2)
         #expect(try cache.statistics().entries == 0)
-        try await cache.store([ResponseCache.Entry(key: two, answer: Answer(output: .text("n"), finishReasons: []), usage: .zero, paidBy: nil)], model: "m")
+        try await cache.store(
+            [ResponseCache.Entry(key: two, answer: Answer(output: .text("n"), finishReasons: []), usage: .zero, paidBy: nil)], model: "m")
         #expect(try cache.clear() == 1)
     }
 
@@ -95,8 +103,12 @@ import PromptmillTesting
             for index in 0..<6 {
                 group.addTask {
                     let cache = try ResponseCache(path: path)
-                    try await cache.store([ResponseCache.Entry(key: key, answer: Answer(output: .text("\(index)"), finishReasons: ["stop"]), usage: .zero, paidBy: nil)],
-                                          model: "m")
+                    try await cache.store(
+                        [
+                            ResponseCache.Entry(
+                                key: key, answer: Answer(output: .text("\(index)"), finishReasons: ["stop"]), usage: .zero, paidBy: nil)
+                        ],
+                        model: "m")
                 }
             }
             try await group.waitForAll()

@@ -2,9 +2,12 @@ import Testing
 @testable import PromptmillCore
 
 @Suite struct PromptTemplateTests {
-    let row = JSONObject(keys: ["text", "n", "ok", "none", "author", "a.b"],
-                         values: [.string("<b>Tom & \"Jerry\"</b>"), .number("1.10"), .bool(true), .null,
-                                  .object(JSONObject(keys: ["name"], values: [.string("Ana")])), .string("dotted")])
+    let row = JSONObject(
+        keys: ["text", "n", "ok", "none", "author", "a.b"],
+        values: [
+            .string("<b>Tom & \"Jerry\"</b>"), .number("1.10"), .bool(true), .null,
+            .object(JSONObject(keys: ["name"], values: [.string("Ana")])), .string("dotted"),
+        ])
 
     /// Values are inserted exactly as they are: never HTML-escaped, numbers as written.
     @Test func insertsValuesUnescaped() throws {
@@ -26,8 +29,9 @@ import Testing
     @Test func missingFieldIsNamed() throws {
         let template = try PromptTemplate(parsing: "{{txt}}")
         #expect(throws: TemplateError.missingField(path: "txt", available: row.keys)) { try template.render(row) }
-        #expect(TemplateError.missingField(path: "txt", available: row.keys).description
-            == "the template inserts 'txt', which this row does not have — did you mean 'text'?")
+        #expect(
+            TemplateError.missingField(path: "txt", available: row.keys).description
+                == "the template inserts 'txt', which this row does not have — did you mean 'text'?")
     }
 
     /// Sections and partials are refused rather than silently rendered wrong.
