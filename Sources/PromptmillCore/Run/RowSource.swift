@@ -2,8 +2,9 @@ import AsyncAlgorithms
 
 /// Stages 1 and 2, read and render: a task of its own reads the input, checks each row,
 /// renders the first step's request and computes its key, a chunk at a time, while the flow
-/// works on the chunk before. Chunks are handed over through an `AsyncThrowingChannel`,
-/// which holds none: the reader waits until the flow takes its chunk, so memory stays flat.
+/// works on the chunks before. Chunks are handed over through `AsyncThrowingChannel`s with an
+/// `AsyncBufferSequence` of `prefetch` chunks between them: the reader runs ahead at most that
+/// far (so memory stays flat), and a slow moment on either side does not stall the other.
 final class RowSource: Sendable {
     /// Rows in input order, each rendered for the first step (with its key when the run
     /// keeps answers), and the bad rows met among them.
@@ -14,12 +15,26 @@ final class RowSource: Sendable {
 
     private let channel = AsyncThrowingChannel<Chunk, any Error>()
     private let reader: Task<Void, Never>
+    private let forwarder: Task<Void, Never>
 
     /// Starts reading. `keyed`: compute each row's answer key. `skip`: rows that already
     /// have a record (passed over unrendered; their ids still count toward duplicates).
-    init(configuration: PipelineConfiguration, keyed: Bool, skip: RowSet, chunkSize: Int) {
+    init(configuration: PipelineConfiguration, keyed: Bool, skip: RowSet, chunkSize: Int, prefetch: Int = 4) {
+        let read = AsyncThrowingChannel<Chunk, any Error>()
         let channel = channel
+        forwarder = Task.detached {
+            do {
+                for try await chunk in read.buffer(policy: .bounded(prefetch)) {
+                    await channel.send(chunk)
+                    if Task.isCancelled { break }
+                }
+                channel.finish()
+            } catch {
+                channel.fail(error)
+            }
+        }
         reader = Task.detached {
+            let channel = read
             do {
                 let first = configuration.stages[0].configuration
                 var preparer = try RowPreparer(configuration: first)
@@ -57,6 +72,7 @@ final class RowSource: Sendable {
     /// Stops the reader (the run stopped early).
     func cancel() {
         reader.cancel()
+        forwarder.cancel()
         channel.finish()
     }
 }
