@@ -59,8 +59,12 @@ enum FailureBenchmark {
             output: {path: out.jsonl.gz}
             """
         try pipeline.write(toFile: directory + "/pipeline.yaml", atomically: true, encoding: .utf8)
-        let configuration = try PipelineLoader.load(path: directory + "/pipeline.yaml", overrides: PipelineOverrides(mockBaseURL: simulator.baseURL),
-                                                    environment: [:], apiKey: .required)
+        // Each job is a job of its own: its own ledger and response cache, never the user's.
+        var overrides = PipelineOverrides(mockBaseURL: simulator.baseURL)
+        let run = UUID().uuidString
+        overrides.stateDirectory = directory + "/state-" + run
+        overrides.cachePath = directory + "/cache-" + run + ".sqlite"
+        let configuration = try PipelineLoader.load(path: directory + "/pipeline.yaml", overrides: overrides, environment: [:], apiKey: .required)
         let transport = AsyncHTTPClientTransport(maximumConnections: 16)
         let report = try await JobRunner(configuration: configuration, transport: transport, progress: ProgressReporter(mode: .quiet), seed: 9).run()
         await transport.shutdown()

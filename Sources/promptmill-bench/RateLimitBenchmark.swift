@@ -49,8 +49,11 @@ enum RateLimitBenchmark {
         simulated.latency = .milliseconds(100)
         let simulator = Simulator(configuration: simulated)
         try await simulator.start()
-        let configuration = try PipelineLoader.load(path: directory + "/pipeline.yaml",
-                                                    overrides: PipelineOverrides(mockBaseURL: simulator.baseURL), environment: [:], apiKey: .required)
+        // Each scenario is a job of its own: its own ledger and response cache, never the user's.
+        var overrides = PipelineOverrides(mockBaseURL: simulator.baseURL)
+        overrides.stateDirectory = directory + "/state-\(withLimits)"
+        overrides.cachePath = directory + "/cache-\(withLimits).sqlite"
+        let configuration = try PipelineLoader.load(path: directory + "/pipeline.yaml", overrides: overrides, environment: [:], apiKey: .required)
         let estimate = try JobEstimator(configuration: configuration, catalog: try ModelCatalog.builtIn()).estimate()
         // What the server charges: every prompt's tokens plus max_tokens × n.
         let tokens = estimate.promptTokens + estimate.completionTokensMax
