@@ -7,6 +7,8 @@ final class GzipInflater {
     private let displayName: String
     /// True between members: the last one ended and no byte of the next has been read.
     private var atMemberBoundary = false
+    /// Where zlib writes, reused from call to call.
+    private var scratch: [UInt8] = []
 
     init(displayName: String) throws(InputError) {
         self.displayName = displayName
@@ -22,15 +24,16 @@ final class GzipInflater {
     func inflate(input: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], capacity: Int) throws(InputError)
         -> (consumed: Int, written: Int)
     {
-        let start = output.count
-        output.append(contentsOf: repeatElement(0, count: capacity))
+        // zlib writes into a scratch buffer kept between calls; the bytes written are then
+        // appended with one copy (no zero-filling of `output` that is cut back afterwards).
+        if scratch.count < capacity { scratch = [UInt8](repeating: 0, count: capacity) }
         var consumed = 0
         var written = 0
         var failure: InputError?
-        output.withUnsafeMutableBufferPointer { buffer in
+        scratch.withUnsafeMutableBufferPointer { buffer in
             stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
             stream.avail_in = UInt32(input.count)
-            stream.next_out = buffer.baseAddress! + start
+            stream.next_out = buffer.baseAddress!
             stream.avail_out = UInt32(capacity)
             while stream.avail_out > 0, stream.avail_in > 0 {
                 if atMemberBoundary {
@@ -55,8 +58,8 @@ final class GzipInflater {
             consumed = input.count - Int(stream.avail_in)
             written = capacity - Int(stream.avail_out)
         }
-        output.removeLast(capacity - written)
         if let failure { throw failure }
+        scratch.withUnsafeBufferPointer { output.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<written])) }
         return (consumed, written)
     }
 
