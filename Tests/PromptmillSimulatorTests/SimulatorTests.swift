@@ -92,6 +92,45 @@ import PromptmillTokenizer
         #expect(simulator.statistics().rateLimited == 1)
     }
 
+    /// With limits per model, each model has its own requests and tokens buckets at the
+    /// configured limits: one model's refusal leaves another's quota whole, and each answer's
+    /// headers describe its own model's buckets.
+    @Test func limitsPerModelGiveEachModelItsOwnQuota() async throws {
+        let simulator = try await Self.started { $0.requestsPerMinute = 2; $0.tokensPerMinute = 1_000; $0.limitsPerModel = true }
+        defer { Task { try? await simulator.stop() } }
+        let tokenizer = try Tokenizer.shared(.cl100k_base)
+        let cost = tokenizer.count("hello") + 5
+        var answers: [String: [Answer]] = [:]
+        for model in ["gpt-3.5-turbo-instruct", "davinci-002"] {
+            for _ in 0..<3 {
+                answers[model, default: []].append(try await Self.post(simulator, "/completions", #"{"model":"\#(model)","prompt":"hello","max_tokens":5}"#))
+            }
+        }
+        for model in ["gpt-3.5-turbo-instruct", "davinci-002"] {
+            let replies = answers[model] ?? []
+            #expect(replies.map(\.status) == [200, 200, 429], "\(model)")
+            #expect(replies.first?.headers["x-ratelimit-limit-requests"] == "2")
+            #expect(replies.first?.headers["x-ratelimit-remaining-requests"] == "1", "\(model)")
+            #expect(replies.first?.headers["x-ratelimit-remaining-tokens"] == String(1_000 - cost), "\(model)")
+            #expect(replies.last?.headers["x-ratelimit-remaining-requests"] == "0", "\(model)")
+            let counts = simulator.statistics().byModel[model]
+            #expect(counts?.admitted == 2 && counts?.rateLimited == 1, "\(model)")
+            #expect(counts?.chargedTokens == 2 * cost, "\(model)")
+        }
+    }
+
+    /// Without limits per model (the default) all models share one set of buckets.
+    @Test func limitsAreSharedByDefault() async throws {
+        let simulator = try await Self.started { $0.requestsPerMinute = 2; $0.tokensPerMinute = 1_000 }
+        defer { Task { try? await simulator.stop() } }
+        let first = try await Self.post(simulator, "/completions", #"{"model":"gpt-3.5-turbo-instruct","prompt":"hello","max_tokens":5}"#)
+        let second = try await Self.post(simulator, "/completions", #"{"model":"gpt-3.5-turbo-instruct","prompt":"hello","max_tokens":5}"#)
+        let other = try await Self.post(simulator, "/completions", #"{"model":"davinci-002","prompt":"hello","max_tokens":5}"#)
+        let statuses: [Int] = [first.status, second.status, other.status]
+        #expect(statuses == [200, 200, 429])
+        #expect(simulator.statistics().byModel["davinci-002"]?.rateLimited == 1)
+    }
+
     /// An exhausted quota is 429 insufficient_quota; a wrong key is 401 invalid_api_key.
     @Test func quotaAndKeyErrors() async throws {
         let broke = try await Self.started { $0.insufficientQuota = true }
