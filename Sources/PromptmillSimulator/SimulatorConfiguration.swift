@@ -6,6 +6,10 @@ public struct SimulatorConfiguration: Sendable {
     /// nil: no limit.
     public var requestsPerMinute: Int?
     public var tokensPerMinute: Int?
+    /// Every model has its own requests-per-minute and tokens-per-minute buckets, each with
+    /// the limits above, and an answer's `x-ratelimit-*` headers describe its model's buckets,
+    /// as OpenAI's limits are per model. Off: one set of buckets for all models.
+    public var limitsPerModel = false
     /// Added before each answer.
     public var latency: Duration = .zero
     /// Per-attempt probabilities of each fault.

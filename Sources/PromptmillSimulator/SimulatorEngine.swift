@@ -7,7 +7,8 @@ import PromptmillCore
 /// the engine is called from many event loops at once.
 final class SimulatorEngine: Sendable {
     struct State {
-        var limits: SimulatorLimits
+        /// The buckets by model with `limitsPerModel`, else one set under "".
+        var limits: [String: SimulatorLimits] = [:]
         var random: SplitMix
         var statistics = SimulatorStatistics()
         var received: [ReceivedRequest] = []
@@ -24,14 +25,13 @@ final class SimulatorEngine: Sendable {
     let catalog: ModelCatalog?
     private let state: NIOLockedValueBox<State>
     private let clock = ContinuousClock()
+    private let started = ContinuousClock().now
 
     init(configuration: SimulatorConfiguration, counter: SimulatorTokenCounter) {
         self.configuration = configuration
         self.counter = counter
         catalog = try? ModelCatalog.builtIn()
         state = NIOLockedValueBox(State(
-            limits: SimulatorLimits(requestsPerMinute: configuration.requestsPerMinute, tokensPerMinute: configuration.tokensPerMinute,
-                                    now: ContinuousClock().now),
             random: SplitMix(seed: configuration.seed), quotaLeft: configuration.quotaRequests,
             paidLog: configuration.paidLogPath.flatMap { path in
                 _ = FileManager.default.createFile(atPath: path, contents: nil)
@@ -157,8 +157,7 @@ final class SimulatorEngine: Sendable {
         case .failure(let reply): return reply
         case .success(let parsed): request = parsed
         }
-        let verdict = state.withLockedValue { $0.limits.admit(cost: request.rateLimitCost, now: clock.now) }
-        let limitHeaders = state.withLockedValue { $0.limits.headers }
+        let (verdict, limitHeaders) = admit(request)
         if case .limited(let kind, let wait, let limit, let used, let requested) = verdict {
             let unit = kind == "requests" ? "requests per min (RPM)" : "tokens per min (TPM)"
             let seconds = String(format: "%.3g", max(0.001, wait))
@@ -195,6 +194,33 @@ final class SimulatorEngine: Sendable {
             }
         }
         return .json(200, answer.body, headers: limitHeaders + [("openai-processing-ms", String(max(1, Int(configuration.latency.components.seconds * 1000))))])
+    }
+
+    /// Takes the request's cost from its buckets (its model's with `limitsPerModel`, created
+    /// full on the model's first request) and counts the verdict for its model; returns the
+    /// verdict and the buckets' headers.
+    private func admit(_ request: SimulatedRequest) -> (SimulatorLimits.Verdict, [(String, String)]) {
+        let now = clock.now
+        let key = configuration.limitsPerModel ? request.model : ""
+        return state.withLockedValue { state in
+            var limits = state.limits[key] ?? SimulatorLimits(requestsPerMinute: configuration.requestsPerMinute,
+                                                              tokensPerMinute: configuration.tokensPerMinute, now: now)
+            let verdict = limits.admit(cost: request.rateLimitCost, now: now)
+            state.limits[key] = limits
+            var counts = state.statistics.byModel[request.model] ?? SimulatorModelStatistics()
+            switch verdict {
+            case .allowed:
+                let seconds = (now - started) / .seconds(1)
+                counts.admitted += 1
+                counts.chargedTokens += request.rateLimitCost
+                counts.firstAdmitted = counts.firstAdmitted ?? seconds
+                counts.lastAdmitted = seconds
+            case .limited:
+                counts.rateLimited += 1
+            }
+            state.statistics.byModel[request.model] = counts
+            return (verdict, limits.headers)
+        }
     }
 
     private func drawFault() -> SimulatorReply? {

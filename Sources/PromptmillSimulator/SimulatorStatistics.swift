@@ -12,4 +12,6 @@ public struct SimulatorStatistics: Sendable, Equatable {
     public var completionTokens = 0
     /// The most requests being answered at once (received, reply not yet sent).
     public var peakInFlight = 0
+    /// Admitted and refused requests by model (requests the simulator could parse).
+    public var byModel: [String: SimulatorModelStatistics] = [:]
 }

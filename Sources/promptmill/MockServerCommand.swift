@@ -19,6 +19,9 @@ struct MockServerCommand: AsyncParsableCommand {
     @Option(help: "Tokens per minute before answering 429 (default: no limit).")
     var tpm: Int?
 
+    @Flag(name: .customLong("limits-per-model"), help: "Give every model its own --rpm and --tpm buckets, as OpenAI's limits are per model (default: one set for all models).")
+    var limitsPerModel = false
+
     @Option(name: .customLong("latency-ms"), help: "Milliseconds added before each answer.")
     var latencyMs = 0
 
@@ -49,6 +52,7 @@ struct MockServerCommand: AsyncParsableCommand {
         configuration.port = port
         configuration.requestsPerMinute = rpm
         configuration.tokensPerMinute = tpm
+        configuration.limitsPerModel = limitsPerModel
         configuration.latency = .milliseconds(latencyMs)
         configuration.faults = .mixed(rate: failRate)
         configuration.insufficientQuota = insufficientQuota
