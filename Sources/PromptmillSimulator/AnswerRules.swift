@@ -8,13 +8,19 @@ import Foundation
 ///    line ending in `:` (or of the whole prompt), cut to `max_tokens`.
 /// 3. Anything else gets words derived from a hash of the prompt and the choice number.
 enum AnswerRules {
-    static let positiveWords: Set<String> = ["great", "excellent", "love", "loved", "perfect", "amazing", "fantastic",
-                                             "wonderful", "happy", "recommend", "best", "superb", "delighted"]
-    static let negativeWords: Set<String> = ["terrible", "awful", "broke", "broken", "hate", "hated", "worst",
-                                             "disappointed", "refund", "poor", "useless", "returned", "bad", "waste"]
-    static let vocabulary = ["the", "river", "quietly", "carries", "light", "across", "old", "stones", "while", "a",
-                             "market", "opens", "with", "bread", "and", "news", "from", "distant", "towns", "of",
-                             "copper", "roofs", "under", "clear", "skies", "every", "morning", "brings", "new", "voices"]
+    static let positiveWords: Set<String> = [
+        "great", "excellent", "love", "loved", "perfect", "amazing", "fantastic",
+        "wonderful", "happy", "recommend", "best", "superb", "delighted",
+    ]
+    static let negativeWords: Set<String> = [
+        "terrible", "awful", "broke", "broken", "hate", "hated", "worst",
+        "disappointed", "refund", "poor", "useless", "returned", "bad", "waste",
+    ]
+    static let vocabulary = [
+        "the", "river", "quietly", "carries", "light", "across", "old", "stones", "while", "a",
+        "market", "opens", "with", "bread", "and", "news", "from", "distant", "towns", "of",
+        "copper", "roofs", "under", "clear", "skies", "every", "morning", "brings", "new", "voices",
+    ]
 
     /// The text of choice `choice` for `prompt`, before `max_tokens` and `stop` apply.
     static func text(for prompt: String, choice: Int) -> String {

@@ -4,13 +4,17 @@ import PromptmillCore
 /// simulator refuses anything else, so tests prove promptmill sends only real parameters.
 enum RequestParameters {
     static let allowed: [Endpoint: Set<String>] = [
-        .completions: ["model", "prompt", "best_of", "echo", "frequency_penalty", "logit_bias", "logprobs", "max_tokens", "n",
-                       "presence_penalty", "seed", "stop", "stream", "stream_options", "suffix", "temperature", "top_p", "user"],
-        .chat: ["model", "messages", "audio", "frequency_penalty", "function_call", "functions", "logit_bias", "logprobs",
-                "max_completion_tokens", "max_tokens", "metadata", "modalities", "n", "parallel_tool_calls", "prediction",
-                "presence_penalty", "prompt_cache_key", "reasoning_effort", "response_format", "safety_identifier", "seed",
-                "service_tier", "stop", "store", "stream", "stream_options", "temperature", "tool_choice", "tools",
-                "top_logprobs", "top_p", "user", "verbosity", "web_search_options"],
+        .completions: [
+            "model", "prompt", "best_of", "echo", "frequency_penalty", "logit_bias", "logprobs", "max_tokens", "n",
+            "presence_penalty", "seed", "stop", "stream", "stream_options", "suffix", "temperature", "top_p", "user",
+        ],
+        .chat: [
+            "model", "messages", "audio", "frequency_penalty", "function_call", "functions", "logit_bias", "logprobs",
+            "max_completion_tokens", "max_tokens", "metadata", "modalities", "n", "parallel_tool_calls", "prediction",
+            "presence_penalty", "prompt_cache_key", "reasoning_effort", "response_format", "safety_identifier", "seed",
+            "service_tier", "stop", "store", "stream", "stream_options", "temperature", "tool_choice", "tools",
+            "top_logprobs", "top_p", "user", "verbosity", "web_search_options",
+        ],
         .embeddings: ["model", "input", "dimensions", "encoding_format", "user"],
         .moderations: ["model", "input"],
     ]
@@ -18,8 +22,10 @@ enum RequestParameters {
     static let integers: Set<String> = ["n", "best_of", "max_tokens", "max_completion_tokens", "logprobs", "seed", "dimensions", "top_logprobs"]
     static let numbers: Set<String> = ["temperature", "top_p", "frequency_penalty", "presence_penalty"]
     static let booleans: Set<String> = ["echo", "stream", "store", "parallel_tool_calls"]
-    static let strings: Set<String> = ["model", "suffix", "user", "encoding_format", "reasoning_effort", "service_tier", "verbosity",
-                                       "prompt_cache_key", "safety_identifier"]
+    static let strings: Set<String> = [
+        "model", "suffix", "user", "encoding_format", "reasoning_effort", "service_tier", "verbosity",
+        "prompt_cache_key", "safety_identifier",
+    ]
 
     static func integer(_ value: JSONValue?) -> Int? {
         if case .number(let text)? = value { return Int(text) }
@@ -32,9 +38,13 @@ enum RequestParameters {
             let expected: String?
             switch value {
             case .number(let text):
-                if integers.contains(key), Int(text) == nil { expected = "an integer" }
-                else if booleans.contains(key) || strings.contains(key) { expected = booleans.contains(key) ? "a boolean" : "a string" }
-                else { expected = nil }
+                if integers.contains(key), Int(text) == nil {
+                    expected = "an integer"
+                } else if booleans.contains(key) || strings.contains(key) {
+                    expected = booleans.contains(key) ? "a boolean" : "a string"
+                } else {
+                    expected = nil
+                }
             case .string:
                 expected = integers.contains(key) ? "an integer" : numbers.contains(key) ? "a number" : booleans.contains(key) ? "a boolean" : nil
             case .bool:
@@ -43,15 +53,20 @@ enum RequestParameters {
                 expected = integers.contains(key) ? "an integer" : numbers.contains(key) ? "a number" : strings.contains(key) ? "a string" : nil
             }
             if let expected {
-                return .error(400, message: "Invalid type for '\(key)': expected \(expected), but got another type instead.",
-                              type: "invalid_request_error", code: "invalid_type", param: key)
+                return .error(
+                    400, message: "Invalid type for '\(key)': expected \(expected), but got another type instead.",
+                    type: "invalid_request_error", code: "invalid_type", param: key)
             }
         }
         if let n = integer(object["n"]), n < 1 || n > 128 {
-            return .error(400, message: "\(n) is not valid for 'n': it must be between 1 and 128.", type: "invalid_request_error", code: "integer_out_of_range", param: "n")
+            return .error(
+                400, message: "\(n) is not valid for 'n': it must be between 1 and 128.", type: "invalid_request_error", code: "integer_out_of_range",
+                param: "n")
         }
         if case .array(let stops)? = object["stop"], stops.count > 4 {
-            return .error(400, message: "Invalid 'stop': array too long. Expected an array with maximum length 4.", type: "invalid_request_error", code: "array_above_max_length", param: "stop")
+            return .error(
+                400, message: "Invalid 'stop': array too long. Expected an array with maximum length 4.", type: "invalid_request_error",
+                code: "array_above_max_length", param: "stop")
         }
         return nil
     }

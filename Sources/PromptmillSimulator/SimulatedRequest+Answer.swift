@@ -135,8 +135,9 @@ extension SimulatedRequest {
             writer.raw("}")
         }
         writer.raw("],\"system_fingerprint\":\"fp_simulator\"")
-        usage(&writer, prompt: promptTokens[0], completion: completionTokens,
-              cached: engine.cachedPromptTokens([texts.joined(separator: "\u{0}")], promptTokens) ?? 0)
+        usage(
+            &writer, prompt: promptTokens[0], completion: completionTokens,
+            cached: engine.cachedPromptTokens([texts.joined(separator: "\u{0}")], promptTokens) ?? 0)
         return Answer(body: writer.bytes, promptTokens: promptTokens[0], completionTokens: completionTokens)
     }
 

@@ -28,8 +28,12 @@ struct SimulatedRequest: Sendable {
 
     static func parse(endpoint: Endpoint, body: [UInt8], engine: SimulatorEngine) -> Result<SimulatedRequest, SimulatorReply> {
         guard case .object(let object)? = try? body.withUnsafeBytes({ try JSONParser.parse($0) }) else {
-            return .failure(.error(400, message: "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
-                                   type: "invalid_request_error", code: nil))
+            return .failure(
+                .error(
+                    400,
+                    message:
+                        "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
+                    type: "invalid_request_error", code: nil))
         }
         let allowed = RequestParameters.allowed[endpoint] ?? []
         if let unknown = object.keys.first(where: { !allowed.contains($0) }) {
@@ -39,10 +43,14 @@ struct SimulatedRequest: Sendable {
         guard case .string(let model)? = object["model"] else {
             return .failure(.error(400, message: "you must provide a model parameter", type: "invalid_request_error", code: nil))
         }
-        guard SimulatorEngine.listedModels.contains(model) || engine.configuration.extraModels.contains(model)
-                || engine.catalog?.info(for: model) != nil else {
-            return .failure(.error(404, message: "The model `\(model)` does not exist or you do not have access to it.",
-                                   type: "invalid_request_error", code: "model_not_found"))
+        guard
+            SimulatorEngine.listedModels.contains(model) || engine.configuration.extraModels.contains(model)
+                || engine.catalog?.info(for: model) != nil
+        else {
+            return .failure(
+                .error(
+                    404, message: "The model `\(model)` does not exist or you do not have access to it.",
+                    type: "invalid_request_error", code: "model_not_found"))
         }
         let count = { (text: String) in engine.counter.count(text, model) }
         let n = RequestParameters.integer(object["n"]) ?? 1
@@ -60,19 +68,25 @@ struct SimulatedRequest: Sendable {
             let key = endpoint == .completions ? "prompt" : "input"
             switch inputs(object[key]) {
             case .failure(let problem):
-                return .failure(.error(400, message: "Invalid '\(key)': \(problem.reason)", type: "invalid_request_error", code: "invalid_type", param: key))
+                return .failure(
+                    .error(400, message: "Invalid '\(key)': \(problem.reason)", type: "invalid_request_error", code: "invalid_type", param: key))
             case .success(let parsed):
                 texts = parsed.map(\.text)
                 lengths = parsed.map(\.tokens)
             }
         case .chat:
             guard case .array(let list)? = object["messages"], !list.isEmpty else {
-                return .failure(.error(400, message: "Missing required parameter: 'messages'.", type: "invalid_request_error", code: "missing_required_parameter", param: "messages"))
+                return .failure(
+                    .error(
+                        400, message: "Missing required parameter: 'messages'.", type: "invalid_request_error", code: "missing_required_parameter",
+                        param: "messages"))
             }
             for (index, item) in list.enumerated() {
                 guard case .object(let message) = item, case .string(let role)? = message["role"] else {
-                    return .failure(.error(400, message: "Missing required parameter: 'messages[\(index)].role'.", type: "invalid_request_error",
-                                           code: "missing_required_parameter", param: "messages[\(index)].role"))
+                    return .failure(
+                        .error(
+                            400, message: "Missing required parameter: 'messages[\(index)].role'.", type: "invalid_request_error",
+                            code: "missing_required_parameter", param: "messages[\(index)].role"))
                 }
                 var content = ""
                 switch message["content"] {
@@ -96,29 +110,43 @@ struct SimulatedRequest: Sendable {
         if endpoint == .embeddings {
             // OpenAI's limits: 2,048 inputs, 8,192 tokens an input, 300,000 tokens a request.
             if texts.count > 2048 {
-                return .failure(.error(400, message: "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
-                                       type: "invalid_request_error", code: nil, param: "input"))
+                return .failure(
+                    .error(
+                        400, message: "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
+                        type: "invalid_request_error", code: nil, param: "input"))
             }
             if let longest = promptTokens.max(), longest > 8192 {
-                return .failure(.error(400, message: "This model's maximum context length is 8192 tokens, however you requested \(longest) tokens (\(longest) in your prompt; 0 for the completion). Please reduce your prompt; or completion length.",
-                                       type: "invalid_request_error", code: nil, param: "input"))
+                return .failure(
+                    .error(
+                        400,
+                        message:
+                            "This model's maximum context length is 8192 tokens, however you requested \(longest) tokens (\(longest) in your prompt; 0 for the completion). Please reduce your prompt; or completion length.",
+                        type: "invalid_request_error", code: nil, param: "input"))
             }
             let total = promptTokens.reduce(0, +)
             if total > 300_000 {
-                return .failure(.error(400, message: "Requested \(total) tokens, max 300000 tokens per request",
-                                       type: "max_tokens_per_request", code: "max_tokens_per_request", param: nil))
+                return .failure(
+                    .error(
+                        400, message: "Requested \(total) tokens, max 300000 tokens per request",
+                        type: "max_tokens_per_request", code: "max_tokens_per_request", param: nil))
             }
         }
         if endpoint == .completions, let window = engine.catalog?.info(for: model)?.contextWindow {
             let completion = maxTokens ?? 16
             if let longest = promptTokens.max(), longest + completion > window {
-                return .failure(.error(400, message: "This model's maximum context length is \(window) tokens, however you requested \(longest + completion) tokens (\(longest) in your prompt; \(completion) for the completion). Please reduce your prompt; or completion length.",
-                                       type: "invalid_request_error", code: "context_length_exceeded", param: "prompt"))
+                return .failure(
+                    .error(
+                        400,
+                        message:
+                            "This model's maximum context length is \(window) tokens, however you requested \(longest + completion) tokens (\(longest) in your prompt; \(completion) for the completion). Please reduce your prompt; or completion length.",
+                        type: "invalid_request_error", code: "context_length_exceeded", param: "prompt"))
             }
         }
-        return .success(SimulatedRequest(endpoint: endpoint, model: model, object: object, texts: texts, tokenArrayLengths: lengths,
-                                         promptTokens: promptTokens, chatMessages: messages, maxTokens: maxTokens, choices: n,
-                                         generated: max(n, bestOf), stops: stops))
+        return .success(
+            SimulatedRequest(
+                endpoint: endpoint, model: model, object: object, texts: texts, tokenArrayLengths: lengths,
+                promptTokens: promptTokens, chatMessages: messages, maxTokens: maxTokens, choices: n,
+                generated: max(n, bestOf), stops: stops))
     }
 
     /// A prompt or input: a string, a list of strings, a list of token ids, or a list of such lists.

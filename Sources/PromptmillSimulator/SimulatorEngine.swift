@@ -31,12 +31,13 @@ final class SimulatorEngine: Sendable {
         self.configuration = configuration
         self.counter = counter
         catalog = try? ModelCatalog.builtIn()
-        state = NIOLockedValueBox(State(
-            random: SplitMix(seed: configuration.seed), quotaLeft: configuration.quotaRequests,
-            paidLog: configuration.paidLogPath.flatMap { path in
-                _ = FileManager.default.createFile(atPath: path, contents: nil)
-                return FileHandle(forWritingAtPath: path)
-            }))
+        state = NIOLockedValueBox(
+            State(
+                random: SplitMix(seed: configuration.seed), quotaLeft: configuration.quotaRequests,
+                paidLog: configuration.paidLogPath.flatMap { path in
+                    _ = FileManager.default.createFile(atPath: path, contents: nil)
+                    return FileHandle(forWritingAtPath: path)
+                }))
     }
 
     /// nil: no quota; otherwise how many more requests are answered.
@@ -81,8 +82,10 @@ final class SimulatorEngine: Sendable {
             state.inFlight += 1
             state.statistics.peakInFlight = max(state.statistics.peakInFlight, state.inFlight)
             if configuration.recordRequests {
-                state.received.append(ReceivedRequest(method: method, path: path, hadBearer: bearer != nil,
-                                                      organization: header("openai-organization"), project: header("openai-project"), body: body))
+                state.received.append(
+                    ReceivedRequest(
+                        method: method, path: path, hadBearer: bearer != nil,
+                        organization: header("openai-organization"), project: header("openai-project"), body: body))
             }
         }
         var echoed: [(String, String)] = [("x-request-id", "req_sim_\(nextID())")]
@@ -141,16 +144,23 @@ final class SimulatorEngine: Sendable {
             return .error(404, message: "Invalid URL (\(method) \(route))", type: "invalid_request_error", code: nil)
         }
         guard let bearer, !bearer.isEmpty else {
-            return .error(401, message: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-                          type: "invalid_request_error", code: nil)
+            return .error(
+                401,
+                message:
+                    "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+                type: "invalid_request_error", code: nil)
         }
         if let required = configuration.requiredAPIKey, bearer != required {
-            return .error(401, message: "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
-                          type: "invalid_request_error", code: "invalid_api_key")
+            return .error(
+                401, message: "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
+                type: "invalid_request_error", code: "invalid_api_key")
         }
         if configuration.insufficientQuota || state.withLockedValue({ $0.quotaLeft.map { $0 <= 0 } ?? false }) {
-            return .error(429, message: "You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.",
-                          type: "insufficient_quota", code: "insufficient_quota")
+            return .error(
+                429,
+                message:
+                    "You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.",
+                type: "insufficient_quota", code: "insufficient_quota")
         }
         let request: SimulatedRequest
         switch SimulatedRequest.parse(endpoint: endpoint, body: body, engine: self) {
@@ -161,10 +171,12 @@ final class SimulatorEngine: Sendable {
         if case .limited(let kind, let wait, let limit, let used, let requested) = verdict {
             let unit = kind == "requests" ? "requests per min (RPM)" : "tokens per min (TPM)"
             let seconds = String(format: "%.3g", max(0.001, wait))
-            let message = "Rate limit reached for \(request.model) in organization org-simulator on \(unit): Limit \(limit), Used \(used), Requested \(requested). Please try again in \(seconds)s. Visit https://platform.openai.com/account/rate-limits to learn more."
+            let message =
+                "Rate limit reached for \(request.model) in organization org-simulator on \(unit): Limit \(limit), Used \(used), Requested \(requested). Please try again in \(seconds)s. Visit https://platform.openai.com/account/rate-limits to learn more."
             let milliseconds = Int((wait * 1000).rounded(.up))
-            return .error(429, message: message, type: kind, code: "rate_limit_exceeded",
-                          headers: limitHeaders + [("retry-after-ms", String(milliseconds)), ("retry-after", String(Int(wait.rounded(.up))))])
+            return .error(
+                429, message: message, type: kind, code: "rate_limit_exceeded",
+                headers: limitHeaders + [("retry-after-ms", String(milliseconds)), ("retry-after", String(Int(wait.rounded(.up))))])
         }
         if let fault = drawFault() {
             var reply = fault
@@ -193,7 +205,9 @@ final class SimulatorEngine: Sendable {
                 log.write(Data(writer.bytes))
             }
         }
-        return .json(200, answer.body, headers: limitHeaders + [("openai-processing-ms", String(max(1, Int(configuration.latency.components.seconds * 1000))))])
+        return .json(
+            200, answer.body, headers: limitHeaders + [("openai-processing-ms", String(max(1, Int(configuration.latency.components.seconds * 1000))))]
+        )
     }
 
     /// Takes the request's cost from its buckets (its model's with `limitsPerModel`, created
@@ -203,8 +217,11 @@ final class SimulatorEngine: Sendable {
         let now = clock.now
         let key = configuration.limitsPerModel ? request.model : ""
         return state.withLockedValue { state in
-            var limits = state.limits[key] ?? SimulatorLimits(requestsPerMinute: configuration.requestsPerMinute,
-                                                              tokensPerMinute: configuration.tokensPerMinute, now: now)
+            var limits =
+                state.limits[key]
+                ?? SimulatorLimits(
+                    requestsPerMinute: configuration.requestsPerMinute,
+                    tokensPerMinute: configuration.tokensPerMinute, now: now)
             let verdict = limits.admit(cost: request.rateLimitCost, now: now)
             state.limits[key] = limits
             var counts = state.statistics.byModel[request.model] ?? SimulatorModelStatistics()
@@ -260,7 +277,9 @@ final class SimulatorEngine: Sendable {
         "/v1/completions": .completions, "/v1/chat/completions": .chat, "/v1/embeddings": .embeddings, "/v1/moderations": .moderations,
     ]
 
-    static let listedModels = ["gpt-3.5-turbo-instruct", "davinci-002", "babbage-002", "gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini",
-                               "gpt-4.1-nano", "gpt-5", "gpt-5-mini", "gpt-5-nano", "o3", "o4-mini", "text-embedding-3-small",
-                               "text-embedding-3-large", "text-embedding-ada-002", "omni-moderation-latest"]
+    static let listedModels = [
+        "gpt-3.5-turbo-instruct", "davinci-002", "babbage-002", "gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini",
+        "gpt-4.1-nano", "gpt-5", "gpt-5-mini", "gpt-5-nano", "o3", "o4-mini", "text-embedding-3-small",
+        "text-embedding-3-large", "text-embedding-ada-002", "omni-moderation-latest",
+    ]
 }

@@ -9,8 +9,10 @@ public struct SimulatorFaults: Sendable, Equatable {
     /// A 200 that sends half its body, then nothing more, keeping the connection open.
     public var stalledBody: Double
 
-    public init(serverError500: Double = 0, serviceUnavailable503: Double = 0, droppedConnection: Double = 0, truncatedBody: Double = 0,
-                stalledBody: Double = 0) {
+    public init(
+        serverError500: Double = 0, serviceUnavailable503: Double = 0, droppedConnection: Double = 0, truncatedBody: Double = 0,
+        stalledBody: Double = 0
+    ) {
         self.serverError500 = serverError500
         self.serviceUnavailable503 = serviceUnavailable503
         self.droppedConnection = droppedConnection

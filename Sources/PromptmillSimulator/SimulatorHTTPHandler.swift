@@ -32,8 +32,9 @@ final class SimulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
             let bytes = body.map { Array($0.readableBytesView) } ?? []
             head = nil
             body = nil
-            let reply = engine.handle(method: requestHead.method.rawValue, path: requestHead.uri,
-                                      headers: requestHead.headers.map { ($0.name, $0.value) }, body: bytes)
+            let reply = engine.handle(
+                method: requestHead.method.rawValue, path: requestHead.uri,
+                headers: requestHead.headers.map { ($0.name, $0.value) }, body: bytes)
             let keepAlive = requestHead.isKeepAlive
             let latency = engine.configuration.latency
             if latency > .zero {

@@ -51,12 +51,14 @@ struct SimulatorLimits: Sendable {
         tokens?.refill(seconds: seconds)
         updated = now
         if let bucket = requests, bucket.level < 1 {
-            return .limited(kind: "requests", wait: bucket.wait(for: 1), limit: Int(bucket.limit),
-                            used: Int((bucket.limit - bucket.level).rounded(.up)), requested: 1)
+            return .limited(
+                kind: "requests", wait: bucket.wait(for: 1), limit: Int(bucket.limit),
+                used: Int((bucket.limit - bucket.level).rounded(.up)), requested: 1)
         }
         if let bucket = tokens, bucket.level < Double(cost) {
-            return .limited(kind: "tokens", wait: bucket.wait(for: Double(cost)), limit: Int(bucket.limit),
-                            used: Int((bucket.limit - bucket.level).rounded(.up)), requested: cost)
+            return .limited(
+                kind: "tokens", wait: bucket.wait(for: Double(cost)), limit: Int(bucket.limit),
+                used: Int((bucket.limit - bucket.level).rounded(.up)), requested: cost)
         }
         requests?.level -= 1
         tokens?.level -= Double(cost)

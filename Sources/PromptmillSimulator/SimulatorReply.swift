@@ -23,8 +23,10 @@ struct SimulatorReply: Sendable, Error {
     }
 
     /// OpenAI's error shape: `{"error": {"message", "type", "param", "code"}}`.
-    static func error(_ status: Int, message: String, type: String, code: String?, param: String? = nil,
-                      headers: [(String, String)] = []) -> SimulatorReply {
+    static func error(
+        _ status: Int, message: String, type: String, code: String?, param: String? = nil,
+        headers: [(String, String)] = []
+    ) -> SimulatorReply {
         var writer = JSONWriter()
         writer.raw("{\"error\":{\"message\":")
         writer.string(message)

@@ -8,14 +8,18 @@ public struct SimulatorTokenCounter: Sendable {
     /// (+1 for a name), and 3 to prime the reply.
     public var chat: @Sendable (_ messages: [(role: String, content: String, name: String?)], _ model: String) -> Int
 
-    public init(count: @escaping @Sendable (String, String) -> Int,
-                chat: (@Sendable ([(role: String, content: String, name: String?)], String) -> Int)? = nil) {
+    public init(
+        count: @escaping @Sendable (String, String) -> Int,
+        chat: (@Sendable ([(role: String, content: String, name: String?)], String) -> Int)? = nil
+    ) {
         self.count = count
-        self.chat = chat ?? { messages, model in
-            3 + messages.reduce(0) { total, message in
-                total + 3 + count(message.role, model) + count(message.content, model) + (message.name.map { count($0, model) + 1 } ?? 0)
+        self.chat =
+            chat ?? { messages, model in
+                3
+                    + messages.reduce(0) { total, message in
+                        total + 3 + count(message.role, model) + count(message.content, model) + (message.name.map { count($0, model) + 1 } ?? 0)
+                    }
             }
-        }
     }
 
     /// About four bytes a token: for when the exact tokenizer is not wanted.

@@ -7,7 +7,9 @@ struct FileWriter {
     private(set) var written = 0
 
     init(path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else { throw BenchmarkError.usage("cannot write \(path)") }
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw BenchmarkError.usage("cannot write \(path)")
+        }
         self.handle = handle
         buffer.reserveCapacity(1 << 20)
     }

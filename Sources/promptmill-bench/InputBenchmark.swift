@@ -55,9 +55,11 @@ enum InputBenchmark {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let peakMB = PeakMemory.megabytes()
         let format = (path.hasSuffix(".csv") ? "csv" : "jsonl") + (idField == nil ? "" : " (ids from '\(idField!)', checked for duplicates)")
-        print(String(format: "%@: %d rows (%d bad), %.0f MB in %.2f s: %.0f rows/s, %.1f MB/s, peak RSS %.1f MB (prompt bytes %d)",
-                     format, rows, bad, bytes / 1e6, seconds, Double(rows) / seconds, bytes / 1e6 / seconds,
-                     peakMB, promptBytes))
+        print(
+            String(
+                format: "%@: %d rows (%d bad), %.0f MB in %.2f s: %.0f rows/s, %.1f MB/s, peak RSS %.1f MB (prompt bytes %d)",
+                format, rows, bad, bytes / 1e6, seconds, Double(rows) / seconds, bytes / 1e6 / seconds,
+                peakMB, promptBytes))
     }
 
     /// Writes rows.jsonl and rows.csv of `megabytes` each, or of `rows` rows each.
@@ -86,8 +88,11 @@ enum InputBenchmark {
             text += ". " + phrases[Int(random.next() % UInt64(phrases.count))] + " (order \(random.next() % 1_000_000))."
             if jsonl.written < target {
                 var writer = JSONWriter(capacity: 512)
-                writer.value(.object(JSONObject(keys: ["id", "product", "rating", "text"],
-                                                values: [.string("r-\(row)"), .string(product), .number(String(rating)), .string(text)])))
+                writer.value(
+                    .object(
+                        JSONObject(
+                            keys: ["id", "product", "rating", "text"],
+                            values: [.string("r-\(row)"), .string(product), .number(String(rating)), .string(text)])))
                 writer.byte(UInt8(ascii: "\n"))
                 jsonl.append(writer.bytes)
             }

@@ -30,7 +30,8 @@ enum RateLimitBenchmark {
     }
 
     static func scenario(directory: String, withLimits: Bool) async throws {
-        let limits = withLimits ? "limits: {requests_per_minute: \(rpm), tokens_per_minute: \(tpm), max_concurrency: 16}" : "limits: {max_concurrency: 16}"
+        let limits =
+            withLimits ? "limits: {requests_per_minute: \(rpm), tokens_per_minute: \(tpm), max_concurrency: 16}" : "limits: {max_concurrency: 16}"
         let pipeline = """
             name: bench-ratelimit
             input: {path: rows.jsonl, id: id}
@@ -67,10 +68,13 @@ enum RateLimitBenchmark {
         let served = simulator.statistics()
         try await simulator.stop()
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print(String(format: "%@: %d rows, %d requests, %d tokens charged; elapsed %.2f s, bound %.2f s (%+.2f%%); 429s %d of %d answers (%.2f%%); complete %@, exit %d",
-                     withLimits ? "limits set (600 RPM, 40,000 TPM)" : "no limits set (learned from headers)",
-                     report.statistics.items, estimate.requests, tokens, seconds, bound, (seconds / bound - 1) * 100,
-                     served.rateLimited, served.requests, Double(served.rateLimited) / Double(max(1, served.requests)) * 100,
-                     report.complete ? "yes" : "no", report.exitCode))
+        print(
+            String(
+                format:
+                    "%@: %d rows, %d requests, %d tokens charged; elapsed %.2f s, bound %.2f s (%+.2f%%); 429s %d of %d answers (%.2f%%); complete %@, exit %d",
+                withLimits ? "limits set (600 RPM, 40,000 TPM)" : "no limits set (learned from headers)",
+                report.statistics.items, estimate.requests, tokens, seconds, bound, (seconds / bound - 1) * 100,
+                served.rateLimited, served.requests, Double(served.rateLimited) / Double(max(1, served.requests)) * 100,
+                report.complete ? "yes" : "no", report.exitCode))
     }
 }

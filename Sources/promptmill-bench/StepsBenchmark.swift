@@ -22,7 +22,9 @@ enum StepsBenchmark {
     static let tpm = 40_000
 
     struct Options {
-        var promptmill = (Bundle.main.executableURL ?? URL(fileURLWithPath: "promptmill-bench")).deletingLastPathComponent().appendingPathComponent("promptmill").path
+        var promptmill = (Bundle.main.executableURL ?? URL(fileURLWithPath: "promptmill-bench")).deletingLastPathComponent().appendingPathComponent(
+            "promptmill"
+        ).path
         var compare = ProcessInfo.processInfo.environment["PROMPTMILL_COMPARE"].flatMap { $0.isEmpty ? nil : $0 }
         var pipeline = "pipelines/review-screen-summarise-classify.yaml"
         var latencyMilliseconds = 200
@@ -48,8 +50,9 @@ enum StepsBenchmark {
         for binary in [options.promptmill] + (options.compare.map { [$0] } ?? []) where !FileManager.default.isExecutableFile(atPath: binary) {
             throw BenchmarkError.usage("\(binary) is not an executable promptmill; build it or pass --promptmill PATH")
         }
-        print("\(options.pipeline) against the simulator with limits per model: \(rpm) RPM, \(tpm) TPM for each model, "
-              + "\(options.latencyMilliseconds) ms latency; the pipeline's limits the same; fresh cache and state")
+        print(
+            "\(options.pipeline) against the simulator with limits per model: \(rpm) RPM, \(tpm) TPM for each model, "
+                + "\(options.latencyMilliseconds) ms latency; the pipeline's limits the same; fresh cache and state")
         let measured = try await measure(binary: options.promptmill, options: options)
         print(measured.lines(title: "job (\(options.promptmill))").joined(separator: "\n"))
         if let compare = options.compare {
@@ -61,7 +64,8 @@ enum StepsBenchmark {
 
     /// Runs the job once with `binary`, in a folder of its own against a simulator of its own.
     static func measure(binary: String, options: Options) async throws -> StepsMeasurement {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("promptmill-steps-\(getpid())-\(UUID().uuidString.prefix(8))").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("promptmill-steps-\(getpid())-\(UUID().uuidString.prefix(8))")
+            .path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var copy = try BenchPipelineCopy(sample: options.pipeline)
@@ -80,20 +84,24 @@ enum StepsBenchmark {
         simulated.latency = .milliseconds(options.latencyMilliseconds)
         let simulator = Simulator(configuration: simulated)
         try await simulator.start()
-        let configuration = try PipelineLoader.load(path: pipelinePath, overrides: PipelineOverrides(baseURL: simulator.baseURL),
-                                                    environment: ["OPENAI_API_KEY": "sk-bench"], apiKey: .required)
+        let configuration = try PipelineLoader.load(
+            path: pipelinePath, overrides: PipelineOverrides(baseURL: simulator.baseURL),
+            environment: ["OPENAI_API_KEY": "sk-bench"], apiKey: .required)
         guard configuration.limits.requestsPerMinute == rpm, configuration.limits.tokensPerMinute == tpm, configuration.cache.enabled else {
             throw BenchmarkError.usage("\(options.pipeline): the copy's limits or cache did not take")
         }
-        let steps = configuration.steps.isEmpty ? [(configuration.name, configuration.model)] : configuration.steps.map { ($0.name, $0.configuration.model) }
+        let steps =
+            configuration.steps.isEmpty ? [(configuration.name, configuration.model)] : configuration.steps.map { ($0.name, $0.configuration.model) }
         guard Set(steps.map { $0.1 }).count == steps.count else {
             throw BenchmarkError.usage("\(options.pipeline): two steps use one model; the benchmark tells steps apart by their model")
         }
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["run", pipelinePath, "--base-url", simulator.baseURL, "--state-dir", directory + "/state",
-                             "--cache", directory + "/responses.sqlite", "--progress", "quiet"]
+        process.arguments = [
+            "run", pipelinePath, "--base-url", simulator.baseURL, "--state-dir", directory + "/state",
+            "--cache", directory + "/responses.sqlite", "--progress", "quiet",
+        ]
         process.environment = ProcessInfo.processInfo.environment.merging(["OPENAI_API_KEY": "sk-bench"]) { $1 }
         process.standardOutput = FileHandle.nullDevice
         let clock = ContinuousClock()
@@ -103,9 +111,10 @@ enum StepsBenchmark {
         let elapsed = (clock.now - start) / .seconds(1)
         let statistics = simulator.statistics()
         try await simulator.stop()
-        return StepsMeasurement(seconds: elapsed, exitCode: process.terminationStatus, rpm: rpm, tpm: tpm,
-                                steps: steps.map { name, model in
-                                    StepsMeasurement.Step(name: name, model: model, served: statistics.byModel[model] ?? SimulatorModelStatistics())
-                                })
+        return StepsMeasurement(
+            seconds: elapsed, exitCode: process.terminationStatus, rpm: rpm, tpm: tpm,
+            steps: steps.map { name, model in
+                StepsMeasurement.Step(name: name, model: model, served: statistics.byModel[model] ?? SimulatorModelStatistics())
+            })
     }
 }

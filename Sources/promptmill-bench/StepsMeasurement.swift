@@ -37,19 +37,27 @@ struct StepsMeasurement {
     func lines(title: String) -> [String] {
         var lines = [String(format: "%@: elapsed %.2f s, exit %d", title, seconds, exitCode)]
         for step in steps {
-            let span = step.served.firstAdmitted.flatMap { first in
-                step.served.lastAdmitted.map { String(format: ", admitted from %.1f s to %.1f s after the start", first, $0) }
-            } ?? ""
-            lines.append(String(format: "  step %@ (%@): %d requests, %d tokens reserved, %d answered 429; bound %.2f s%@",
-                                step.name, step.model, step.served.admitted, step.served.chargedTokens, step.served.rateLimited,
-                                bound(step), span))
+            let span =
+                step.served.firstAdmitted.flatMap { first in
+                    step.served.lastAdmitted.map { String(format: ", admitted from %.1f s to %.1f s after the start", first, $0) }
+                } ?? ""
+            lines.append(
+                String(
+                    format: "  step %@ (%@): %d requests, %d tokens reserved, %d answered 429; bound %.2f s%@",
+                    step.name, step.model, step.served.admitted, step.served.chargedTokens, step.served.rateLimited,
+                    bound(step), span))
         }
         let largest = largestBound
-        lines.append(String(format: "  largest step bound %.2f s; elapsed / largest bound %@; sum of step bounds %.2f s (a pass-by-pass run's least time); elapsed / sum %.3f",
-                            largest, largest > 0 ? String(format: "%.3f", seconds / largest) : "n/a", sumOfBounds,
-                            sumOfBounds > 0 ? seconds / sumOfBounds : 0))
-        lines.append(String(format: "  all steps through one set of buckets (one limiter for the job): bound %.2f s; elapsed / that %.3f",
-                            sharedBound, sharedBound > 0 ? seconds / sharedBound : 0))
+        lines.append(
+            String(
+                format:
+                    "  largest step bound %.2f s; elapsed / largest bound %@; sum of step bounds %.2f s (a pass-by-pass run's least time); elapsed / sum %.3f",
+                largest, largest > 0 ? String(format: "%.3f", seconds / largest) : "n/a", sumOfBounds,
+                sumOfBounds > 0 ? seconds / sumOfBounds : 0))
+        lines.append(
+            String(
+                format: "  all steps through one set of buckets (one limiter for the job): bound %.2f s; elapsed / that %.3f",
+                sharedBound, sharedBound > 0 ? seconds / sharedBound : 0))
         return lines
     }
 }

@@ -19,13 +19,17 @@ struct MockServerCommand: AsyncParsableCommand {
     @Option(help: "Tokens per minute before answering 429 (default: no limit).")
     var tpm: Int?
 
-    @Flag(name: .customLong("limits-per-model"), help: "Give every model its own --rpm and --tpm buckets, as OpenAI's limits are per model (default: one set for all models).")
+    @Flag(
+        name: .customLong("limits-per-model"),
+        help: "Give every model its own --rpm and --tpm buckets, as OpenAI's limits are per model (default: one set for all models).")
     var limitsPerModel = false
 
     @Option(name: .customLong("latency-ms"), help: "Milliseconds added before each answer.")
     var latencyMs = 0
 
-    @Option(name: .customLong("fail-rate"), help: "Share of requests (0..1) answered with a fault: 500, 503, a dropped connection or a truncated body, evenly.")
+    @Option(
+        name: .customLong("fail-rate"),
+        help: "Share of requests (0..1) answered with a fault: 500, 503, a dropped connection or a truncated body, evenly.")
     var failRate = 0.0
 
     @Flag(name: .customLong("insufficient-quota"), help: "Answer every request 429 insufficient_quota.")
@@ -34,7 +38,9 @@ struct MockServerCommand: AsyncParsableCommand {
     @Flag(name: .customLong("shuffle-choices"), help: "Return choices in random order (their indices stay right).")
     var shuffleChoices = false
 
-    @Flag(name: .customLong("prompt-caching"), help: "Report cached prompt tokens as OpenAI's prompt cache would (prompts of 1,024+ tokens seen before).")
+    @Flag(
+        name: .customLong("prompt-caching"),
+        help: "Report cached prompt tokens as OpenAI's prompt cache would (prompts of 1,024+ tokens seen before).")
     var promptCaching = false
 
     @Option(name: .customLong("quota-requests"), help: "Answer this many requests, then 429 insufficient_quota.")
@@ -63,7 +69,8 @@ struct MockServerCommand: AsyncParsableCommand {
         configuration.paidLogPath = paidLog
         let simulator = Simulator(configuration: configuration)
         _ = try await simulator.start()
-        Terminal.say("promptmill simulator listening on \(simulator.baseURL) — point a pipeline at it with --base-url \(simulator.baseURL); Ctrl-C stops it")
+        Terminal.say(
+            "promptmill simulator listening on \(simulator.baseURL) — point a pipeline at it with --base-url \(simulator.baseURL); Ctrl-C stops it")
         let signals = InterruptHandler(grace: .zero, notice: "stopping the simulator")
         defer { signals.restore() }
         _ = try? await signals.run {

@@ -16,8 +16,9 @@ import PromptmillTokenizer
         let transport = AsyncHTTPClientTransport(maximumConnections: 2)
         defer { Task { await transport.shutdown() } }
         let response = try await transport.send(
-            HTTPRequest(url: simulator.baseURL + path, headers: [("Authorization", "Bearer \(key)"), ("Content-Type", "application/json")],
-                        body: Array(body.utf8)), timeout: .seconds(10))
+            HTTPRequest(
+                url: simulator.baseURL + path, headers: [("Authorization", "Bearer \(key)"), ("Content-Type", "application/json")],
+                body: Array(body.utf8)), timeout: .seconds(10))
         guard case .object(let object) = try response.body.withUnsafeBytes({ try JSONParser.parse($0) }) else {
             throw CocoaError(.coderReadCorrupt)
         }
@@ -37,8 +38,9 @@ import PromptmillTokenizer
     @Test func completionsFollowOpenAIShape() async throws {
         let simulator = try await Self.started()
         defer { Task { try? await simulator.stop() } }
-        let answer = try await Self.post(simulator, "/completions",
-                                         #"{"model":"gpt-3.5-turbo-instruct","prompt":["Review: great kettle\nSentiment:","Review: it broke\nSentiment:"],"n":2,"max_tokens":3}"#)
+        let answer = try await Self.post(
+            simulator, "/completions",
+            #"{"model":"gpt-3.5-turbo-instruct","prompt":["Review: great kettle\nSentiment:","Review: it broke\nSentiment:"],"n":2,"max_tokens":3}"#)
         #expect(answer.status == 200)
         #expect(answer.body["object"] == .string("text_completion"))
         guard case .array(let choices)? = answer.body["choices"], case .object(let usage)? = answer.body["usage"] else {
@@ -87,13 +89,17 @@ import PromptmillTokenizer
     /// `retry-after-ms` from now and is full one request's refill (30 s) after that, however
     /// long the requests took.
     @Test func rateLimitAnswers429WithHeaders() async throws {
-        let simulator = try await Self.started { $0.requestsPerMinute = 2; $0.tokensPerMinute = 100_000 }
+        let simulator = try await Self.started {
+            $0.requestsPerMinute = 2; $0.tokensPerMinute = 100_000
+        }
         defer { Task { try? await simulator.stop() } }
         let body = #"{"model":"gpt-3.5-turbo-instruct","prompt":"hello"}"#
         let first = try await Self.post(simulator, "/completions", body)
         #expect(first.status == 200)
-        for name in ["x-ratelimit-limit-requests", "x-ratelimit-limit-tokens", "x-ratelimit-remaining-requests",
-                     "x-ratelimit-remaining-tokens", "x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"] {
+        for name in [
+            "x-ratelimit-limit-requests", "x-ratelimit-limit-tokens", "x-ratelimit-remaining-requests",
+            "x-ratelimit-remaining-tokens", "x-ratelimit-reset-requests", "x-ratelimit-reset-tokens",
+        ] {
             #expect(first.headers[name] != nil, "\(name) missing")
         }
         #expect(first.headers["x-ratelimit-limit-requests"] == "2")
@@ -119,14 +125,17 @@ import PromptmillTokenizer
     /// configured limits: one model's refusal leaves another's quota whole, and each answer's
     /// headers describe its own model's buckets.
     @Test func limitsPerModelGiveEachModelItsOwnQuota() async throws {
-        let simulator = try await Self.started { $0.requestsPerMinute = 2; $0.tokensPerMinute = 1_000; $0.limitsPerModel = true }
+        let simulator = try await Self.started {
+            $0.requestsPerMinute = 2; $0.tokensPerMinute = 1_000; $0.limitsPerModel = true
+        }
         defer { Task { try? await simulator.stop() } }
         let tokenizer = try Tokenizer.shared(.cl100k_base)
         let cost = tokenizer.count("hello") + 5
         var answers: [String: [Answer]] = [:]
         for model in ["gpt-3.5-turbo-instruct", "davinci-002"] {
             for _ in 0..<3 {
-                answers[model, default: []].append(try await Self.post(simulator, "/completions", #"{"model":"\#(model)","prompt":"hello","max_tokens":5}"#))
+                answers[model, default: []].append(
+                    try await Self.post(simulator, "/completions", #"{"model":"\#(model)","prompt":"hello","max_tokens":5}"#))
             }
         }
         for model in ["gpt-3.5-turbo-instruct", "davinci-002"] {
@@ -144,7 +153,9 @@ import PromptmillTokenizer
 
     /// Without limits per model (the default) all models share one set of buckets.
     @Test func limitsAreSharedByDefault() async throws {
-        let simulator = try await Self.started { $0.requestsPerMinute = 2; $0.tokensPerMinute = 1_000 }
+        let simulator = try await Self.started {
+            $0.requestsPerMinute = 2; $0.tokensPerMinute = 1_000
+        }
         defer { Task { try? await simulator.stop() } }
         let first = try await Self.post(simulator, "/completions", #"{"model":"gpt-3.5-turbo-instruct","prompt":"hello","max_tokens":5}"#)
         let second = try await Self.post(simulator, "/completions", #"{"model":"gpt-3.5-turbo-instruct","prompt":"hello","max_tokens":5}"#)
@@ -191,35 +202,44 @@ import PromptmillTokenizer
     @Test func otherEndpointsAnswer() async throws {
         let simulator = try await Self.started()
         defer { Task { try? await simulator.stop() } }
-        let chat = try await Self.post(simulator, "/chat/completions",
-                                       #"{"model":"gpt-4o-mini","messages":[{"role":"system","content":"Label."},{"role":"user","content":"Review: I love it\nSentiment:"}]}"#)
+        let chat = try await Self.post(
+            simulator, "/chat/completions",
+            #"{"model":"gpt-4o-mini","messages":[{"role":"system","content":"Label."},{"role":"user","content":"Review: I love it\nSentiment:"}]}"#)
         #expect(chat.status == 200)
         #expect(chat.body["object"] == .string("chat.completion"))
         let tokenizer = try Tokenizer.shared(.o200k_base)
-        let expectedPrompt = tokenizer.chatPromptTokens([ChatMessageTokens(role: "system", content: "Label."),
-                                                         ChatMessageTokens(role: "user", content: "Review: I love it\nSentiment:")])
+        let expectedPrompt = tokenizer.chatPromptTokens([
+            ChatMessageTokens(role: "system", content: "Label."),
+            ChatMessageTokens(role: "user", content: "Review: I love it\nSentiment:"),
+        ])
         guard case .object(let usage)? = chat.body["usage"] else { Issue.record("no usage"); return }
         #expect(usage["prompt_tokens"] == .number(String(expectedPrompt)))
 
         let embedding = try await Self.post(simulator, "/embeddings", #"{"model":"text-embedding-3-small","input":["a","b"],"dimensions":8}"#)
         guard case .array(let data)? = embedding.body["data"], case .object(let first)? = data.first,
-              case .array(let vector)? = first["embedding"] else { Issue.record("no vector"); return }
+            case .array(let vector)? = first["embedding"]
+        else { Issue.record("no vector"); return }
         #expect(data.count == 2)
         #expect(vector.count == 8)
-        let encoded = try await Self.post(simulator, "/embeddings", #"{"model":"text-embedding-3-small","input":"a","dimensions":8,"encoding_format":"base64"}"#)
+        let encoded = try await Self.post(
+            simulator, "/embeddings", #"{"model":"text-embedding-3-small","input":"a","dimensions":8,"encoding_format":"base64"}"#)
         guard case .array(let encodedData)? = encoded.body["data"], case .object(let item)? = encodedData.first,
-              case .string(let base64)? = item["embedding"] else { Issue.record("no base64"); return }
+            case .string(let base64)? = item["embedding"]
+        else { Issue.record("no base64"); return }
         #expect(Data(base64Encoded: base64)?.count == 32)
 
         let moderation = try await Self.post(simulator, "/moderations", #"{"model":"omni-moderation-latest","input":["hello","I will kill it"]}"#)
         guard case .array(let results)? = moderation.body["results"], results.count == 2,
-              case .object(let flagged)? = results.last else { Issue.record("no results"); return }
+            case .object(let flagged)? = results.last
+        else { Issue.record("no results"); return }
         #expect(flagged["flagged"] == .bool(true))
     }
 
     /// Each fault kind happens at its configured rate and is counted.
     @Test func faultsAreInjected() async throws {
-        let simulator = try await Self.started { $0.faults = SimulatorFaults(serverError500: 0.25, serviceUnavailable503: 0.25, droppedConnection: 0.25, truncatedBody: 0.25) }
+        let simulator = try await Self.started {
+            $0.faults = SimulatorFaults(serverError500: 0.25, serviceUnavailable503: 0.25, droppedConnection: 0.25, truncatedBody: 0.25)
+        }
         defer { Task { try? await simulator.stop() } }
         let transport = AsyncHTTPClientTransport(maximumConnections: 2)
         var statuses: [Int] = []
@@ -227,8 +247,9 @@ import PromptmillTokenizer
         for _ in 0..<40 {
             do {
                 let response = try await transport.send(
-                    HTTPRequest(url: simulator.baseURL + "/completions", headers: [("Authorization", "Bearer sk"), ("Content-Type", "application/json")],
-                                body: Array(#"{"model":"gpt-3.5-turbo-instruct","prompt":"x"}"#.utf8)), timeout: .seconds(5))
+                    HTTPRequest(
+                        url: simulator.baseURL + "/completions", headers: [("Authorization", "Bearer sk"), ("Content-Type", "application/json")],
+                        body: Array(#"{"model":"gpt-3.5-turbo-instruct","prompt":"x"}"#.utf8)), timeout: .seconds(5))
                 statuses.append(response.status)
             } catch {
                 transportErrors += 1
@@ -256,8 +277,9 @@ import PromptmillTokenizer
         let transport = AsyncHTTPClientTransport(maximumConnections: 1)
         do {
             _ = try await transport.send(
-                HTTPRequest(url: simulator.baseURL + "/completions", headers: [("Authorization", "Bearer sk"), ("Content-Type", "application/json")],
-                            body: Array(#"{"model":"gpt-3.5-turbo-instruct","prompt":"x"}"#.utf8)), timeout: .milliseconds(500))
+                HTTPRequest(
+                    url: simulator.baseURL + "/completions", headers: [("Authorization", "Bearer sk"), ("Content-Type", "application/json")],
+                    body: Array(#"{"model":"gpt-3.5-turbo-instruct","prompt":"x"}"#.utf8)), timeout: .milliseconds(500))
             Issue.record("a stalled answer was returned")
         } catch {
             #expect(error.kind == .timeout)
