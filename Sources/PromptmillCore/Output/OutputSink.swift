@@ -19,8 +19,11 @@ final class OutputSink {
     private let clock = ContinuousClock()
     /// Rows recorded, this run and earlier ones: a guard against writing any row twice.
     private(set) var done: RowSet
-    /// The job's steps: each one's name, model and prices (nil: unknown costs).
+    /// The job's steps (names, models, prices), for the records' encoder.
     private let stages: [PipelineConfiguration.Step]
+    /// Each step's model and prices (nil: unknown costs), by step, read once per record.
+    private let models: [String]
+    private let prices: [ModelPrices?]
     private let recordsEachStep: Bool
 
     init(
@@ -30,6 +33,8 @@ final class OutputSink {
         writer = try MemberWriter(path: path, keepingFirst: length, store: store, run: run)
         self.done = done
         stages = configuration.stages
+        models = stages.map(\.configuration.model)
+        prices = stages.map(\.configuration.prices)
         recordsEachStep = configuration.recordsEachStep
         self.memberBytes = memberBytes
         self.memberAge = memberAge
@@ -45,7 +50,7 @@ final class OutputSink {
         var answered = 0
         var reused = 0
         for outcome in row.settled {
-            let prices = stages[outcome.step].configuration.prices
+            let prices = prices[outcome.step]
             var figures = JobLedger.ModelFigures()
             switch outcome.kind {
             case .answered(_, let usage, _):
@@ -70,7 +75,7 @@ final class OutputSink {
             case .skipped:
                 continue
             }
-            if recordsEachStep { totals.models[stages[outcome.step].configuration.model, default: JobLedger.ModelFigures()] += figures }
+            if recordsEachStep { totals.models[models[outcome.step], default: JobLedger.ModelFigures()] += figures }
         }
         if failed { totals.failed += 1 } else { totals.succeeded += 1 }
         if answered > 0, reused == answered { totals.cacheHits += 1 }
@@ -81,7 +86,7 @@ final class OutputSink {
     /// before its record was written, so it is the job's own answer, not a hit.
     func append(_ row: PreparedRow, stored hit: ResponseCache.Hit, paidHere: Bool) {
         guard begin(row.number) else { return }
-        let price = stages[row.renderedStep].configuration.prices?.cost(of: hit.usage)
+        let price = prices[row.renderedStep]?.cost(of: hit.usage)
         OutputRecordEncoder.encode(row, hit: hit, paidHere: paidHere, cost: paidHere ? price : .zero, into: &buffer)
         totals.items += 1
         totals.succeeded += 1

@@ -51,40 +51,43 @@ struct StepPlanner {
     /// answer first (with whether this job paid for it) and returns true when it wrote the
     /// row's record from the stored bytes.
     mutating func admit(
-        _ rows: [PreparedRow],
+        _ arriving: [PreparedRow],
         recordStored: (PreparedRow, ResponseCache.Hit, _ paidHere: Bool) throws -> Bool
     ) throws -> [Settled] {
+        var rows = arriving
         var settled: [Settled] = []
-        var asking: [PreparedRow] = []
+        // The rows that ask the store or need a request, by position in `rows` (a cached
+        // rerun looks up a million rows: no row is copied on the way).
+        var asking: [Int] = []
         asking.reserveCapacity(rows.count)
-        for var row in rows {
-            if let condition = step.when, !condition.holds(in: row.context ?? JSONObject()) {
-                settled.append((row, StepOutcome(step: index, kind: .skipped)))
+        for position in rows.indices {
+            if let condition = step.when, !condition.holds(in: rows[position].context ?? JSONObject()) {
+                settled.append((rows[position], StepOutcome(step: index, kind: .skipped)))
                 continue
             }
-            if row.renderedStep != index {
+            if rows[position].renderedStep != index {
                 do {
-                    try render(&row)
+                    try render(&rows[position])
                 } catch {
                     let failure = RowFailure(type: "template_error", message: "step \(step.name): \(error.reason)", status: nil)
-                    settled.append((row, StepOutcome(step: index, kind: .failed(failure, attempts: 0))))
+                    settled.append((rows[position], StepOutcome(step: index, kind: .failed(failure, attempts: 0))))
                     continue
                 }
             }
-            asking.append(row)
+            asking.append(position)
         }
         guard let store else {
-            for row in asking { enqueue(row) }
+            for position in asking { enqueue(rows[position]) }
             return settled
         }
         var found = [Bool](repeating: false, count: asking.count)
         var storedFailure: (any Error)?
-        try store.lookUp(asking.map { $0.cacheKey! }) { position, hit in
+        try store.lookUp(asking.map { rows[$0].cacheKey! }) { position, hit in
             found[position] = true
             let row = asking[position]
-            let paidHere = generation.paid(hit.paidBy, row: row.number)
+            let paidHere = generation.paid(hit.paidBy, row: rows[row].number)
             do {
-                if try recordStored(row, hit, paidHere) { return }
+                if try recordStored(rows[row], hit, paidHere) { return }
             } catch {
                 storedFailure = error
                 return
@@ -98,10 +101,10 @@ struct StepPlanner {
                 paidHere
                 ? .answered(answer, usage: hit.usage, attempts: 1)
                 : .reused(answer, usage: hit.usage, from: .answerStore)
-            settled.append((row, StepOutcome(step: index, kind: kind)))
+            settled.append((rows[row], StepOutcome(step: index, kind: kind)))
         }
         if let storedFailure { throw storedFailure }
-        for (position, row) in asking.enumerated() where !found[position] { enqueue(row) }
+        for (position, row) in asking.enumerated() where !found[position] { enqueue(rows[row]) }
         return settled
     }
 
