@@ -87,7 +87,7 @@ struct LiveDispatcher: RequestDispatcher {
                     if response.status == 429 { report.rateLimited += 1 }
                     outcome = .http(
                         status: response.status, error: APIErrorBody.parse(response.body, status: response.status),
-                        retryAfter: Self.retryAfter(response))
+                        retryAfter: RetryAfter.wait(in: response))
                 }
             } catch {
                 // The request may have been served and billed before the connection failed.
@@ -149,16 +149,5 @@ struct LiveDispatcher: RequestDispatcher {
         if let organization = configuration.api.organization { headers.append(("OpenAI-Organization", organization)) }
         if let project = configuration.api.project { headers.append(("OpenAI-Project", project)) }
         return headers
-    }
-
-    /// `retry-after-ms` (OpenAI's, in milliseconds), else `retry-after` in seconds.
-    static func retryAfter(_ response: HTTPResponse) -> Duration? {
-        if let text = response.header("retry-after-ms"), let milliseconds = Double(text), milliseconds >= 0 {
-            return .milliseconds(Int64(milliseconds.rounded(.up)))
-        }
-        if let text = response.header("retry-after"), let seconds = Double(text), seconds >= 0 {
-            return .milliseconds(Int64((seconds * 1000).rounded(.up)))
-        }
-        return nil
     }
 }

@@ -36,6 +36,9 @@ public struct RetryPolicy: Sendable {
             if status == 429, error.code == "insufficient_quota" || error.type == "insufficient_quota" {
                 return .stop(.quotaExhausted(message: error.message))
             }
+            if status == 402 || kind.map(Self.accountCodes.contains) == true {
+                return .stop(.accountRefused(status: status, code: kind ?? "payment_required", message: error.message))
+            }
             if status == 401 || status == 403 {
                 return .stop(.authentication(status: status, message: error.message))
             }
@@ -61,6 +64,14 @@ public struct RetryPolicy: Sendable {
         }
         return .retry(after: backoff(attempt: attempt, random: &random))
     }
+
+    /// Error codes and types that refuse the account whatever the request: OpenAI's billing
+    /// and account codes, and the budget errors of common proxies (LiteLLM's
+    /// `budget_exceeded`). Whatever their status, sending more only buys more refusals.
+    static let accountCodes: Set<String> = [
+        "billing_hard_limit_reached", "billing_not_active", "account_deactivated", "access_terminated",
+        "organization_deactivated", "budget_exceeded",
+    ]
 
     /// Exponential backoff with full jitter: uniform in [0, min(max, base × 2^(attempt-1))].
     public func backoff(attempt: Int, random: inout some RandomNumberGenerator) -> Duration {

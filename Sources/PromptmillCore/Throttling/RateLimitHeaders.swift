@@ -1,3 +1,5 @@
+import Foundation
+
 /// OpenAI's `x-ratelimit-*` headers of one answer.
 public struct RateLimitHeaders: Sendable, Equatable {
     public var limitRequests: Int?
@@ -19,13 +21,25 @@ public struct RateLimitHeaders: Sendable, Equatable {
         self.resetTokens = resetTokens
     }
 
+    /// Reads the headers of an answer. A limit that is not a positive whole number, or a
+    /// remaining count that is negative or not a number (Azure sends `-1` and `0` for "no
+    /// such limit"), is left out: never a reason to hold or refuse a request.
     public init(_ response: HTTPResponse) {
-        limitRequests = response.header("x-ratelimit-limit-requests").flatMap { Int($0) }
-        limitTokens = response.header("x-ratelimit-limit-tokens").flatMap { Int($0) }
-        remainingRequests = response.header("x-ratelimit-remaining-requests").flatMap { Int($0) }
-        remainingTokens = response.header("x-ratelimit-remaining-tokens").flatMap { Int($0) }
+        limitRequests = response.header("x-ratelimit-limit-requests").flatMap(Self.positive)
+        limitTokens = response.header("x-ratelimit-limit-tokens").flatMap(Self.positive)
+        // What is left of a limit the server does not state says nothing.
+        remainingRequests = limitRequests == nil ? nil : response.header("x-ratelimit-remaining-requests").flatMap(Self.count)
+        remainingTokens = limitTokens == nil ? nil : response.header("x-ratelimit-remaining-tokens").flatMap(Self.count)
         resetRequests = response.header("x-ratelimit-reset-requests").flatMap(Self.parseReset)
         resetTokens = response.header("x-ratelimit-reset-tokens").flatMap(Self.parseReset)
+    }
+
+    private static func positive(_ text: String) -> Int? {
+        Int(text.trimmingCharacters(in: .whitespaces)).flatMap { $0 > 0 ? $0 : nil }
+    }
+
+    private static func count(_ text: String) -> Int? {
+        Int(text.trimmingCharacters(in: .whitespaces)).flatMap { $0 >= 0 ? $0 : nil }
     }
 
     /// Parses resets written like `1s`, `6m0s`, `120ms`, `17.5s` or `1h2m3s`.

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+import PromptmillCore
+import PromptmillTesting
+
+/// What servers other than OpenAI's send about their limits, read as OpenAI's would be.
+@Suite struct ServerSignalTests {
+    /// Azure and proxies send `-1`, `0` or text for limits they do not have: those headers
+    /// are ignored, so no limit is learned from them and no row is refused for them.
+    @Test func limitHeadersOutsideTheirRangeAreIgnored() async {
+        for (limit, remaining) in [("-1", "-1"), ("0", "0"), ("unlimited", "n/a"), ("", "")] {
+            let response = HTTPResponse.json(
+                200, "{}",
+                headers: [
+                    ("x-ratelimit-limit-tokens", limit), ("x-ratelimit-remaining-tokens", remaining),
+                    ("x-ratelimit-limit-requests", limit), ("x-ratelimit-remaining-requests", remaining),
+                    ("x-ratelimit-reset-tokens", "0"),
+                ])
+            let headers = RateLimitHeaders(response)
+            #expect(headers.limitTokens == nil && headers.limitRequests == nil, "limit \(limit)")
+            #expect(headers.remainingTokens == nil && headers.remainingRequests == nil, "remaining \(remaining)")
+            let limiter = RateLimiter(requestsPerMinute: nil, tokensPerMinute: nil, clock: TestClock())
+            await limiter.observe(headers)
+            #expect(await limiter.tokensPerMinute == nil)
+            #expect(await limiter.reserve(tokenCost: 1_000_000) == .zero)
+        }
+        // A remaining count of 0 with a real limit is a real signal.
+        let real = RateLimitHeaders(.json(200, "{}", headers: [("x-ratelimit-limit-tokens", "40000"), ("x-ratelimit-remaining-tokens", "0")]))
+        #expect(real.limitTokens == 40000 && real.remainingTokens == 0)
+    }
+
+    /// `Retry-After` in seconds, or as an HTTP date measured from the answer's own `Date`
+    /// (RFC 9110 §10.2.3), in each of the three date forms; OpenAI's `retry-after-ms` first.
+    @Test func retryAfterInEveryForm() {
+        let date = "Wed, 02 Dec 2026 10:00:00 GMT"
+        func wait(_ headers: [(name: String, value: String)]) -> Duration? {
+            RetryAfter.wait(in: .json(429, "<html>slow down</html>", headers: headers), now: Date(timeIntervalSince1970: 0))
+        }
+        #expect(wait([("retry-after", "Wed, 02 Dec 2026 10:00:11 GMT"), ("date", date)]) == .seconds(11))
+        #expect(wait([("retry-after", "Wednesday, 02-Dec-26 10:00:11 GMT"), ("date", date)]) == .seconds(11))
+        #expect(wait([("retry-after", "Wed Dec  2 10:00:11 2026"), ("date", date)]) == .seconds(11))
+        #expect(wait([("retry-after", "Wed, 02 Dec 2026 09:59:00 GMT"), ("date", date)]) == .zero)
+        #expect(wait([("retry-after", "7")]) == .seconds(7))
+        #expect(wait([("retry-after", "1.5")]) == .milliseconds(1500))
+        #expect(wait([("retry-after-ms", "1200"), ("retry-after", "7")]) == .milliseconds(1200))
+        #expect(wait([("retry-after", "soon")]) == nil)
+        // No Date header: measured from now.
+        let now = Date(timeIntervalSince1970: 1_796_205_600)  // 2026-12-02 10:00:00 UTC
+        #expect(RetryAfter.wait(in: .json(429, "", headers: [("retry-after", "Wed, 02 Dec 2026 10:00:11 GMT")]), now: now) == .seconds(11))
+    }
+
+    /// A refusal of the account (a billing hard limit, a proxy's budget, 402) stops the job
+    /// resumably whatever its status: it is not a row's fault and not worth a retry.
+    @Test func accountRefusalsStopTheJob() {
+        let policy = RetryPolicy(maxRetries: 3)
+        var random = SystemRandomNumberGenerator()
+        for (status, type, code) in [
+            (400, "invalid_request_error", "billing_hard_limit_reached"), (429, "budget_exceeded", nil),
+            (403, "invalid_request_error", "account_deactivated"), (402, nil, nil),
+        ] as [(Int, String?, String?)] {
+            let decision = policy.decide(
+                .http(status: status, error: APIErrorBody(message: "refused", type: type, code: code, param: nil), retryAfter: nil),
+                attempt: 1, model: "m", random: &random)
+            guard case .stop(let stop) = decision, case .accountRefused(status, _, "refused") = stop else {
+                Issue.record("\(status) \(code ?? type ?? ""): \(decision)")
+                continue
+            }
+            #expect(stop.exitCode == 4)
+        }
+    }
+}
