@@ -1,4 +1,7 @@
 /// Finds one RFC 4180 record in a buffer and the ranges of its fields, without copying.
+///
+/// A record ends at LF, CRLF or a lone CR (classic Mac and some Excel exports), outside
+/// quotes; inside quotes every line ending is part of the field.
 struct CSVRecordScanner {
     enum Outcome {
         /// The record may go on past the buffer: read more, then scan again.
@@ -43,7 +46,7 @@ struct CSVRecordScanner {
                         closed = true
                         break
                     }
-                    if byte == 0x0A { newlines += 1 }
+                    if byte == 0x0A || byte == 0x0D && (cursor + 1 >= count || bytes[cursor + 1] != 0x0A) { newlines += 1 }
                     cursor += 1
                 }
                 guard closed else {
@@ -63,8 +66,8 @@ struct CSVRecordScanner {
                 if next == 0x0A { return .record(end: index + 1, newlines: newlines + 1) }
                 if next == 0x0D {
                     if index + 1 >= count, !atEndOfInput { return .needMore }
-                    if index + 1 >= count { return .record(end: count, newlines: newlines) }
-                    if bytes[index + 1] == 0x0A { return .record(end: index + 2, newlines: newlines + 1) }
+                    if index + 1 >= count { return .record(end: count, newlines: newlines + 1) }
+                    return .record(end: bytes[index + 1] == 0x0A ? index + 2 : index + 1, newlines: newlines + 1)
                 }
                 // Resynchronise at the next line.
                 var skip = index
@@ -72,20 +75,26 @@ struct CSVRecordScanner {
                 if skip >= count, !atEndOfInput { return .needMore }
                 return .problem("unexpected character after closing quote", end: min(count, skip + 1), newlines: newlines + (skip < count ? 1 : 0))
             }
-            // An unquoted field: up to a comma or the line's end.
+            // An unquoted field: up to a comma or the line's end (LF, CRLF or CR).
             var cursor = index
             while cursor < count {
                 let byte = bytes[cursor]
-                if byte == UInt8(ascii: ",") || byte == 0x0A { break }
+                if byte == UInt8(ascii: ",") || byte == 0x0A || byte == 0x0D { break }
                 cursor += 1
             }
             if cursor >= count, !atEndOfInput { return .needMore }
-            var fieldEnd = cursor
-            if cursor >= count || bytes[cursor] == 0x0A, fieldEnd > index, bytes[fieldEnd - 1] == 0x0D { fieldEnd -= 1 }
-            fieldRanges.append(Field(start: index - start, end: fieldEnd - start, quoted: false, escapedQuotes: false))
+            fieldRanges.append(Field(start: index - start, end: cursor - start, quoted: false, escapedQuotes: false))
             if cursor >= count { return .record(end: count, newlines: newlines) }
-            if bytes[cursor] == 0x0A { return .record(end: cursor + 1, newlines: newlines + 1) }
-            index = cursor + 1
+            switch bytes[cursor] {
+            case 0x0A:
+                return .record(end: cursor + 1, newlines: newlines + 1)
+            case 0x0D:
+                // CRLF, or a lone CR; at the buffer's end the next byte decides.
+                if cursor + 1 >= count { return atEndOfInput ? .record(end: count, newlines: newlines + 1) : .needMore }
+                return .record(end: bytes[cursor + 1] == 0x0A ? cursor + 2 : cursor + 1, newlines: newlines + 1)
+            default:
+                index = cursor + 1
+            }
         }
     }
 

@@ -183,8 +183,10 @@ public final class RowReader {
                 if buffer[position] == 0x0A {
                     position += 1
                     line += 1
-                } else if buffer[position] == 0x0D, position + 1 < buffer.count, buffer[position + 1] == 0x0A {
-                    position += 2
+                } else if buffer[position] == 0x0D {
+                    // CRLF or a lone CR: the byte after decides, so read it first.
+                    if position + 1 >= buffer.count, try fill() { continue }
+                    position += position + 1 < buffer.count && buffer[position + 1] == 0x0A ? 2 : 1
                     line += 1
                 } else {
                     break

@@ -39,6 +39,47 @@ import PromptmillTesting
             ])
     }
 
+    /// Every line-ending convention ends a record outside quotes: LF, CRLF and a lone CR
+    /// (classic Mac and some Excel exports), mixed in one file, with blank lines of each kind;
+    /// inside quotes each is part of the field. Issue 13's reproduction read no row at all.
+    @Test func csvEveryLineEndingEndsARecord() throws {
+        #expect(
+            try read("mac.csv", Array("review_id,text\r1,good kettle\r2,bad lid\r3,fine\r".utf8), format: .csv) == [
+                #"1@2 {"review_id":"1","text":"good kettle"}"#,
+                #"2@3 {"review_id":"2","text":"bad lid"}"#,
+                #"3@4 {"review_id":"3","text":"fine"}"#,
+            ])
+        let mixed = "id,text\r\n1,a\r2,\"b\rc\"\r\r3,d\n\r\n4,\"e\"\r5,f"
+        #expect(
+            try read("mixed.csv", Array(mixed.utf8), format: .csv) == [
+                #"1@2 {"id":"1","text":"a"}"#,
+                #"2@3 {"id":"2","text":"b\rc"}"#,
+                #"3@6 {"id":"3","text":"d"}"#,
+                #"4@8 {"id":"4","text":"e"}"#,
+                #"5@9 {"id":"5","text":"f"}"#,
+            ])
+    }
+
+    /// A CR at the end of what has been read may be half of a CRLF: the scanner asks for more
+    /// instead of ending the record there.
+    @Test func csvCarriageReturnAtTheBufferEndWaitsForTheNextByte() {
+        var scanner = CSVRecordScanner()
+        for text in ["a,b\r", "a,\"b\"\r"] {
+            let bytes = Array(text.utf8)
+            let more = bytes.withUnsafeBufferPointer { scanner.scan($0, from: 0, atEndOfInput: false) }
+            guard case .needMore = more else {
+                Issue.record("\(text.debugDescription): \(more)")
+                continue
+            }
+            let last = bytes.withUnsafeBufferPointer { scanner.scan($0, from: 0, atEndOfInput: true) }
+            guard case .record(let end, _) = last else {
+                Issue.record("\(text.debugDescription) at the end: \(last)")
+                continue
+            }
+            #expect(end == bytes.count)
+        }
+    }
+
     /// A CSV row with more fields than the header is a bad row; reading goes on after it.
     @Test func csvExtraFieldIsBadRow() throws {
         #expect(
