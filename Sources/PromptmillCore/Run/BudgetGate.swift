@@ -13,17 +13,20 @@ struct BudgetGate: Sendable {
     }
 
     func admit(_ request: PlannedRequest, prices: ModelPrices?, completionBudget: Int) async -> Admission {
-        func worstCase(_ rows: ArraySlice<PreparedRow>) -> Money {
-            guard let prices else { return .zero }
-            return prices.worstCase(promptTokens: rows.reduce(0) { $0 + $1.promptTokens }, completionTokens: rows.count * completionBudget)
-        }
+        func worstCase(_ rows: ArraySlice<PreparedRow>) -> Money { rows.worstCase(prices: prices, completionBudget: completionBudget) }
         if await spend.reserve(worstCase(request.rows[...])) { return .send(request, rest: []) }
         let available = await spend.available ?? .zero
+        // The longest first part whose worst case fits, growing one row at a time.
         var fitting = 0
-        while fitting < request.rows.count, worstCase(request.rows.prefix(fitting + 1)) <= available { fitting += 1 }
+        var promptTokens = 0
+        while fitting < request.rows.count, let prices {
+            promptTokens += request.rows[fitting].promptTokens
+            guard prices.worstCase(promptTokens: promptTokens, completionTokens: (fitting + 1) * completionBudget) <= available else { break }
+            fitting += 1
+        }
         guard fitting > 0, await spend.reserve(worstCase(request.rows.prefix(fitting))) else { return .full }
         let sending = Array(request.rows.prefix(fitting))
-        let tokenCost = sending.reduce(0) { $0 + $1.promptTokens + completionBudget }
+        let tokenCost = sending.tokenCost(completionBudget: completionBudget)
         return .send(PlannedRequest(step: request.step, rows: sending, tokenCost: tokenCost), rest: Array(request.rows.dropFirst(fitting)))
     }
 }

@@ -24,14 +24,6 @@ struct LiveDispatcher: RequestDispatcher {
     var prices: ModelPrices? { settler.prices }
     var spend: SpendGuard? { settler.spend }
 
-    /// What `rows` may cost at most: what the budget reserves before they are sent.
-    func worstCase(_ rows: [PreparedRow]) -> Money {
-        guard let prices else { return .zero }
-        return prices.worstCase(
-            promptTokens: rows.reduce(0) { $0 + $1.promptTokens },
-            completionTokens: rows.count * completionBudget)
-    }
-
     /// The request's first attempt has been reserved under a cap by the flow (see
     /// `BudgetGate`); every later attempt reserves its own.
     func dispatch(_ request: PlannedRequest) async throws(JobStop) -> DispatchReport {
@@ -50,7 +42,7 @@ struct LiveDispatcher: RequestDispatcher {
         var report = DispatchReport()
         var random = JitterSource(seed: seed.map { $0 ^ UInt64(rows.first?.number ?? 0) })
         var attempt = 0
-        let worst = worstCase(rows)
+        let worst = rows.worstCase(prices: prices, completionBudget: completionBudget)
         while true {
             attempt += 1
             if let spend, attempt > 1 || !reserved, !(await spend.reserve(worst)) {
@@ -126,7 +118,7 @@ struct LiveDispatcher: RequestDispatcher {
         var combined = report
         let middle = rows.count / 2
         for half in [Array(rows[..<middle]), Array(rows[middle...])] {
-            let cost = half.reduce(0) { $0 + $1.promptTokens + completionBudget }
+            let cost = half.tokenCost(completionBudget: completionBudget)
             var part = try await send(half, tokenCost: cost)
             for index in part.results.indices { part.results[index].attempts += attempts }
             combined.add(part)

@@ -155,7 +155,7 @@ struct StepPlanner {
                 unsent.removeFirst(unsentStart)
                 unsentStart = 0
             }
-            let cost = batch.reduce(0) { $0 + $1.promptTokens + completionBudget }
+            let cost = batch.tokenCost(completionBudget: completionBudget)
             let fitted = RequestFitter.fit(
                 batch, cost: cost, completionBudget: completionBudget, capacity: capacity,
                 endpoint: step.configuration.endpoint)
@@ -168,7 +168,7 @@ struct StepPlanner {
     /// Puts back the part of a request that the budget had no room for: it goes first.
     mutating func putBack(_ rows: [PreparedRow]) {
         guard !rows.isEmpty else { return }
-        ready.insert(PlannedRequest(step: index, rows: rows, tokenCost: rows.reduce(0) { $0 + $1.promptTokens + completionBudget }), at: 0)
+        ready.insert(PlannedRequest(step: index, rows: rows, tokenCost: rows.tokenCost(completionBudget: completionBudget)), at: 0)
     }
 
     /// The rows that followed `result`'s row, each settled with its answer (or its failure).
