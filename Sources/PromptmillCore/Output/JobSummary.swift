@@ -102,6 +102,10 @@ public struct JobSummary: Encodable, Sendable {
     /// Seconds, to the millisecond.
     var elapsedSeconds: Double
     var complete: Bool
+    /// Records whose usage promptmill counted (the server sent none).
+    var countedItems: Int
+    /// Rows of this run that failed only for transient causes: no record, still pending.
+    var pendingTransient: Int
     var budget: Budget
     var pricesDate: String
     var pricesSource: String?
@@ -110,6 +114,8 @@ public struct JobSummary: Encodable, Sendable {
         case byModel = "by_model"
         case elapsedSeconds = "elapsed_s"
         case complete, budget
+        case countedItems = "usage_counted_items"
+        case pendingTransient = "pending_after_transient_failures"
         case pricesDate = "prices_date"
         case pricesSource = "prices_source"
     }
@@ -129,6 +135,8 @@ public struct JobSummary: Encodable, Sendable {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         elapsedSeconds = (seconds * 1000).rounded() / 1000
         self.complete = complete
+        countedItems = statistics.countedItems
+        pendingTransient = statistics.transientFailures
         budget = Budget(
             maxUSD: configuration.budget.maxUSD, warnUSD: configuration.budget.warnUSD, spentUSD: statistics.spent,
             stopped: budgetStopped)
@@ -142,6 +150,8 @@ public struct JobSummary: Encodable, Sendable {
         try container.encode(byModel, forKey: .byModel)
         try container.encode(elapsedSeconds, forKey: .elapsedSeconds)
         try container.encode(complete, forKey: .complete)
+        try container.encode(countedItems, forKey: .countedItems)
+        try container.encode(pendingTransient, forKey: .pendingTransient)
         try container.encode(budget, forKey: .budget)
         try container.encode(pricesDate, forKey: .pricesDate)
         try container.encode(pricesSource, forKey: .pricesSource)

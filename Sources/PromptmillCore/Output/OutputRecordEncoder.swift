@@ -25,9 +25,11 @@ enum OutputRecordEncoder {
         case .reused(let answer, let usage, _):
             write(answer, usage: usage, into: &writer)
             (cost, cached, attempts) = (.zero, true, 0)
-        case .failed(_, let tries):
-            writer.raw(",\"output\":null,\"finish_reason\":null,\"usage\":null")
-            (cost, cached, attempts) = (.zero, false, tries)
+        case .failed(let failure, let tries):
+            // A withheld answer (content filter, refusal) was billed: its usage and cost.
+            writer.raw(",\"output\":null,\"finish_reason\":null")
+            if let usage = failure.usage { self.usage(usage, into: &writer) } else { writer.raw(",\"usage\":null") }
+            (cost, cached, attempts) = (failure.usage.map { prices?.cost(of: $0) } ?? .zero, false, tries)
         case .skipped:
             writer.raw(",\"output\":null,\"finish_reason\":null,\"usage\":null")
             (cost, cached, attempts) = (.zero, false, 0)
@@ -86,6 +88,7 @@ enum OutputRecordEncoder {
             writer.number(usage.cachedPromptTokens)
             writer.raw("}")
         }
+        if usage.counted { writer.raw(",\"counted\":true") }
         writer.raw("}")
     }
 
@@ -116,13 +119,18 @@ extension OutputRecordEncoder {
                 cost += stages[step.step].configuration.prices?.cost(of: usage)
             case .reused(_, let usage, _):
                 total += usage
-            case .failed(_, let tries):
+            case .failed(let failure, let tries):
                 attempts += tries
+                if let billed = failure.usage {
+                    total += billed
+                    cost += stages[step.step].configuration.prices?.cost(of: billed)
+                }
             case .skipped:
                 break
             }
         }
-        if last == nil { writer.raw(",\"usage\":null") } else { usage(total, into: &writer) }
+        let billedFailure = outcomes.contains { $0.failure?.usage != nil }
+        if last == nil, !billedFailure { writer.raw(",\"usage\":null") } else { usage(total, into: &writer) }
         writer.raw(",\"cost_usd\":")
         writer.money(cost)
         writer.raw(",\"cached\":")
@@ -158,7 +166,15 @@ extension OutputRecordEncoder {
                     ",\"output\":null,\"finish_reason\":null,\"usage\":null,\"cost_usd\":0,\"cached\":false,\"attempts\":0,\"skipped\":true,\"error\":null}"
                 )
             case .failed(let failure, let tries):
-                writer.raw(",\"output\":null,\"finish_reason\":null,\"usage\":null,\"cost_usd\":0,\"cached\":false,\"attempts\":")
+                writer.raw(",\"output\":null,\"finish_reason\":null")
+                if let billed = failure.usage {
+                    usage(billed, into: &writer)
+                    writer.raw(",\"cost_usd\":")
+                    writer.money(stage.configuration.prices?.cost(of: billed))
+                } else {
+                    writer.raw(",\"usage\":null,\"cost_usd\":0")
+                }
+                writer.raw(",\"cached\":false,\"attempts\":")
                 writer.number(tries)
                 writer.raw(",\"skipped\":false,\"error\":")
                 error(failure, step: nil, into: &writer)

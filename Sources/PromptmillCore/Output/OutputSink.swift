@@ -69,15 +69,22 @@ final class OutputSink {
                 figures.saved = saved
                 totals.savedUsage += usage
                 totals.saved += saved
-            case .failed:
+            case .failed(let failure, _):
                 failed = true
-                continue
+                // A withheld answer was billed: its cost is the job's like an answer's.
+                guard let usage = failure.usage else { continue }
+                let cost = prices?.cost(of: usage)
+                figures.usage = usage
+                figures.cost = cost
+                totals.usage += usage
+                totals.cost += cost
             case .skipped:
                 continue
             }
             if recordsEachStep { totals.models[models[outcome.step], default: JobLedger.ModelFigures()] += figures }
         }
         if failed { totals.failed += 1 } else { totals.succeeded += 1 }
+        if row.settled.contains(where: \.usageCounted) { totals.countedItems += 1 }
         if answered > 0, reused == answered { totals.cacheHits += 1 }
     }
 

@@ -8,17 +8,26 @@ struct APIResponse: Sendable {
         var answer: Answer
         /// What the row's share of the completion tokens is weighed by.
         var completionWeight: Int
+        /// The answer was billed but withheld: a content filter stopped it, or the model
+        /// refused. The row gets an error record of this type, and nothing is stored.
+        var withheld: RowFailure?
     }
 
     var rows: [RowAnswer]
+    /// As the server reported it, or counted by promptmill (`counted`) when it sent none.
     var usage: TokenUsage
 
     /// Answers are matched to rows by their `index`, never by position: an answer that does
     /// not cover every row exactly is refused (a wrong record is worse than a retry).
+    ///
+    /// `promptTokens`: each row's prompt tokens, counted by OpenAI's rules; with the
+    /// answer's text counted by `tokenizer`, they are the usage of an answer that has none.
     static func parse(
-        _ body: [UInt8], endpoint: Endpoint, rowCount: Int, choicesPerPrompt n: Int,
-        tokenizer: Tokenizer
+        _ body: [UInt8], endpoint: Endpoint, promptTokens: [Int], choicesPerPrompt n: Int, tokenizer: Tokenizer
     ) throws(ResponseError) -> APIResponse {
+        let rowCount = promptTokens.count
+        var response: APIResponse
+        let reported: TokenUsage?
         switch endpoint {
         case .completions:
             let answer = try CompletionsResponse.parse(body, promptCount: rowCount, choicesPerPrompt: n)
@@ -27,16 +36,31 @@ struct APIResponse: Sendable {
                     answer: Answer(
                         output: choices.count == 1 ? .text(choices[0].text) : .choices(choices.map { .text($0.text) }),
                         finishReasons: choices.map(\.finishReason)),
-                    completionWeight: choices.reduce(0) { $0 + tokenizer.count($1.text) })
+                    completionWeight: choices.reduce(0) { $0 + tokenizer.count($1.text) },
+                    withheld: ContentFilter.withheld(choices.map { ($0.finishReason, $0.text.isEmpty ? nil : $0.text, nil) }))
             }
-            return APIResponse(rows: rows, usage: answer.usage)
+            response = APIResponse(rows: rows, usage: .zero)
+            reported = answer.usage
         case .chat:
-            return try chat(try object(body), choicesPerPrompt: n)
+            let object = try object(body)
+            response = try chat(object, choicesPerPrompt: n, tokenizer: tokenizer)
+            reported = CompletionsResponse.usage(object)
         case .embeddings:
-            return try embeddings(try object(body), rowCount: rowCount)
+            let object = try object(body)
+            response = try embeddings(object, rowCount: rowCount)
+            reported = CompletionsResponse.usage(object)
         case .moderations:
-            return try moderations(try object(body), rowCount: rowCount)
+            let object = try object(body)
+            response = try moderations(object, rowCount: rowCount)
+            // Moderations are free and report no usage.
+            reported = CompletionsResponse.usage(object) ?? .zero
         }
+        response.usage =
+            reported
+            ?? TokenUsage(
+                promptTokens: promptTokens.reduce(0, +), completionTokens: response.rows.reduce(0) { $0 + $1.completionWeight },
+                counted: true)
+        return response
     }
 
     /// The body as a JSON object, or why it is not one.
@@ -52,10 +76,12 @@ struct APIResponse: Sendable {
     }
 
     /// One row, `n` choices: each choice's message content (the whole message when it has
-    /// no text content, as with tool calls).
-    private static func chat(_ object: JSONObject, choicesPerPrompt n: Int) throws(ResponseError) -> APIResponse {
+    /// no text content, as with tool calls). The completion weight is the answer's tokens,
+    /// counted, for an answer without usage.
+    private static func chat(_ object: JSONObject, choicesPerPrompt n: Int, tokenizer: Tokenizer) throws(ResponseError) -> APIResponse {
         guard case .array(let rawChoices)? = object["choices"] else { throw .malformed("the body has no choices array") }
-        var slots = [(output: Answer.Output, finish: String?)?](repeating: nil, count: n)
+        guard !rawChoices.isEmpty else { throw .empty("the answer's choices array is empty") }
+        var slots = [(output: Answer.Output, finish: String?, content: String?, refusal: String?)?](repeating: nil, count: n)
         for raw in rawChoices {
             guard case .object(let choice) = raw, case .number(let indexText)? = choice["index"], let index = Int(indexText) else {
                 throw .malformed("a choice has no integer index")
@@ -65,10 +91,12 @@ struct APIResponse: Sendable {
             guard case .object(let message)? = choice["message"] else { throw .malformed("choice \(index) has no message") }
             var finish: String?
             if case .string(let reason)? = choice["finish_reason"] { finish = reason }
+            var refusal: String?
+            if case .string(let text)? = message["refusal"], !text.isEmpty { refusal = text }
             if case .string(let content)? = message["content"] {
-                slots[index] = (.text(content), finish)
+                slots[index] = (.text(content), finish, content.isEmpty ? nil : content, refusal)
             } else {
-                slots[index] = (.object(message), finish)
+                slots[index] = (.object(message), finish, nil, refusal)
             }
         }
         if let missing = slots.firstIndex(where: { $0 == nil }) {
@@ -76,15 +104,30 @@ struct APIResponse: Sendable {
         }
         let choices = slots.map { $0! }
         let answer = Answer(output: n == 1 ? choices[0].output : .choices(choices.map(\.output)), finishReasons: choices.map(\.finish))
+        let weight = choices.reduce(0) { total, choice in
+            switch choice.output {
+            case .text(let text): return total + tokenizer.count(text)
+            case .object(let message):
+                var writer = JSONWriter()
+                writer.value(.object(message))
+                return total + tokenizer.count(String(decoding: writer.bytes, as: UTF8.self))
+            default: return total
+            }
+        }
         return APIResponse(
-            rows: [RowAnswer(answer: answer, completionWeight: 1)],
-            usage: try CompletionsResponse.usage(object))
+            rows: [
+                RowAnswer(
+                    answer: answer, completionWeight: weight,
+                    withheld: ContentFilter.withheld(choices.map { ($0.finish, $0.content, $0.refusal) }))
+            ],
+            usage: .zero)
     }
 
     /// `data[i].embedding` by `index`: a list of numbers, or base64 of little-endian float32
     /// (`encoding_format: base64`), decoded so the record always holds numbers.
     private static func embeddings(_ object: JSONObject, rowCount: Int) throws(ResponseError) -> APIResponse {
         guard case .array(let data)? = object["data"] else { throw .malformed("the body has no data array") }
+        guard !data.isEmpty else { throw .empty("the answer's data array is empty") }
         var vectors = [[String]?](repeating: nil, count: rowCount)
         for item in data {
             guard case .object(let entry) = item, case .number(let indexText)? = entry["index"], let index = Int(indexText) else {
@@ -119,20 +162,19 @@ struct APIResponse: Sendable {
         }
         return APIResponse(
             rows: vectors.map { RowAnswer(answer: Answer(output: .vector($0!), finishReasons: []), completionWeight: 0) },
-            usage: try CompletionsResponse.usage(object))
+            usage: .zero)
     }
 
     /// `results[i]` in the order of the inputs (moderation results carry no index).
     private static func moderations(_ object: JSONObject, rowCount: Int) throws(ResponseError) -> APIResponse {
         guard case .array(let results)? = object["results"] else { throw .malformed("the body has no results array") }
+        guard !results.isEmpty else { throw .empty("the answer's results array is empty") }
         guard results.count == rowCount else { throw .choicesMismatch("\(results.count) moderation results for \(rowCount) inputs") }
         var rows: [RowAnswer] = []
         for (index, result) in results.enumerated() {
             guard case .object(let object) = result else { throw .malformed("moderation result \(index) is not an object") }
             rows.append(RowAnswer(answer: Answer(output: .object(object), finishReasons: []), completionWeight: 0))
         }
-        // Moderations are free and report no usage.
-        let usage = (try? CompletionsResponse.usage(object)) ?? .zero
-        return APIResponse(rows: rows, usage: usage)
+        return APIResponse(rows: rows, usage: .zero)
     }
 }

@@ -7,7 +7,8 @@ struct CompletionsResponse: Sendable {
 
     /// `choices[i]` holds prompt i's `n` completions in order.
     var choices: [[Choice]]
-    var usage: TokenUsage
+    /// nil when the server sent none (some OpenAI-compatible servers leave it out).
+    var usage: TokenUsage?
 
     /// Maps choices by `index` (prompt i's j-th completion is `i*n+j`), never by position.
     /// An answer whose choices do not cover every prompt exactly is refused: a wrong record
@@ -15,6 +16,7 @@ struct CompletionsResponse: Sendable {
     static func parse(_ body: [UInt8], promptCount: Int, choicesPerPrompt n: Int) throws(ResponseError) -> CompletionsResponse {
         let object = try APIResponse.object(body)
         guard case .array(let rawChoices)? = object["choices"] else { throw .malformed("the body has no choices array") }
+        guard !rawChoices.isEmpty else { throw .empty("the answer's choices array is empty") }
         var slots = [Choice?](repeating: nil, count: promptCount * n)
         for raw in rawChoices {
             guard case .object(let choice) = raw,
@@ -36,14 +38,16 @@ struct CompletionsResponse: Sendable {
         }
         let filled = slots.map { $0! }
         let grouped = (0..<promptCount).map { Array(filled[($0 * n)..<(($0 + 1) * n)]) }
-        return CompletionsResponse(choices: grouped, usage: try Self.usage(object))
+        return CompletionsResponse(choices: grouped, usage: Self.usage(object))
     }
 
-    static func usage(_ object: JSONObject) throws(ResponseError) -> TokenUsage {
+    /// `usage` as OpenAI reports it; nil when the body has no `usage.prompt_tokens` (or it
+    /// is null or not a whole number), so that promptmill counts the tokens itself.
+    static func usage(_ object: JSONObject) -> TokenUsage? {
         guard case .object(let usage)? = object["usage"],
-            case .number(let prompt)? = usage["prompt_tokens"], let promptTokens = Int(prompt)
+            case .number(let prompt)? = usage["prompt_tokens"], let promptTokens = Int(prompt), promptTokens >= 0
         else {
-            throw .malformed("the body has no usage.prompt_tokens")
+            return nil
         }
         var completionTokens = 0
         if case .number(let completion)? = usage["completion_tokens"], let value = Int(completion) {

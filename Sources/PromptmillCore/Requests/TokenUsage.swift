@@ -5,11 +5,16 @@ public struct TokenUsage: Sendable, Equatable {
     /// The part of `promptTokens` the API served from its prompt cache
     /// (`usage.prompt_tokens_details.cached_tokens`), billed at the cached-input price.
     public var cachedPromptTokens: Int
+    /// The server sent no usage: promptmill counted the prompt tokens with the model's
+    /// tokenizer (by OpenAI's rules, as the estimate does) and the completion tokens from
+    /// the answer's text. Records show it as `"counted": true`.
+    public var counted: Bool
 
-    public init(promptTokens: Int, completionTokens: Int, cachedPromptTokens: Int = 0) {
+    public init(promptTokens: Int, completionTokens: Int, cachedPromptTokens: Int = 0, counted: Bool = false) {
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
         self.cachedPromptTokens = cachedPromptTokens
+        self.counted = counted
     }
 
     public static let zero = TokenUsage(promptTokens: 0, completionTokens: 0)
@@ -18,5 +23,6 @@ public struct TokenUsage: Sendable, Equatable {
         lhs.promptTokens += rhs.promptTokens
         lhs.completionTokens += rhs.completionTokens
         lhs.cachedPromptTokens += rhs.cachedPromptTokens
+        lhs.counted = lhs.counted || rhs.counted
     }
 }

@@ -25,14 +25,15 @@ struct Settler: Sendable {
         // Cached prompt tokens go with each row's prompt share: never more than the share.
         let cached = UsageSplitter.split(response.usage.cachedPromptTokens, weights: prompts)
         let results = rows.indices.map { index in
-            RowResult(
-                row: rows[index],
-                outcome: .answered(
-                    response.rows[index].answer,
-                    usage: TokenUsage(
-                        promptTokens: prompts[index], completionTokens: completions[index],
-                        cachedPromptTokens: cached[index])),
-                attempts: attempts)
+            let usage = TokenUsage(
+                promptTokens: prompts[index], completionTokens: completions[index], cachedPromptTokens: cached[index],
+                counted: response.usage.counted)
+            if var withheld = response.rows[index].withheld {
+                // Billed, but no answer: an error record with its cost, never stored.
+                withheld.usage = usage
+                return RowResult(row: rows[index], outcome: .failed(withheld), attempts: attempts)
+            }
+            return RowResult(row: rows[index], outcome: .answered(response.rows[index].answer, usage: usage), attempts: attempts)
         }
         // Stored before the reservation is settled: a kill in between counts the answer
         // twice against the budget, never not at all.

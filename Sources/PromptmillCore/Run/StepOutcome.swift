@@ -35,4 +35,13 @@ struct StepOutcome: Sendable {
         if case .failed(let failure, _) = kind { return failure }
         return nil
     }
+
+    /// This job paid for the step, and promptmill counted its usage (the server sent none).
+    var usageCounted: Bool {
+        switch kind {
+        case .answered(_, let usage, _): usage.counted
+        case .failed(let failure, _): failure.usage?.counted ?? false
+        case .reused, .skipped: false
+        }
+    }
 }

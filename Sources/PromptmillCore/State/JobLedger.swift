@@ -40,6 +40,8 @@ public final class JobLedger: Sendable {
         public var succeeded = 0
         public var failed = 0
         public var cacheHits = 0
+        /// Records whose usage promptmill counted: the server sent none.
+        public var countedItems = 0
         /// Usage of the records this job paid for.
         public var usage = TokenUsage.zero
         /// Usage the cache hits would have cost.
@@ -59,6 +61,7 @@ public final class JobLedger: Sendable {
             lhs.succeeded += rhs.succeeded
             lhs.failed += rhs.failed
             lhs.cacheHits += rhs.cacheHits
+            lhs.countedItems += rhs.countedItems
             lhs.usage += rhs.usage
             lhs.savedUsage += rhs.savedUsage
             lhs.cost += rhs.cost
@@ -196,6 +199,10 @@ public final class JobLedger: Sendable {
     private static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", foreignKeyChecks: .immediate) { db in try createSchema(db) }
+        // Records whose usage promptmill counted (the server sent none).
+        migrator.registerMigration("v2") { db in
+            try db.alter(table: "segments") { table in table.add(column: "counted_items", .integer).notNull().defaults(to: 0) }
+        }
         return migrator
     }
 
@@ -287,6 +294,7 @@ public final class JobLedger: Sendable {
             records.succeeded += segment["succeeded"]
             records.failed += segment["failed"]
             records.cacheHits += segment["cache_hits"]
+            records.countedItems += (segment["counted_items"] as Int?) ?? 0
             records.usage += TokenUsage(
                 promptTokens: segment["prompt_tokens"], completionTokens: segment["completion_tokens"],
                 cachedPromptTokens: (segment["cached_prompt_tokens"] as Int?) ?? 0)
@@ -333,7 +341,20 @@ public final class JobLedger: Sendable {
     /// Starts a run: continues the recorded job when its fingerprint matches and the output
     /// file still holds what the ledger says; otherwise (or with `fresh`) starts the job
     /// again with a new generation, keeping nothing but what was learned about the input.
-    public func start(name: String, fingerprint: JobFingerprint, outputPath: String, fresh: Bool) throws(StateError) -> Start {
+    /// How a run treats the job's earlier progress.
+    public enum StartMode: Sendable {
+        /// Continue where the ledger says.
+        case resume
+        /// `--fresh`: start the job again as a new generation.
+        case fresh
+        /// `--retry-failed`: write the output again as the same generation: answers the
+        /// job paid for come back from the answer store as its own, rows whose records
+        /// were errors are sent again.
+        case rewrite
+    }
+
+    public func start(name: String, fingerprint: JobFingerprint, outputPath: String, mode: StartMode) throws(StateError) -> Start {
+        let fresh = mode == .fresh
         let outputSize = (try? FileManager.default.attributesOfItem(atPath: outputPath)[.size] as? UInt64) ?? nil
         do {
             return try queue.write { db in
@@ -345,6 +366,9 @@ public final class JobLedger: Sendable {
                         reason = "--fresh: starting the job again"
                     } else if !changes.isEmpty {
                         reason = "since the last run, \(changes.joined(separator: " and ")) changed: starting the job again"
+                    } else if mode == .rewrite {
+                        reason =
+                            "--retry-failed: writing the output again; answers already paid for come from the cache at no new cost, rows that failed are sent again"
                     } else if existing.outputEnd > 0, (outputSize ?? 0) < existing.outputEnd {
                         reason =
                             outputSize == nil
@@ -446,15 +470,15 @@ public final class JobLedger: Sendable {
                     sql: """
                         INSERT INTO segments (end_offset, rows, items, succeeded, failed, cache_hits, prompt_tokens,
                             completion_tokens, saved_prompt_tokens, saved_completion_tokens, committed_at,
-                            cached_prompt_tokens, cost_picodollars, saved_picodollars, models)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            cached_prompt_tokens, cost_picodollars, saved_picodollars, models, counted_items)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         Int64(segment.endOffset), Data(segment.rows.encoded), totals.items, totals.succeeded,
                         totals.failed, totals.cacheHits, totals.usage.promptTokens, totals.usage.completionTokens,
                         totals.savedUsage.promptTokens, totals.savedUsage.completionTokens, now,
                         totals.usage.cachedPromptTokens, totals.cost?.picodollars, totals.saved?.picodollars,
-                        totals.modelsJSON,
+                        totals.modelsJSON, totals.countedItems,
                     ])
             }
             try db.execute(

@@ -35,7 +35,7 @@ import PromptmillTesting
         var overrides = PipelineOverrides(mockBaseURL: simulator.baseURL)
         overrides.stateDirectory = jobDirectory + "/state"
         let configuration = try PipelineLoader.load(path: jobDirectory + "/pipeline.yaml", overrides: overrides, environment: [:], apiKey: .required)
-        let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.maxConcurrency)
+        let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.concurrencyCeiling)
         let runner = JobRunner(
             configuration: configuration, options: JobRunner.Options(fresh: fresh), transport: transport,
             progress: ProgressReporter(mode: .quiet))
@@ -168,15 +168,18 @@ import PromptmillTesting
         #expect(try ResponseCache(path: oldCache).statistics().entries == 20)
         _ = try JobLedger(path: newLedger)
         _ = try ResponseCache(path: newCache)
-        for path in [oldLedger, oldCache, newLedger, newCache] {
+        for path in [oldLedger, newLedger] {
+            #expect(try Self.migrations(path) == ["v1", "v2"], "\(path)")
+        }
+        for path in [oldCache, newCache] {
             #expect(try Self.migrations(path) == ["v1"], "\(path)")
         }
         #expect(try Self.schema(oldLedger) == Self.schema(newLedger))
         #expect(try Self.schema(oldCache) == Self.schema(newCache))
-        #expect(try Self.schema(newLedger).count == 3 + 12 + 16 + 11)
+        #expect(try Self.schema(newLedger).count == 3 + 12 + 17 + 11)
         // Opened again, nothing is left to apply.
         #expect(try JobLedger(path: oldLedger).progress()?.done.count == 20)
-        #expect(try Self.migrations(oldLedger) == ["v1"])
+        #expect(try Self.migrations(oldLedger) == ["v1", "v2"])
     }
 
     static func readOnly(_ path: String) throws -> DatabaseQueue {
