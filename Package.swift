@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -35,6 +36,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -53,7 +56,13 @@ let package = Package(
         ),
         .target(
             name: "PromptmillTesting",
-            dependencies: ["PromptmillCore", "PromptmillSimulator"]
+            dependencies: [
+                "PromptmillCore", "PromptmillSimulator",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         .executableTarget(
             name: "promptmill",
@@ -71,7 +80,10 @@ let package = Package(
         ),
         .testTarget(
             name: "PromptmillCoreTests",
-            dependencies: ["PromptmillCore", "PromptmillTesting", "PromptmillSimulator", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "PromptmillCore", "PromptmillTesting", "PromptmillSimulator", "PromptmillTokenizer",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             resources: [.copy("Fixtures/release-0.1")]
         ),
         .testTarget(

@@ -20,6 +20,12 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Forget the job's earlier progress and write its output again; the response cache is kept, so unchanged rows cost nothing.")
     var fresh = false
 
+    @Flag(
+        name: .customLong("retry-failed"),
+        help: "Send the rows whose records are errors again, writing the output anew; answers already paid for come from the cache at no cost."
+    )
+    var retryFailed = false
+
     @Flag(name: .customLong("no-cache"), help: "Neither read nor write the response cache (a kill then loses the answers not yet written).")
     var noCache = false
 
@@ -67,11 +73,19 @@ struct RunCommand: AsyncParsableCommand {
             Terminal.error(error.description)
             return 2
         }
-        let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.maxConcurrency)
+        if retryFailed, fresh || !configuration.cache.enabled {
+            Terminal.error(
+                fresh
+                    ? "--retry-failed and --fresh do not go together: --fresh already sends every row whose answer is not in the cache"
+                    : "--retry-failed reads the answers already paid for back from the response cache, which is off (--no-cache or cache.enabled: false) — turn the cache on, or use --fresh to pay for every row again"
+            )
+            return 2
+        }
+        let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.concurrencyCeiling)
         let reporter = ProgressReporter(mode: progress.resolved(isTerminal: Terminal.isTerminal))
         let signals = InterruptHandler()
         let runner = JobRunner(
-            configuration: configuration, options: JobRunner.Options(fresh: fresh), transport: transport,
+            configuration: configuration, options: JobRunner.Options(fresh: fresh, retryFailed: retryFailed), transport: transport,
             progress: reporter, stopRequest: signals.stopRequest)
         defer { signals.restore() }
         do {
@@ -79,6 +93,7 @@ struct RunCommand: AsyncParsableCommand {
             await transport.shutdown()
             if progress != .quiet { Terminal.say(Self.closing(report, configuration)) }
             if let stop = report.stop { Terminal.error(stop.message) }
+            if let message = report.incompleteMessage { Terminal.error(message) }
             return report.exitCode
         } catch let error as BadRowsError {
             await transport.shutdown()

@@ -26,9 +26,22 @@ public struct PipelineConfiguration: Sendable {
     public struct Limits: Sendable {
         public var requestsPerMinute: Int?
         public var tokensPerMinute: Int?
-        public var maxConcurrency: Int
+        /// `max_concurrency`: the most requests in flight per step, when the user set it.
+        /// Without it, a step keeps as many in flight as its rate limits and the measured
+        /// latency need (Little's law), up to `Limits.concurrencyCeiling`.
+        public var maxConcurrency: Int?
         public var maxRetries: Int
         public var timeout: Duration
+        /// `max_wait_s` (default 900 s): a server asking to wait longer than this stops the
+        /// run (exit 4, resumable) instead of holding it.
+        public var maxWait: Duration = .seconds(900)
+
+        /// The ceiling on requests in flight when `max_concurrency` is not set: enough for
+        /// 10,000 requests a minute at 3 s each.
+        public static let defaultConcurrencyCeiling = 512
+
+        /// The most requests a step may have in flight.
+        public var concurrencyCeiling: Int { maxConcurrency ?? Self.defaultConcurrencyCeiling }
     }
 
     public struct Output: Sendable {

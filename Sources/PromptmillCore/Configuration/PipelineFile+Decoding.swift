@@ -27,13 +27,14 @@ extension PipelineFile {
             let limits = reader.mapping(
                 node, at: "limits",
                 known: [
-                    "requests_per_minute", "tokens_per_minute", "max_concurrency", "max_retries", "timeout_s",
+                    "requests_per_minute", "tokens_per_minute", "max_concurrency", "max_retries", "timeout_s", "max_wait_s",
                 ])
             file.limits.requestsPerMinute = reader.integer(limits["requests_per_minute"], at: "limits.requests_per_minute")
             file.limits.tokensPerMinute = reader.integer(limits["tokens_per_minute"], at: "limits.tokens_per_minute")
             file.limits.maxConcurrency = reader.integer(limits["max_concurrency"], at: "limits.max_concurrency")
             file.limits.maxRetries = reader.integer(limits["max_retries"], at: "limits.max_retries")
             file.limits.timeoutSeconds = reader.number(limits["timeout_s"], at: "limits.timeout_s")
+            file.limits.maxWaitSeconds = reader.number(limits["max_wait_s"], at: "limits.max_wait_s")
         }
         if let node = top["cache"] {
             let cache = reader.mapping(node, at: "cache", known: ["enabled", "path"])

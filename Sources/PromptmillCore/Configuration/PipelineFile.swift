@@ -22,6 +22,7 @@ struct PipelineFile: Sendable {
         var maxConcurrency: Located<Int>?
         var maxRetries: Located<Int>?
         var timeoutSeconds: Located<Double>?
+        var maxWaitSeconds: Located<Double>?
     }
 
     struct Cache: Sendable {

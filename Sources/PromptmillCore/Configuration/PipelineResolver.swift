@@ -413,13 +413,18 @@ struct PipelineResolver {
             report("limits.timeout_s must be more than 0, found \(timeout.value)", line: timeout.line)
             valid = false
         }
+        if let wait = written.maxWaitSeconds, !(wait.value >= 0) {
+            report("limits.max_wait_s must be 0 or more, found \(wait.value)", line: wait.line)
+            valid = false
+        }
         guard valid else { return nil }
         return PipelineConfiguration.Limits(
             requestsPerMinute: written.requestsPerMinute?.value,
             tokensPerMinute: written.tokensPerMinute?.value,
-            maxConcurrency: written.maxConcurrency?.value ?? 16,
+            maxConcurrency: written.maxConcurrency?.value,
             maxRetries: written.maxRetries?.value ?? 8,
-            timeout: .milliseconds(Int64((written.timeoutSeconds?.value ?? 60) * 1000)))
+            timeout: .milliseconds(Int64((written.timeoutSeconds?.value ?? 60) * 1000)),
+            maxWait: .milliseconds(Int64((written.maxWaitSeconds?.value ?? 900) * 1000)))
     }
 
     private mutating func resolveOutput() -> PipelineConfiguration.Output? {

@@ -10,9 +10,13 @@ public struct JobRunner: Sendable {
     public struct Options: Sendable {
         /// Forget the job's earlier progress and output; the cache stays.
         public var fresh: Bool
+        /// `--retry-failed`: write the output again, sending the rows whose records are
+        /// errors once more (answers already paid for come from the answer store).
+        public var retryFailed: Bool
 
-        public init(fresh: Bool = false) {
+        public init(fresh: Bool = false, retryFailed: Bool = false) {
             self.fresh = fresh
+            self.retryFailed = retryFailed
         }
     }
 
@@ -73,7 +77,7 @@ public struct JobRunner: Sendable {
         }
         let start = try store.start(
             name: configuration.name, fingerprint: fingerprint, outputPath: configuration.output.path,
-            fresh: options.fresh)
+            mode: options.fresh ? .fresh : options.retryFailed ? .rewrite : .resume)
         try store.recordInputScan(fingerprint: fingerprint, rows: scanned.rows, badRows: scanned.badRows)
         let known = start.progress
         if let reason = start.restartReason {
@@ -118,6 +122,7 @@ public struct JobRunner: Sendable {
     private func steps(answers: (any AnswerStore)?, generation: JobGeneration, spend: SpendGuard?) throws -> [RowFlow.Step] {
         let stages = configuration.stages
         var throttles: [String: any SendThrottle] = [:]
+        let contact = ServerContact()
         return try stages.indices.map { index in
             let view = stages[index].configuration
             let throttle = self.throttle ?? throttles[view.model] ?? Self.rateLimiter(view.limits, clock: clock)
@@ -125,12 +130,11 @@ public struct JobRunner: Sendable {
             let planner = try StepPlanner(index: index, of: stages, store: answers, generation: generation)
             let settler = Settler(store: answers, generation: generation, model: view.model, prices: view.prices, spend: spend, logger: logger)
             let dispatcher = LiveDispatcher(
-                configuration: view, transport: transport, policy: RetryPolicy(maxRetries: view.limits.maxRetries),
+                configuration: view, transport: transport,
+                policy: RetryPolicy(maxRetries: view.limits.maxRetries, maxWait: view.limits.maxWait),
                 clock: clock, throttle: throttle, settler: settler, completionBudget: planner.completionBudget,
-                tokenizer: try Tokenizer.shared(view.encoding), seed: seed)
-            return RowFlow.Step(
-                planner: planner, dispatcher: dispatcher, throttle: throttle, maxConcurrency: view.limits.maxConcurrency,
-                learning: view.limits.requestsPerMinute == nil && view.limits.tokensPerMinute == nil)
+                tokenizer: try Tokenizer.shared(view.encoding), contact: contact, seed: seed)
+            return RowFlow.Step(planner: planner, dispatcher: dispatcher, throttle: throttle, maxConcurrency: view.limits.maxConcurrency)
         }
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a job stops sending before it is done.
 public enum JobStop: Error, Sendable, Equatable {
     /// 401/403: the key, organisation or project was refused.
@@ -13,6 +15,15 @@ public enum JobStop: Error, Sendable, Equatable {
     case interrupted
     /// The next request's worst case does not fit under `budget.max_usd`.
     case budget(cap: Money, spent: Money)
+    /// The server asked to wait (`Retry-After`) longer than `limits.max_wait_s`; `until`:
+    /// when that wait ends, by this machine's clock.
+    case serverWait(wait: Duration, until: Date?, status: Int, message: String)
+    /// Before anything was answered, every request was refused alike, whichever rows it
+    /// carried: the request's parameters or the account, not a row.
+    case refusedEverywhere(status: Int, code: String, message: String)
+    /// Nothing has been answered and the server cannot be reached at all (connection
+    /// refused, unknown host, TLS failure): a wrong `base_url` or a server that is down.
+    case unreachable(url: String, cause: String)
 
     /// A short name for the ledger and `status`.
     public var name: String {
@@ -23,14 +34,18 @@ public enum JobStop: Error, Sendable, Equatable {
         case .modelNotFound: "stopped: model not found"
         case .interrupted: "interrupted"
         case .budget: "stopped: budget"
+        case .serverWait: "stopped: the server asked to wait"
+        case .unreachable: "stopped: server unreachable"
+        case .refusedEverywhere: "stopped: every request refused"
         }
     }
 
     /// The exit code the contract assigns.
     public var exitCode: Int32 {
         switch self {
-        case .authentication, .quotaExhausted, .accountRefused: 4
+        case .authentication, .quotaExhausted, .accountRefused, .serverWait, .refusedEverywhere: 4
         case .modelNotFound: 2
+        case .unreachable: 1
         case .interrupted: 130
         case .budget: 3
         }
@@ -49,8 +64,31 @@ public enum JobStop: Error, Sendable, Equatable {
             "the API does not know the model '\(model)' (\(message)) — fix 'model' in the pipeline"
         case .interrupted:
             "interrupted — run the same command again to continue"
+        case .serverWait(let wait, let until, let status, let message):
+            "the server asked to wait \(Self.describe(wait)) before more requests (HTTP \(status): \(message)), longer than limits.max_wait_s allows — nothing more was sent and no row was written as failed; run the same command again\(until.map { " after " + Self.describe($0) } ?? " then") to continue (or raise limits.max_wait_s to wait inside the run)"
+        case .refusedEverywhere(let status, let code, let message):
+            "every request was refused alike, whichever rows it carried (HTTP \(status) \(code): \(message)): it is about the request's parameters or the account, not a row — fix the pipeline's params or resolve it with the provider; every row is still pending, run the same command again to continue"
+        case .unreachable(let url, let cause):
+            "cannot reach the API at \(url): \(cause) — check base_url / --base-url / OPENAI_BASE_URL and that the server is up; every row is still pending, run the same command again to continue"
         case .budget(let cap, let spent):
             "stopped at the budget: \(spent) spent of the \(cap) cap, and the next request could cost more than is left — raise budget.max_usd or pass --max-usd, then run the same command again to continue"
         }
+    }
+
+    /// "2 h 5 min", "11 min 3 s", "40 s".
+    static func describe(_ duration: Duration) -> String {
+        let seconds = Int(duration.components.seconds)
+        if seconds >= 3600 { return "\(seconds / 3600) h \(seconds % 3600 / 60) min" }
+        if seconds >= 60 { return "\(seconds / 60) min \(seconds % 60) s" }
+        return "\(seconds) s"
+    }
+
+    /// An instant as `2026-12-02 10:00:11 UTC`.
+    static func describe(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss 'UTC'"
+        return formatter.string(from: date)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PromptmillTokenizer
 
@@ -18,6 +19,8 @@ struct LiveDispatcher: RequestDispatcher {
     let completionBudget: Int
     /// Counts completions' tokens, for splitting a request's usage over its rows.
     let tokenizer: Tokenizer
+    /// What the job has heard from the server, shared by every step.
+    let contact: ServerContact
     /// Seeds the backoff jitter; nil: the system's random source.
     var seed: UInt64?
 
@@ -33,7 +36,10 @@ struct LiveDispatcher: RequestDispatcher {
     /// `tokenCost`: what the request reserves against tokens-per-minute, counted as OpenAI
     /// counts it (prompt tokens plus the most completion tokens the prompts may use).
     /// `reserved`: the caller has reserved the first attempt's worst case with `spend`.
-    func send(_ rows: [PreparedRow], tokenCost: Int, reserved: Bool = false) async throws(JobStop) -> DispatchReport {
+    /// `parentFailure`: the failure of the batch this one is half of (see `split`).
+    func send(
+        _ rows: [PreparedRow], tokenCost: Int, reserved: Bool = false, parentFailure: RowFailure? = nil
+    ) async throws(JobStop) -> DispatchReport {
         let n = APIRequest.choicesPerPrompt(configuration.params)
         let request = HTTPRequest(
             url: configuration.api.baseURL + configuration.endpoint.path,
@@ -57,23 +63,37 @@ struct LiveDispatcher: RequestDispatcher {
             }
             report.requests += 1
             let outcome: RetryPolicy.Outcome
+            let stopwatch = clock.stopwatch()
             do {
                 let response = try await transport.send(request, timeout: configuration.limits.timeout)
+                let latency = stopwatch.elapsed()
                 await throttle.observe(RateLimitHeaders(response))
                 if response.status == 200 {
                     do {
                         let answer = try APIResponse.parse(
-                            response.body, endpoint: configuration.endpoint, rowCount: rows.count,
+                            response.body, endpoint: configuration.endpoint, promptTokens: rows.map(\.promptTokens),
                             choicesPerPrompt: n, tokenizer: tokenizer)
+                        contact.heard(success: true)
+                        report.latency = latency
                         await throttle.settle(reservedTokens: tokenCost, usedTokens: answer.usage.promptTokens + answer.usage.completionTokens)
                         report.results = await settler.settle(rows, answer, reserved: worst, attempts: attempt)
                         return report
                     } catch {
-                        // A 200 is billed even when its body is of no use.
-                        await spend?.hold(worst)
-                        outcome = .unusable(error.description)
+                        contact.heard(success: false)
+                        if let embedded = APIErrorBody.embedded(in: response.body) {
+                            // A 200 whose body is an error object (some proxies answer so):
+                            // the error it says, not an answer, and not billed.
+                            await spend?.release(worst)
+                            if embedded.status == 429 { report.rateLimited += 1 }
+                            outcome = .http(status: embedded.status, error: embedded.error, retryAfter: RetryAfter.wait(in: response))
+                        } else {
+                            // A 200 is billed even when its body is of no use.
+                            await spend?.hold(worst)
+                            outcome = .unusable(error)
+                        }
                     }
                 } else {
+                    contact.heard(success: false)
                     // An error answer is not billed.
                     await spend?.release(worst)
                     if response.status == 429 { report.rateLimited += 1 }
@@ -82,8 +102,16 @@ struct LiveDispatcher: RequestDispatcher {
                         retryAfter: RetryAfter.wait(in: response))
                 }
             } catch {
-                // The request may have been served and billed before the connection failed.
-                await spend?.hold(worst)
+                if error.kind == .unreachable {
+                    // The request never reached a server: nothing was billed.
+                    await spend?.release(worst)
+                    if !contact.reached, attempt >= Self.unreachableAttempts {
+                        throw .unreachable(url: configuration.api.baseURL, cause: error.detail)
+                    }
+                } else {
+                    // The request may have been served and billed before the connection failed.
+                    await spend?.hold(worst)
+                }
                 outcome = .transport(error)
             }
             if Task.isCancelled { throw .interrupted }
@@ -101,29 +129,78 @@ struct LiveDispatcher: RequestDispatcher {
                     throw .interrupted
                 }
             case .giveUp(let failure):
+                if !failure.transient, !contact.succeeded {
+                    // Nothing has been answered yet: a refusal that repeats whatever rows a
+                    // request carries is about the account or the request, not a row.
+                    if let parentFailure, failure.sameRefusal(as: parentFailure) {
+                        report.results = rows.map { RowResult(row: $0, outcome: .failed(failure), attempts: attempt) }
+                        report.repeatedRefusal = true
+                        return report
+                    }
+                    if contact.refusedAlike(failure) >= Self.refusalsAlike {
+                        throw .refusedEverywhere(status: failure.status ?? 0, code: failure.type, message: failure.message)
+                    }
+                }
                 if failure.status == 400, rows.count > 1, Self.concernsPrompts(failure) {
-                    // One bad prompt fails the whole request: halve the batch until only the
-                    // bad prompts are left to fail, each alone.
-                    return try await split(rows, after: report, attempts: attempt)
+                    // One bad prompt fails the whole request: halve the batch while its
+                    // halves fail differently, until only the bad prompts are left.
+                    return try await split(rows, failure: failure, after: report, attempts: attempt)
                 }
                 report.results = rows.map { RowResult(row: $0, outcome: .failed(failure), attempts: attempt) }
                 return report
             case .stop(let stop):
+                if case .serverWait(let wait, nil, let status, let message) = stop {
+                    throw .serverWait(wait: wait, until: Date().addingTimeInterval(Self.seconds(wait)), status: status, message: message)
+                }
                 throw stop
             }
         }
     }
 
-    private func split(_ rows: [PreparedRow], after report: DispatchReport, attempts: Int) async throws(JobStop) -> DispatchReport {
+    /// Requests refused alike, with nothing answered yet, before the job stops.
+    static let refusalsAlike = 3
+
+    /// Attempts at a server that cannot be reached before a job that has heard nothing
+    /// from it stops: a wrong `base_url` should cost seconds, not an hour of retries.
+    static let unreachableAttempts = 3
+
+    /// Halves a batch that failed with `failure`. Until anything has been answered, a half
+    /// that repeats the very same refusal is not split further; when both halves repeat it,
+    /// no row is to blame and the job stops (every row stays pending).
+    private func split(_ rows: [PreparedRow], failure: RowFailure, after report: DispatchReport, attempts: Int) async throws(JobStop)
+        -> DispatchReport
+    {
         var combined = report
         let middle = rows.count / 2
+        var parts: [(rows: [PreparedRow], report: DispatchReport)] = []
         for half in [Array(rows[..<middle]), Array(rows[middle...])] {
             let cost = half.tokenCost(completionBudget: completionBudget)
-            var part = try await send(half, tokenCost: cost)
+            var part = try await send(half, tokenCost: cost, parentFailure: failure)
             for index in part.results.indices { part.results[index].attempts += attempts }
-            combined.add(part)
+            parts.append((half, part))
+        }
+        if parts.allSatisfy(\.report.repeatedRefusal) {
+            throw .refusedEverywhere(status: failure.status ?? 400, code: failure.type, message: failure.message)
+        }
+        for (half, part) in parts {
+            if part.repeatedRefusal, half.count > 1 {
+                // The other half failed differently: this one holds a bad row; go on halving.
+                var deeper = try await split(half, failure: failure, after: DispatchReport(), attempts: attempts)
+                deeper.requests += part.requests
+                deeper.retries += part.retries
+                deeper.rateLimited += part.rateLimited
+                combined.add(deeper)
+            } else {
+                var part = part
+                part.repeatedRefusal = false
+                combined.add(part)
+            }
         }
         return combined
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// A 400 that names a parameter other than the prompt is the same for every row: no split.
@@ -141,5 +218,17 @@ struct LiveDispatcher: RequestDispatcher {
         if let organization = configuration.api.organization { headers.append(("OpenAI-Organization", organization)) }
         if let project = configuration.api.project { headers.append(("OpenAI-Project", project)) }
         return headers
+    }
+}
+
+/// Time since it was started, on the job's clock.
+struct Stopwatch: Sendable {
+    let elapsed: @Sendable () -> Duration
+}
+
+extension Clock where Duration == Swift.Duration {
+    func stopwatch() -> Stopwatch {
+        let start = now
+        return Stopwatch { start.duration(to: self.now) }
     }
 }

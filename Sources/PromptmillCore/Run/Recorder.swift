@@ -45,6 +45,13 @@ final class Recorder {
         sink.append(row)
     }
 
+    /// A row whose step failed only for transient causes: no record; it stays pending for
+    /// the next run.
+    func leavePending(_ row: PreparedRow, after failure: RowFailure) {
+        statistics.transientFailures += 1
+        statistics.lastTransientFailure = failure
+    }
+
     /// A row whose one step the answer store answered, written from the stored bytes.
     func record(_ row: PreparedRow, stored hit: ResponseCache.Hit, paidHere: Bool) {
         sink.append(row, stored: hit, paidHere: paidHere)
@@ -89,6 +96,7 @@ final class Recorder {
         statistics.succeeded = records.succeeded
         statistics.failed = records.failed
         statistics.cacheHits = records.cacheHits
+        statistics.countedItems = records.countedItems
         statistics.usage = records.usage
         statistics.savedUsage = records.savedUsage
         statistics.cost = priced ? records.cost : nil

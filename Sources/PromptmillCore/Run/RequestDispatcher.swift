@@ -19,6 +19,12 @@ struct DispatchReport: Sendable {
     var rateLimited = 0
     /// Rows given back without a result: the budget had no room to retry them.
     var unsent: [PreparedRow] = []
+    /// How long the last answered attempt took, from send to whole answer (for Little's
+    /// law: requests in flight = rate × latency).
+    var latency: Duration?
+    /// Every row failed with the same refusal as the batch this was half of (see
+    /// `LiveDispatcher.split`).
+    var repeatedRefusal = false
 
     mutating func add(_ other: DispatchReport) {
         results += other.results
@@ -26,5 +32,6 @@ struct DispatchReport: Sendable {
         retries += other.retries
         rateLimited += other.rateLimited
         unsent += other.unsent
+        latency = other.latency ?? latency
     }
 }

@@ -7,8 +7,8 @@ public struct RetryPolicy: Sendable {
     public enum Outcome: Sendable {
         case http(status: Int, error: APIErrorBody, retryAfter: Duration?)
         case transport(TransportError)
-        /// A 200 whose body cannot be used (unparsable, or choices that do not match).
-        case unusable(String)
+        /// A 200 whose body cannot be used (unparsable, empty, or choices that do not match).
+        case unusable(ResponseError)
     }
 
     public enum Decision: Sendable, Equatable {
@@ -20,11 +20,17 @@ public struct RetryPolicy: Sendable {
     public var maxRetries: Int
     public var baseDelay: Duration
     public var maxDelay: Duration
+    /// `limits.max_wait_s`: the longest wait a server may ask for (`Retry-After`) before the
+    /// run stops instead of holding every request that long.
+    public var maxWait: Duration
 
-    public init(maxRetries: Int, baseDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(60)) {
+    public init(
+        maxRetries: Int, baseDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(60), maxWait: Duration = .seconds(900)
+    ) {
         self.maxRetries = maxRetries
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
+        self.maxWait = maxWait
     }
 
     /// `attempt` counts from 1 for the attempt that just failed.
@@ -45,21 +51,27 @@ public struct RetryPolicy: Sendable {
             if status == 404, kind == "model_not_found" {
                 return .stop(.modelNotFound(model: model, message: error.message))
             }
-            failure = RowFailure(type: kind ?? "http_\(status)", message: error.message, status: status, parameter: error.param)
             let retryable = status == 408 || status == 409 || status == 429 || status >= 500
+            failure = RowFailure(
+                type: kind ?? "http_\(status)", message: error.message, status: status, parameter: error.param, transient: retryable)
             guard retryable else { return .giveUp(failure) }
+            if let retryAfter, retryAfter > maxWait {
+                return .stop(.serverWait(wait: retryAfter, until: nil, status: status, message: error.message))
+            }
             guard attempt <= maxRetries else { return .giveUp(failure) }
             if let retryAfter {
-                // The server's word first; when the same request is refused again, back off
-                // exponentially (never below what the server asked).
+                // The server's word first, however long (up to `maxWait`); when the same
+                // request is refused again, back off exponentially (never below what the
+                // server asked).
                 let wait = attempt > 1 ? max(retryAfter, backoff(attempt: attempt, random: &random)) : retryAfter
-                return .retry(after: min(wait, maxDelay))
+                return .retry(after: max(retryAfter, min(wait, maxDelay)))
             }
         case .transport(let error):
-            failure = RowFailure(type: error.kind == .timeout ? "timeout" : "connection_error", message: error.description, status: nil)
+            failure = RowFailure(
+                type: error.kind == .timeout ? "timeout" : "connection_error", message: error.description, status: nil, transient: true)
             guard attempt <= maxRetries else { return .giveUp(failure) }
-        case .unusable(let detail):
-            failure = RowFailure(type: "invalid_response", message: detail, status: 200)
+        case .unusable(let error):
+            failure = RowFailure(type: error.failureType, message: error.description, status: 200)
             guard attempt <= maxRetries else { return .giveUp(failure) }
         }
         return .retry(after: backoff(attempt: attempt, random: &random))

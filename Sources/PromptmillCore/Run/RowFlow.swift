@@ -5,17 +5,28 @@
 /// when its last step is done, or when a step fails.
 ///
 /// The flow runs in one task and owns the planners' queues; requests in flight are child
-/// tasks of a task group, at most `max_concurrency` per step.
+/// tasks of a task group, per step as many as its rate limits and measured latency need
+/// (`ConcurrencyTarget`), never more than `max_concurrency` when the user set it.
 final class RowFlow {
     struct Step {
         var planner: StepPlanner
         let dispatcher: any RequestDispatcher
         let throttle: any SendThrottle
-        let maxConcurrency: Int
-        /// No limits were configured: the first request goes alone, and its answer's
-        /// headers teach the limits.
-        var learning: Bool
+        var concurrency: ConcurrencyTarget
+        /// The first request goes alone: its answer's headers teach (or correct) the limits
+        /// and its latency sizes the requests in flight.
+        var learning = true
         var inFlight = 0
+        /// What `concurrency` allows now.
+        var inFlightLimit = 1
+
+        /// `maxConcurrency`: the user's `max_concurrency`, if set.
+        init(planner: StepPlanner, dispatcher: any RequestDispatcher, throttle: any SendThrottle, maxConcurrency: Int?) {
+            self.planner = planner
+            self.dispatcher = dispatcher
+            self.throttle = throttle
+            concurrency = ConcurrencyTarget(maxConcurrency: maxConcurrency)
+        }
     }
 
     private var steps: [Step]
@@ -35,7 +46,10 @@ final class RowFlow {
         self.recorder = recorder
         self.budget = budget
         self.stopRequest = stopRequest
-        window = max(4096, steps.reduce(0) { $0 + $1.planner.step.configuration.batchSize * ($1.maxConcurrency + 1) })
+        // Enough rows for every request in flight and the next, within a bound on memory.
+        let wanted = steps.reduce(0) { $0 + $1.planner.step.configuration.batchSize * ($1.concurrency.ceiling + 1) }
+        let least = steps.reduce(0) { $0 + 2 * $1.planner.step.configuration.batchSize }
+        window = max(4096, least, min(wanted, 1 << 16))
     }
 
     /// What the flow waits for: the reader's next chunk (nil at the input's end), or a
@@ -78,6 +92,10 @@ final class RowFlow {
                     steps[index].learning = false
                     switch result {
                     case .success(let report):
+                        if let latency = report.latency { steps[index].concurrency.answered(after: latency) }
+                        steps[index].inFlightLimit = steps[index].concurrency.limit(
+                            requestsPerMinute: await steps[index].throttle.requestsPerMinute,
+                            tokensPerMinute: await steps[index].throttle.tokensPerMinute)
                         recorder.count(report)
                         try settle(report.results, at: index)
                         if !report.unsent.isEmpty, stop == nil, let budget, let cap = budget.spend.cap {
@@ -98,7 +116,7 @@ final class RowFlow {
     /// record), each up to its concurrency, under the budget.
     private func launch(into group: inout ThrowingTaskGroup<Event, any Error>) async throws {
         for index in steps.indices.reversed() {
-            while stop == nil, steps[index].inFlight < steps[index].maxConcurrency, !(steps[index].learning && steps[index].inFlight > 0) {
+            while stop == nil, steps[index].inFlight < (steps[index].learning ? 1 : steps[index].inFlightLimit) {
                 let capacity = await steps[index].throttle.tokensPerMinute
                 let (planned, tooLarge) = steps[index].planner.nextRequest(capacity: capacity, partial: mayGoPartial(index))
                 try settle(tooLarge, at: index)
@@ -116,6 +134,7 @@ final class RowFlow {
                     }
                 }
                 let dispatcher = steps[index].dispatcher
+                steps[index].concurrency.sent(tokenCost: request.tokenCost)
                 group.addTask {
                     do throws(JobStop) {
                         return .dispatched(step: index, .success(try await dispatcher.dispatch(request)))
@@ -175,7 +194,11 @@ final class RowFlow {
             var row = row
             row.settled.append(outcome)
             if row.context != nil { StepContext.add(outcome, named: steps[outcome.step].planner.step.name, to: &row.context!) }
-            if outcome.failure != nil || steps[outcome.step].planner.isLast {
+            if let failure = outcome.failure, failure.transient {
+                // Not final: no record, so the next run of the same command sends it again.
+                recorder.leavePending(row, after: failure)
+                open -= 1
+            } else if outcome.failure != nil || steps[outcome.step].planner.isLast {
                 recorder.record(row)
                 open -= 1
             } else {

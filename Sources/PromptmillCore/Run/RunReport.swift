@@ -14,4 +14,15 @@ public struct RunReport: Sendable {
         if let stop { return stop.exitCode }
         return complete ? 0 : 1
     }
+
+    /// Why a run that was not stopped still left rows without a record, and what to do;
+    /// nil when it is complete or stopped.
+    public var incompleteMessage: String? {
+        guard stop == nil, !complete, statistics.transientFailures > 0 else { return nil }
+        let cause = statistics.lastTransientFailure.map { failure in
+            " (the last: \(failure.status.map { "HTTP \($0) " } ?? "")\(failure.type): \(failure.message))"
+        }
+        return
+            "\(statistics.transientFailures) rows failed only for transient causes after their retries\(cause ?? "") — they have no record and stay pending; run the same command again to send them"
+    }
 }

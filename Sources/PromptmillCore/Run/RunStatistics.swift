@@ -23,6 +23,14 @@ public struct RunStatistics: Sendable, Equatable {
     /// What the job has spent or may have been billed (requests of unknown fate count):
     /// what the budget is kept against. nil when the model has no price.
     public var spent: Money?
+    /// Rows of this run that failed only for transient causes (rate limits, 5xx, timeouts,
+    /// dropped connections) after their retries: they have no record, stay pending, and
+    /// the next run of the same command sends them again.
+    public var transientFailures = 0
+    /// Records whose usage promptmill counted, the server having sent none.
+    public var countedItems = 0
+    /// The last of those failures, for the closing message.
+    public var lastTransientFailure: RowFailure?
     /// Multi-step jobs: usage, cost and savings by model.
     public var models: [String: JobLedger.ModelFigures] = [:]
 

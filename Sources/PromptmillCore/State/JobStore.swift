@@ -5,8 +5,9 @@ public protocol JobStore: Sendable {
     /// The job's progress; nil when no run has started it.
     func progress() throws(StateError) -> JobLedger.Progress?
     /// Starts a run: continues the recorded job when `fingerprint` matches and the output
-    /// still holds what was recorded, else starts it again (always with `fresh`).
-    func start(name: String, fingerprint: JobFingerprint, outputPath: String, fresh: Bool) throws(StateError) -> JobLedger.Start
+    /// still holds what was recorded, else starts it again (always with `.fresh`; with
+    /// `.rewrite`, as the same job: its output is written again).
+    func start(name: String, fingerprint: JobFingerprint, outputPath: String, mode: JobLedger.StartMode) throws(StateError) -> JobLedger.Start
     /// The input's row counts, when a run read this very input with these settings.
     func storedInputScan(for fingerprint: JobFingerprint) throws(StateError) -> (rows: Int, badRows: Int)?
     func recordInputScan(fingerprint: JobFingerprint, rows: Int, badRows: Int) throws(StateError)

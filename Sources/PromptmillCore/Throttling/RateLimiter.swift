@@ -71,16 +71,24 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
         pausedUntil = max(pausedUntil, now + duration)
     }
 
+    /// The requests-per-minute capacity, configured or learned, if any.
+    public var requestsPerMinute: Int? { requests.map { Int($0.capacity) } }
+
     /// Corrects the buckets from an answer's `x-ratelimit-*` headers: learns the limits when
-    /// none were set, and believes the server when it knows less room than we think.
+    /// none were set, takes the server's limit when it is lower than the configured one (a
+    /// pipeline's numbers may come from another tier or model; the account's are the
+    /// truth), and believes the server when it knows less room than we think. A configured
+    /// limit lower than the server's stays: the user may be sharing the quota.
     public func observe(_ headers: RateLimitHeaders) {
         let now = self.now
         if let limit = headers.limitRequests {
             if requests == nil { requests = TokenBucket(perMinute: limit, now: now) }
+            requests?.shrink(toPerMinute: limit, now: now)
             if let remaining = headers.remainingRequests { requests?.lower(to: Double(remaining), now: now) }
         }
         if let limit = headers.limitTokens {
             if tokens == nil { tokens = TokenBucket(perMinute: limit, now: now) }
+            tokens?.shrink(toPerMinute: limit, now: now)
             if let remaining = headers.remainingTokens { tokens?.lower(to: Double(remaining), now: now) }
         }
     }

@@ -7,6 +7,8 @@ public protocol SendThrottle: Sendable {
     func observe(_ headers: RateLimitHeaders) async
     /// The tokens-per-minute capacity, configured or learned, if any.
     var tokensPerMinute: Int? { get async }
+    /// The requests-per-minute capacity, configured or learned, if any.
+    var requestsPerMinute: Int? { get async }
 }
 
 extension RateLimiter: SendThrottle {}

@@ -45,6 +45,15 @@ struct TokenBucket: Sendable {
         level = min(capacity, level + difference)
     }
 
+    /// The server's limit is lower than the one configured: refill at its rate from now on,
+    /// and hold no more than it would.
+    mutating func shrink(toPerMinute limit: Int, now: Duration) {
+        refill(now: now)
+        guard Double(limit) < capacity else { return }
+        capacity = Double(limit)
+        level = min(level, capacity)
+    }
+
     /// The server knows less room than we think: believe it.
     mutating func lower(to remaining: Double, now: Duration) {
         refill(now: now)

@@ -1,6 +1,8 @@
 import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
+import NIOPosix
+import NIOSSL
 
 /// `HTTPTransport` over AsyncHTTPClient: a keep-alive connection pool sized to the job's
 /// concurrency, TLS for https.
@@ -14,6 +16,9 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         configuration.connectionPool = .init(
             idleTimeout: .seconds(60),
             concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, maximumConnections))
+        // A connection that cannot be made fails its request at once, so the retry policy
+        // (and the stop for a server that cannot be reached) decides, not the pool.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.decompression = .enabled(limit: .ratio(50))
         configuration.httpVersion = .automatic
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -57,6 +62,19 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
             return .failure(Self.classify(error))
         } catch is CancellationError {
             return .failure(TransportError(.connection, "cancelled"))
+        } catch let error as NIOConnectionError {
+            if let dns = error.dnsAError ?? error.dnsAAAAError {
+                return .failure(TransportError(.unreachable, "the host name \(error.host) does not resolve (\(dns))"))
+            }
+            return .failure(TransportError(.unreachable, "\(error.host):\(error.port) refused the connection (\(error))"))
+        } catch let error as IOError where [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH].contains(error.errnoCode) {
+            return .failure(TransportError(.unreachable, "\(error)"))
+        } catch let error as NIOSSLError {
+            return .failure(TransportError(.unreachable, "TLS failed (\(error))"))
+        } catch let error as BoringSSLError {
+            return .failure(TransportError(.unreachable, "TLS failed (\(error))"))
+        } catch let error as NIOSSLExtraError {
+            return .failure(TransportError(.unreachable, "TLS failed (\(error))"))
         } catch {
             return .failure(TransportError(.connection, String(describing: error)))
         }
@@ -64,10 +82,12 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
 
     static func classify(_ error: HTTPClientError) -> TransportError {
         switch error {
-        case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:
+        case .deadlineExceeded, .readTimeout, .writeTimeout:
             TransportError(.timeout, "\(error)")
         case .remoteConnectionClosed, .bodyLengthMismatch:
             TransportError(.truncated, "\(error)")
+        case .connectTimeout:
+            TransportError(.unreachable, "no connection within the connect timeout (\(error))")
         default:
             TransportError(.connection, "\(error)")
         }

@@ -39,6 +39,9 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
         case connection
         /// The answer ended before its declared length.
         case truncated
+        /// The request never reached a server: the connection was refused, the host name
+        /// did not resolve, or TLS failed. Nothing can have been billed.
+        case unreachable
     }
 
     public var kind: Kind
@@ -54,6 +57,7 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
         case .timeout: "no answer within the timeout (\(detail))"
         case .connection: "connection failed: \(detail)"
         case .truncated: "the answer was cut off: \(detail)"
+        case .unreachable: "cannot connect: \(detail)"
         }
     }
 }

@@ -46,7 +46,7 @@ struct RunHarness {
         overrides.cachePath = cachePath
         extra(&overrides)
         let configuration = try PipelineLoader.load(path: path, overrides: overrides, environment: environment ?? [:], apiKey: .required)
-        let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.maxConcurrency)
+        let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.concurrencyCeiling)
         let runner = JobRunner(configuration: configuration, options: options, transport: transport, progress: ProgressReporter(mode: .quiet))
         let report: RunReport
         do {

@@ -74,7 +74,7 @@ actor SampleRuns {
             path: path, overrides: overrides, environment: ["XDG_CACHE_HOME": directory.path],
             apiKey: .required)
         let estimate = try JobEstimator(configuration: configuration, catalog: try ModelCatalog.builtIn()).estimate()
-        let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.maxConcurrency)
+        let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.concurrencyCeiling)
         let report = try await JobRunner(configuration: configuration, transport: transport, progress: ProgressReporter(mode: .quiet)).run()
         await transport.shutdown()
         let served = simulator.statistics()

@@ -38,7 +38,7 @@ import PromptmillTokenizer
             configuration: configuration, transport: transport, policy: RetryPolicy(maxRetries: 3), clock: clock,
             throttle: RateLimiter(requestsPerMinute: nil, tokensPerMinute: nil, clock: clock),
             settler: Settler(store: nil, generation: JobGeneration.random(), model: configuration.model),
-            completionBudget: 4, tokenizer: try Tokenizer.shared(.cl100k_base), seed: 1)
+            completionBudget: 4, tokenizer: try Tokenizer.shared(.cl100k_base), contact: ServerContact(), seed: 1)
     }
 
     /// An answer whose choices do not cover every prompt is never mapped: it is retried, and
@@ -92,7 +92,7 @@ import PromptmillTokenizer
                 Issue.record("row \(result.row.id) should have failed")
                 continue
             }
-            #expect(failure == RowFailure(type: "connection_error", message: "connection failed: reset by peer", status: nil))
+            #expect(failure == RowFailure(type: "connection_error", message: "connection failed: reset by peer", status: nil, transient: true))
             #expect(result.attempts == 4)
         }
     }

@@ -52,11 +52,14 @@ import PromptmillCore
         if case .stop(let stop) = decision { #expect(stop.exitCode == 4) }
     }
 
-    /// Server errors retry with capped exponential backoff until max_retries, then give up.
+    /// Server errors retry with capped exponential backoff until max_retries, then give up,
+    /// as a transient failure (the row stays pending for the next run).
     @Test func serverErrorsRetryThenGiveUp() {
         #expect(decide(500, type: "server_error", code: nil, attempt: 1) == .retry(after: .milliseconds(500)))
         #expect(decide(503, type: nil, code: nil, attempt: 3) == .retry(after: .milliseconds(2000)))
-        #expect(decide(500, type: "server_error", code: nil, attempt: 4) == .giveUp(RowFailure(type: "server_error", message: "m", status: 500)))
+        #expect(
+            decide(500, type: "server_error", code: nil, attempt: 4)
+                == .giveUp(RowFailure(type: "server_error", message: "m", status: 500, transient: true)))
     }
 
     /// A 400 is the request's own fault: no retry.

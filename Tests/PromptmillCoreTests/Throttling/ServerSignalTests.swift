@@ -68,4 +68,23 @@ import PromptmillTesting
             #expect(stop.exitCode == 4)
         }
     }
+
+    /// Limits configured higher than the account's (from another tier or model): the
+    /// first answer's headers lower them to the server's, rate included; a configured
+    /// limit lower than the server's stays (the user may share the quota).
+    @Test func theServersLowerLimitsWin() async {
+        let clock = TestClock()
+        let limiter = RateLimiter(requestsPerMinute: 1200, tokensPerMinute: 400_000, clock: clock)
+        await limiter.observe(
+            RateLimitHeaders(.json(200, "{}", headers: [("x-ratelimit-limit-requests", "600"), ("x-ratelimit-limit-tokens", "200000")])))
+        #expect(await limiter.requestsPerMinute == 600)
+        #expect(await limiter.tokensPerMinute == 200_000)
+        // 600 a minute: after the bucket's 600, the next waits a tenth of a second.
+        for _ in 0..<600 { _ = await limiter.reserve(tokenCost: 1) }
+        #expect(await limiter.reserve(tokenCost: 1) == .milliseconds(100))
+
+        let modest = RateLimiter(requestsPerMinute: 100, tokensPerMinute: nil, clock: clock)
+        await modest.observe(RateLimitHeaders(.json(200, "{}", headers: [("x-ratelimit-limit-requests", "10000")])))
+        #expect(await modest.requestsPerMinute == 100)
+    }
 }

@@ -1,0 +1,45 @@
+import Synchronization
+
+/// What the job has heard from the server so far, shared by every step's dispatcher: until
+/// something has come back, a failure that repeats on every request is about the server,
+/// the account or the request's parameters, not about a row.
+final class ServerContact: Sendable {
+    private struct State {
+        var reached = false
+        var succeeded = false
+        /// The last permanent refusal, and how many requests in a row got it.
+        var refusal: RowFailure?
+        var refusals = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// Some HTTP answer has arrived, of any status.
+    var reached: Bool { state.withLock { $0.reached } }
+    /// Some request has been answered with a usable 200.
+    var succeeded: Bool { state.withLock { $0.succeeded } }
+
+    func heard(success: Bool) {
+        state.withLock { state in
+            state.reached = true
+            if success {
+                state.succeeded = true
+                state.refusals = 0
+            }
+        }
+    }
+
+    /// Counts a request refused for good: how many requests in a row have now been refused
+    /// with this very refusal.
+    func refusedAlike(_ failure: RowFailure) -> Int {
+        state.withLock { state in
+            if let last = state.refusal, last.sameRefusal(as: failure) {
+                state.refusals += 1
+            } else {
+                state.refusal = failure
+                state.refusals = 1
+            }
+            return state.refusals
+        }
+    }
+}
