@@ -3,6 +3,8 @@
 /// average request's token cost, whichever is lower) and W is the measured latency of an
 /// answer; with some headroom, that many requests in flight use the whole quota without
 /// waiting on answers, and the rate limiter (not the count in flight) paces the sends.
+/// While the limits' buckets hold more than that (they start full, as OpenAI's do), the
+/// room left may be sent at once as well.
 ///
 /// A pure value: the flow feeds it what it sees and reads `limit`.
 struct ConcurrencyTarget: Sendable {
@@ -37,13 +39,20 @@ struct ConcurrencyTarget: Sendable {
         latency = latency.map { $0 + Self.smoothing * (seconds - $0) } ?? seconds
     }
 
-    /// The most requests in flight, given the limits known now (per minute).
-    func limit(requestsPerMinute: Int?, tokensPerMinute: Int?) -> Int {
+    /// The most requests in flight, given the limits known now and the room left in them.
+    func limit(_ throttle: ThrottleSnapshot) -> Int {
         var rates: [Double] = []
-        if let requestsPerMinute { rates.append(Double(requestsPerMinute) / 60) }
-        if let tokensPerMinute, let tokenCost, tokenCost > 0 { rates.append(Double(tokensPerMinute) / 60 / tokenCost) }
+        var room: [Double] = []
+        if let perMinute = throttle.requestsPerMinute {
+            rates.append(Double(perMinute) / 60)
+            room.append(Double(throttle.availableRequests ?? 0))
+        }
+        if let perMinute = throttle.tokensPerMinute, let tokenCost, tokenCost > 0 {
+            rates.append(Double(perMinute) / 60 / tokenCost)
+            room.append(Double(throttle.availableTokens ?? 0) / tokenCost)
+        }
         guard let rate = rates.min(), let latency else { return unknownLimits }
-        let needed = Int((rate * latency * Self.headroom).rounded(.up)) + 2
-        return min(ceiling, max(1, needed))
+        let needed = (rate * latency * Self.headroom).rounded(.up) + 2 + (room.min() ?? 0)
+        return min(ceiling, max(1, Int(min(needed, Double(Int.max / 2)))))
     }
 }

@@ -30,7 +30,11 @@ struct LiveDispatcher: RequestDispatcher {
     /// The request's first attempt has been reserved under a cap by the flow (see
     /// `BudgetGate`); every later attempt reserves its own.
     func dispatch(_ request: PlannedRequest) async throws(JobStop) -> DispatchReport {
-        try await send(request.rows, tokenCost: request.tokenCost, reserved: spend?.cap != nil)
+        do {
+            return try await send(request.rows, tokenCost: request.tokenCost, reserved: spend?.cap != nil)
+        } catch {
+            throw contact.stopped(error)
+        }
     }
 
     /// `tokenCost`: what the request reserves against tokens-per-minute, counted as OpenAI
@@ -115,6 +119,10 @@ struct LiveDispatcher: RequestDispatcher {
                 outcome = .transport(error)
             }
             if Task.isCancelled { throw .interrupted }
+            if let stop = contact.stop {
+                // Another request stopped the job: no retry, no split.
+                throw stop
+            }
             let decision = policy.decide(outcome, attempt: attempt, model: configuration.model, random: &random)
             if case .http(429, _, _) = outcome, case .retry(let delay) = decision {
                 // The limit is the account's: hold every send, not only this one.

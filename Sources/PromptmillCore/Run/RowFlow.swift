@@ -13,12 +13,11 @@ final class RowFlow {
         let dispatcher: any RequestDispatcher
         let throttle: any SendThrottle
         var concurrency: ConcurrencyTarget
-        /// The first request goes alone: its answer's headers teach (or correct) the limits
-        /// and its latency sizes the requests in flight.
-        var learning = true
         var inFlight = 0
-        /// What `concurrency` allows now.
-        var inFlightLimit = 1
+        /// What `concurrency` allows now: until the first answer (its headers teach or
+        /// correct the limits, its latency sizes the requests in flight), the few
+        /// `ConcurrencyTarget.unknownLimits` allows.
+        var inFlightLimit: Int
 
         /// `maxConcurrency`: the user's `max_concurrency`, if set.
         init(planner: StepPlanner, dispatcher: any RequestDispatcher, throttle: any SendThrottle, maxConcurrency: Int?) {
@@ -26,6 +25,7 @@ final class RowFlow {
             self.dispatcher = dispatcher
             self.throttle = throttle
             concurrency = ConcurrencyTarget(maxConcurrency: maxConcurrency)
+            inFlightLimit = concurrency.unknownLimits
         }
     }
 
@@ -89,13 +89,10 @@ final class RowFlow {
                     inputEnded = true
                 case .dispatched(let index, let result):
                     steps[index].inFlight -= 1
-                    steps[index].learning = false
                     switch result {
                     case .success(let report):
                         if let latency = report.latency { steps[index].concurrency.answered(after: latency) }
-                        steps[index].inFlightLimit = steps[index].concurrency.limit(
-                            requestsPerMinute: await steps[index].throttle.requestsPerMinute,
-                            tokensPerMinute: await steps[index].throttle.tokensPerMinute)
+                        steps[index].inFlightLimit = steps[index].concurrency.limit(await steps[index].throttle.snapshot)
                         recorder.count(report)
                         try settle(report.results, at: index)
                         if !report.unsent.isEmpty, stop == nil, let budget, let cap = budget.spend.cap {
@@ -116,7 +113,7 @@ final class RowFlow {
     /// record), each up to its concurrency, under the budget.
     private func launch(into group: inout ThrowingTaskGroup<Event, any Error>) async throws {
         for index in steps.indices.reversed() {
-            while stop == nil, steps[index].inFlight < (steps[index].learning ? 1 : steps[index].inFlightLimit) {
+            while stop == nil, steps[index].inFlight < steps[index].inFlightLimit {
                 let capacity = await steps[index].throttle.tokensPerMinute
                 let (planned, tooLarge) = steps[index].planner.nextRequest(capacity: capacity, partial: mayGoPartial(index))
                 try settle(tooLarge, at: index)

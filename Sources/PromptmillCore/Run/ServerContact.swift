@@ -10,6 +10,8 @@ final class ServerContact: Sendable {
         /// The last permanent refusal, and how many requests in a row got it.
         var refusal: RowFailure?
         var refusals = 0
+        /// Why a dispatcher stopped the job, once one has.
+        var stop: JobStop?
     }
 
     private let state = Mutex(State())
@@ -27,6 +29,17 @@ final class ServerContact: Sendable {
                 state.refusals = 0
             }
         }
+    }
+
+    /// The stop a dispatcher threw: the others in flight end with it instead of retrying
+    /// or splitting (the requests sent before the first answer are all there is).
+    var stop: JobStop? { state.withLock { $0.stop } }
+
+    func stopped(_ stop: JobStop) -> JobStop {
+        state.withLock { state in
+            if state.stop == nil { state.stop = stop }
+        }
+        return stop
     }
 
     /// Counts a request refused for good: how many requests in a row have now been refused

@@ -74,6 +74,16 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
     /// The requests-per-minute capacity, configured or learned, if any.
     public var requestsPerMinute: Int? { requests.map { Int($0.capacity) } }
 
+    /// The limits and the room left in them now.
+    public var snapshot: ThrottleSnapshot {
+        let now = self.now
+        requests?.refill(now: now)
+        tokens?.refill(now: now)
+        return ThrottleSnapshot(
+            requestsPerMinute: requestsPerMinute, tokensPerMinute: tokensPerMinute,
+            availableRequests: requests.map { Int(max(0, $0.level)) }, availableTokens: tokens.map { Int(max(0, $0.level)) })
+    }
+
     /// Corrects the buckets from an answer's `x-ratelimit-*` headers: learns the limits when
     /// none were set, takes the server's limit when it is lower than the configured one (a
     /// pipeline's numbers may come from another tier or model; the account's are the

@@ -7,8 +7,24 @@ public protocol SendThrottle: Sendable {
     func observe(_ headers: RateLimitHeaders) async
     /// The tokens-per-minute capacity, configured or learned, if any.
     var tokensPerMinute: Int? { get async }
-    /// The requests-per-minute capacity, configured or learned, if any.
-    var requestsPerMinute: Int? { get async }
+    /// The limits known now and the room left in them.
+    var snapshot: ThrottleSnapshot { get async }
+}
+
+/// A throttle's limits (per minute, configured or learned) and what could be sent at once
+/// now (nil where no limit is known).
+public struct ThrottleSnapshot: Sendable, Equatable {
+    public var requestsPerMinute: Int?
+    public var tokensPerMinute: Int?
+    public var availableRequests: Int?
+    public var availableTokens: Int?
+
+    public init(requestsPerMinute: Int? = nil, tokensPerMinute: Int? = nil, availableRequests: Int? = nil, availableTokens: Int? = nil) {
+        self.requestsPerMinute = requestsPerMinute
+        self.tokensPerMinute = tokensPerMinute
+        self.availableRequests = availableRequests
+        self.availableTokens = availableTokens
+    }
 }
 
 extension RateLimiter: SendThrottle {}

@@ -128,7 +128,8 @@ import PromptmillTokenizer
     }
 
     /// 5. OpenAI's billing hard limit answers every request with a 400: the job stops at
-    /// the first one with exit 4 and the provider's message, writes no error record, and
+    /// the first answer with exit 4 and the provider's message (only the five batches
+    /// already in flight were sent, none retried or split), writes no error record, and
     /// leaves every row pending for the same command to continue.
     @Test func billingHardLimitStopsResumably() async throws {
         let job = try Flow.Job(pipeline: Flow.pipeline(), rows: (0..<100).map { "row \($0)" })
@@ -138,7 +139,7 @@ import PromptmillTokenizer
         let server = try await LoopbackServer.started { _, _ in .respond(refusal) }
         let (report, records) = try await job.run(over: server)
         #expect(report.exitCode == 4)
-        #expect(server.received.count == 1)
+        #expect(server.received.count <= 5)
         #expect(records.isEmpty)
         #expect(report.stop?.message.contains("Billing hard limit has been reached") == true)
         let healthy = try await LoopbackServer.started { request, _ in Flow.echo(request) }
@@ -272,11 +273,11 @@ import PromptmillTokenizer
 
     // MARK: - Refusals of the account, not of a row
 
-    /// A proxy's budget refusal with a code promptmill does not know: the batch is halved
-    /// once, both halves repeat it, and the job stops with exit 4 after three requests,
-    /// every row pending.
+    /// A proxy's budget refusal with a code promptmill does not know: a batch is halved
+    /// once, both halves repeat it, and the job stops with exit 4, every row pending. One
+    /// batch (`max_concurrency: 1`) shows the count: three requests.
     @Test func aRefusalEveryHalfRepeatsStopsTheJob() async throws {
-        let job = try Flow.Job(pipeline: Flow.pipeline(), rows: (0..<100).map { "row \($0)" })
+        let job = try Flow.Job(pipeline: Flow.pipeline("limits: {max_concurrency: 1}"), rows: (0..<100).map { "row \($0)" })
         let server = try await LoopbackServer.started { _, _ in
             .respond(.json(400, #"{"error": {"message": "Key budget exceeded: spent 10.02 of 10.00", "type": "invalid_request_error"}}"#))
         }
