@@ -59,8 +59,9 @@ struct LiveDispatcher: RequestDispatcher {
                 report.unsent = rows
                 return report
             }
+            let ticket: ThrottleTicket
             do {
-                try await throttle.acquire(tokenCost: tokenCost)
+                ticket = try await throttle.acquire(tokenCost: tokenCost)
             } catch {
                 await spend?.release(worst)
                 throw .interrupted
@@ -71,7 +72,7 @@ struct LiveDispatcher: RequestDispatcher {
             do {
                 let response = try await transport.send(request, timeout: configuration.limits.timeout)
                 let latency = stopwatch.elapsed()
-                await throttle.observe(RateLimitHeaders(response))
+                await throttle.observe(RateLimitHeaders(response), ticket: ticket)
                 if response.status == 200 {
                     do {
                         let answer = try APIResponse.parse(

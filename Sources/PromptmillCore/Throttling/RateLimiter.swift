@@ -10,6 +10,10 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
     private var tokens: TokenBucket?
     /// No send before this time (a 429 holds the whole job: the limit is the account's).
     private var pausedUntil: Duration = .zero
+    /// Requests and tokens reserved so far, for reading an answer's `remaining` headers
+    /// against what was sent after its request (see `observe`).
+    private var issuedRequests = 0
+    private var issuedTokens = 0.0
 
     public init(requestsPerMinute: Int?, tokensPerMinute: Int?, clock: C) {
         self.clock = clock
@@ -26,6 +30,8 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
     /// Reserves one request and `tokenCost` tokens, and returns how long to wait before sending.
     public func reserve(tokenCost: Int) -> Duration {
         let now = self.now
+        issuedRequests += 1
+        issuedTokens += Double(tokenCost)
         var wait = max(.zero, pausedUntil - now)
         if var bucket = requests {
             wait = max(wait, bucket.reserve(1, now: now))
@@ -38,10 +44,14 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
         return wait
     }
 
-    /// Waits for the reservation's turn on the limiter's clock.
-    public func acquire(tokenCost: Int) async throws {
+    /// Waits for the reservation's turn on the limiter's clock; the ticket goes back with
+    /// the answer's headers to `observe`.
+    @discardableResult
+    public func acquire(tokenCost: Int) async throws -> ThrottleTicket {
         let wait = reserve(tokenCost: tokenCost)
+        let ticket = ThrottleTicket(requests: issuedRequests, tokens: issuedTokens, sentAt: now + wait)
         if wait > .zero { try await clock.sleep(for: wait) }
+        return ticket
     }
 
     /// Settles a reservation with the answer's usage. OpenAI reckons a request's tokens when
@@ -89,17 +99,30 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
     /// pipeline's numbers may come from another tier or model; the account's are the
     /// truth), and believes the server when it knows less room than we think. A configured
     /// limit lower than the server's stays: the user may be sharing the quota.
-    public func observe(_ headers: RateLimitHeaders) {
+    ///
+    /// `remaining` was the server's room when it took the request of `ticket`: since then
+    /// the bucket refilled for the time elapsed, and every request reserved after that one
+    /// may have taken its share. Read so, an answer arriving after many later sends does not
+    /// pull the bucket down twice for them (with hundreds in flight, reading `remaining`
+    /// bare would pace the job at the refill rate, its burst unused).
+    public func observe(_ headers: RateLimitHeaders, ticket: ThrottleTicket? = nil) {
         let now = self.now
+        let elapsed = ticket.map { TokenBucket.seconds(now - $0.sentAt) } ?? 0
         if let limit = headers.limitRequests {
             if requests == nil { requests = TokenBucket(perMinute: limit, now: now) }
             requests?.shrink(toPerMinute: limit, now: now)
-            if let remaining = headers.remainingRequests { requests?.lower(to: Double(remaining), now: now) }
+            if let remaining = headers.remainingRequests, let rate = requests?.ratePerSecond {
+                let later = ticket.map { Double(issuedRequests - $0.requests) } ?? 0
+                requests?.lower(to: Double(remaining) + elapsed * rate - later, now: now)
+            }
         }
         if let limit = headers.limitTokens {
             if tokens == nil { tokens = TokenBucket(perMinute: limit, now: now) }
             tokens?.shrink(toPerMinute: limit, now: now)
-            if let remaining = headers.remainingTokens { tokens?.lower(to: Double(remaining), now: now) }
+            if let remaining = headers.remainingTokens, let rate = tokens?.ratePerSecond {
+                let later = ticket.map { issuedTokens - $0.tokens } ?? 0
+                tokens?.lower(to: Double(remaining) + elapsed * rate - later, now: now)
+            }
         }
     }
 }

@@ -1,14 +1,23 @@
 /// What a dispatcher asks of a rate limiter; `RateLimiter` is the real one.
 public protocol SendThrottle: Sendable {
     /// Waits until one request costing `tokenCost` tokens may be sent.
-    func acquire(tokenCost: Int) async throws
+    func acquire(tokenCost: Int) async throws -> ThrottleTicket
     func settle(reservedTokens: Int, usedTokens: Int) async
     func pause(for duration: Duration) async
-    func observe(_ headers: RateLimitHeaders) async
+    /// An answer's `x-ratelimit-*` headers, with the ticket of its request.
+    func observe(_ headers: RateLimitHeaders, ticket: ThrottleTicket?) async
     /// The tokens-per-minute capacity, configured or learned, if any.
     var tokensPerMinute: Int? { get async }
     /// The limits known now and the room left in them.
     var snapshot: ThrottleSnapshot { get async }
+}
+
+/// A request's place among the reservations: how many requests and tokens had been
+/// reserved when it was, and when it was let go (on the limiter's clock).
+public struct ThrottleTicket: Sendable, Equatable {
+    public var requests: Int
+    public var tokens: Double
+    public var sentAt: Duration
 }
 
 /// A throttle's limits (per minute, configured or learned) and what could be sent at once

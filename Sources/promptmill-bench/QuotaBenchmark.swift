@@ -1,0 +1,83 @@
+import Foundation
+import PromptmillCore
+import PromptmillSimulator
+
+/// Chat jobs against the simulator at real latency, with no `max_concurrency` in the
+/// pipeline: elapsed time against the bound the quota allows, and the share of 429s.
+///
+/// - `limits`: 600 rows, simulator at 300 RPM answering in 0.2 s; the pipeline says
+///   600 RPM (twice the account's), then 300 (right).
+/// - `latency`: 1,500 rows at 600 RPM and 3,000 rows at 6,000 RPM, answering in 2 s, no
+///   limits in the pipeline; and 12,000 rows at 6,000 RPM, where the quota binds past the
+///   first minute's bucket.
+///
+/// The simulator's buckets start full, as OpenAI's do, so the bound is
+/// max(0, requests − RPM) / RPM minutes (the requests the first minute's bucket holds go
+/// at once). Nothing can finish before one latency after the last send: that is printed
+/// as "bound + latency".
+///
+///     promptmill-bench quota [limits|latency|large]
+enum QuotaBenchmark {
+    static func run(arguments: [String]) async throws {
+        let which = arguments.first ?? "all"
+        if which == "all" || which == "limits" {
+            try await scenario(rows: 600, serverRPM: 300, pipelineRPM: 600, latency: .milliseconds(200), label: "pipeline says 600 RPM, account 300")
+            try await scenario(rows: 600, serverRPM: 300, pipelineRPM: 300, latency: .milliseconds(200), label: "pipeline says 300 RPM, account 300")
+        }
+        if which == "all" || which == "latency" {
+            try await scenario(rows: 1500, serverRPM: 600, pipelineRPM: nil, latency: .seconds(2), label: "600 RPM, 2 s answers, nothing set")
+            try await scenario(rows: 3000, serverRPM: 6000, pipelineRPM: nil, latency: .seconds(2), label: "6,000 RPM, 2 s answers, nothing set")
+        }
+        if which == "all" || which == "latency" || which == "large" {
+            // Enough rows for the 6,000 RPM quota to bind past its first minute's bucket.
+            try await scenario(rows: 12000, serverRPM: 6000, pipelineRPM: nil, latency: .seconds(2), label: "6,000 RPM, 2 s answers, nothing set")
+        }
+    }
+
+    static func scenario(rows: Int, serverRPM: Int, pipelineRPM: Int?, latency: Duration, label: String) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("promptmill-quota-\(getpid())-\(rows)-\(pipelineRPM ?? 0)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let lines = (1...rows).map { "{\"id\":\"r\($0)\",\"text\":\"review number \($0): the kettle works but the lid is loose\"}" }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: directory + "/rows.jsonl", atomically: true, encoding: .utf8)
+        let limits = pipelineRPM.map { "limits: {requests_per_minute: \($0)}" } ?? ""
+        let pipeline = """
+            name: bench-quota
+            input: {path: rows.jsonl, id: id}
+            endpoint: chat
+            model: gpt-4o-mini
+            messages: [{role: user, content: "Sentiment of this review, one word: {{text}}"}]
+            params: {max_tokens: 3, temperature: 0}
+            \(limits)
+            output: {path: out.jsonl.gz}
+            """
+        try pipeline.write(toFile: directory + "/pipeline.yaml", atomically: true, encoding: .utf8)
+        var simulated = SimulatorConfiguration()
+        simulated.requestsPerMinute = serverRPM
+        simulated.latency = latency
+        let simulator = Simulator(configuration: simulated)
+        try await simulator.start()
+        var overrides = PipelineOverrides(mockBaseURL: simulator.baseURL)
+        overrides.stateDirectory = directory + "/state"
+        overrides.cachePath = directory + "/cache.sqlite"
+        let configuration = try PipelineLoader.load(path: directory + "/pipeline.yaml", overrides: overrides, environment: [:], apiKey: .required)
+        let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.concurrencyCeiling)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let report = try await JobRunner(configuration: configuration, transport: transport, progress: ProgressReporter(mode: .quiet), seed: 5).run()
+        let elapsed = clock.now - start
+        await transport.shutdown()
+        let served = simulator.statistics()
+        try await simulator.stop()
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let latencySeconds = Double(latency.components.seconds) + Double(latency.components.attoseconds) / 1e18
+        let bound = Double(max(0, rows - serverRPM)) / Double(serverRPM) * 60
+        print(
+            String(
+                format:
+                    "%@: %d rows, %d answered; elapsed %.2f s; bound %.2f s (%+.2f%%), bound + latency %.2f s (%+.2f%%); 429s %d of %d requests (%.2f%%); peak in flight %d; complete %@",
+                label, rows, report.statistics.succeeded, seconds, bound, bound > 0 ? (seconds / bound - 1) * 100 : .infinity,
+                bound + latencySeconds, (seconds / (bound + latencySeconds) - 1) * 100, served.rateLimited, served.requests,
+                Double(served.rateLimited) / Double(max(1, served.requests)) * 100, served.peakInFlight, report.complete ? "yes" : "no"))
+    }
+}
