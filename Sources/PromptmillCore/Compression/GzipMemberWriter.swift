@@ -23,7 +23,7 @@ public final class GzipMemberWriter {
         self.level = level
         let flags = O_WRONLY | O_CREAT | (appending ? O_APPEND : O_TRUNC)
         descriptor = open(path, flags, permissions)
-        guard descriptor >= 0 else { throw .cannotCreate(path: path) }
+        guard descriptor >= 0 else { throw .cannotCreate(path: path, reason: String(cString: strerror(errno))) }
         fileSize = UInt64(max(0, lseek(descriptor, 0, SEEK_END)))
     }
 
@@ -33,7 +33,7 @@ public final class GzipMemberWriter {
         self.path = path
         self.level = level
         descriptor = open(path, O_WRONLY | O_CREAT, permissions)
-        guard descriptor >= 0 else { throw .cannotCreate(path: path) }
+        guard descriptor >= 0 else { throw .cannotCreate(path: path, reason: String(cString: strerror(errno))) }
         guard ftruncate(descriptor, off_t(length)) == 0, lseek(descriptor, off_t(length), SEEK_SET) == off_t(length) else {
             let reason = String(cString: strerror(errno))
             SystemCalls.close(descriptor)
@@ -79,6 +79,14 @@ public final class GzipMemberWriter {
         deflateEnd(&stream)
         memberOpen = false
         return fileSize
+    }
+
+    /// An empty file is not gzip: a job with no records ends with one empty member (20
+    /// bytes) instead, which every gzip reader reads as no lines.
+    public func finishEmptyFile() throws(OutputError) {
+        guard fileSize == 0, !memberOpen else { return }
+        try startMember()
+        try finishMember()
     }
 
     /// Makes what has been written durable on disk.

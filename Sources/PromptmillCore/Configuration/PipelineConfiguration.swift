@@ -14,6 +14,8 @@ public struct PipelineConfiguration: Sendable {
         /// The field that holds each row's unique id; nil: the 1-based row number is the id.
         public var idField: String?
         public var onBadRow: BadRowPolicy
+        /// CSV: the byte between fields (`input.delimiter`, default `,`).
+        public var delimiter: UInt8 = UInt8(ascii: ",")
     }
 
     public enum BadRowPolicy: String, Sendable, CaseIterable {

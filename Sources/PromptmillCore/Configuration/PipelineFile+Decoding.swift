@@ -17,11 +17,12 @@ extension PipelineFile {
         }
 
         if let node = top["input"] {
-            let input = reader.mapping(node, at: "input", known: ["path", "id", "on_bad_row", "format"])
+            let input = reader.mapping(node, at: "input", known: ["path", "id", "on_bad_row", "format", "delimiter"])
             file.input.path = reader.string(input["path"], at: "input.path")
             file.input.id = reader.string(input["id"], at: "input.id")
             file.input.onBadRow = reader.string(input["on_bad_row"], at: "input.on_bad_row")
             file.input.format = reader.string(input["format"], at: "input.format")
+            file.input.delimiter = reader.string(input["delimiter"], at: "input.delimiter")
         }
         if let node = top["limits"] {
             let limits = reader.mapping(

@@ -8,6 +8,7 @@ struct PipelineFile: Sendable {
         var id: Located<String>?
         var onBadRow: Located<String>?
         var format: Located<String>?
+        var delimiter: Located<String>?
     }
 
     struct Message: Sendable {

@@ -388,9 +388,25 @@ struct PipelineResolver {
             report("input.path '\(path.value)' does not exist (looked for \(absolute)) — paths are relative to the pipeline file", line: path.line)
             return nil
         }
+        var delimiter = UInt8(ascii: ",")
+        if let written = file.input.delimiter {
+            let named = ["tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"]
+            let value = named[written.value] ?? written.value
+            guard format == .csv else {
+                report("input.delimiter applies to CSV input only; '\(path.value)' is read as \(format.rawValue)", line: written.line)
+                return nil
+            }
+            guard value.utf8.count == 1, let byte = value.utf8.first, byte != UInt8(ascii: "\""), byte != 0x0A, byte != 0x0D else {
+                report(
+                    "input.delimiter must be one character other than a quote or a line break (',', ';', '\\t' or 'tab', '|'), found '\(written.value)'",
+                    line: written.line)
+                return nil
+            }
+            delimiter = byte
+        }
         return PipelineConfiguration.Input(
             path: absolute, displayPath: displayPath(absolute), format: format,
-            idField: file.input.id?.value, onBadRow: policy)
+            idField: file.input.id?.value, onBadRow: policy, delimiter: delimiter)
     }
 
     private mutating func resolveLimits() -> PipelineConfiguration.Limits? {

@@ -20,6 +20,12 @@ struct CSVRecordScanner {
 
     private var fieldRanges: [Field] = []
     private var recordStart = 0
+    /// The byte between fields: `,` by RFC 4180, or `input.delimiter`.
+    var delimiter = UInt8(ascii: ",")
+
+    init(delimiter: UInt8 = UInt8(ascii: ",")) {
+        self.delimiter = delimiter
+    }
 
     mutating func scan(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, atEndOfInput: Bool) -> Outcome {
         fieldRanges.removeAll(keepingCapacity: true)
@@ -59,7 +65,7 @@ struct CSVRecordScanner {
                     return .record(end: count, newlines: newlines)
                 }
                 let next = bytes[index]
-                if next == UInt8(ascii: ",") {
+                if next == delimiter {
                     index += 1
                     continue
                 }
@@ -75,11 +81,12 @@ struct CSVRecordScanner {
                 if skip >= count, !atEndOfInput { return .needMore }
                 return .problem("unexpected character after closing quote", end: min(count, skip + 1), newlines: newlines + (skip < count ? 1 : 0))
             }
-            // An unquoted field: up to a comma or the line's end (LF, CRLF or CR).
+            // An unquoted field: up to the delimiter or the line's end (LF, CRLF or CR).
             var cursor = index
+            let delimiter = delimiter
             while cursor < count {
                 let byte = bytes[cursor]
-                if byte == UInt8(ascii: ",") || byte == 0x0A || byte == 0x0D { break }
+                if byte == delimiter || byte == 0x0A || byte == 0x0D { break }
                 cursor += 1
             }
             if cursor >= count, !atEndOfInput { return .needMore }

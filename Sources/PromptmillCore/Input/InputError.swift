@@ -1,3 +1,5 @@
+import Foundation
+
 /// A whole input file that cannot be read: no row of it can be trusted.
 public enum InputError: Error, Sendable, Equatable, CustomStringConvertible {
     case cannotOpen(file: String, reason: String)
@@ -5,6 +7,8 @@ public enum InputError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidGzip(file: String, reason: String)
     /// A CSV header problem, with the line it is on.
     case badHeader(file: String, line: Int, reason: String)
+    /// The file starts with the byte-order mark of another encoding ("UTF-16 LE", ...).
+    case notUTF8(file: String, encoding: String)
 
     public var description: String {
         switch self {
@@ -16,6 +20,8 @@ public enum InputError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(file) is not a valid gzip file (\(reason)) — recompress it, or remove the .gz ending if it is plain text"
         case .badHeader(let file, let line, let reason):
             "\(file):\(line): \(reason)"
+        case .notUTF8(let file, let encoding):
+            "\(file) is \(encoding) (its first bytes are that encoding's byte-order mark); promptmill reads UTF-8 — convert it, e.g. `iconv -f \(encoding.replacingOccurrences(of: " ", with: "")) -t UTF-8 \(file) > utf8-\((file as NSString).lastPathComponent)`, or save it from Excel as \"CSV UTF-8\""
         }
     }
 }

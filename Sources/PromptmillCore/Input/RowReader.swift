@@ -20,14 +20,22 @@ public final class RowReader {
     private var line = 1
     private var rowNumber = 0
     private var csvHeader: [String]?
+    private let delimiter: UInt8
     private let chunkSize = 1 << 20
 
-    public init(path: String, format: InputFormat, displayName: String) throws(InputError) {
+    /// `delimiter`: CSV's field separator (`input.delimiter`). Throws `InputError` when the
+    /// file cannot be read, is not UTF-8 (a UTF-16 or UTF-32 byte-order mark), or its CSV
+    /// header is unusable.
+    public init(path: String, format: InputFormat, displayName: String, delimiter: UInt8 = UInt8(ascii: ",")) throws(InputError) {
         source = try FileByteSource(path: path, displayName: displayName)
         self.format = format
         self.displayName = displayName
+        self.delimiter = delimiter
         buffer.reserveCapacity(chunkSize * 2)
         try fill()
+        if let encoding = TextEncodingCheck.byteOrderMark(buffer) {
+            throw .notUTF8(file: displayName, encoding: encoding)
+        }
         // A UTF-8 byte-order mark at the start of the file is not data.
         if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3 }
         if format == .csv { try readHeader() }
@@ -95,7 +103,10 @@ public final class RowReader {
         if blank { return nil }
         rowNumber += 1
         if let bad = UTF8Check.firstInvalidOffset(bytes) {
-            return .bad(InputProblem(file: displayName, line: line, reason: "invalid UTF-8 at byte \(bad + 1) of the line"))
+            return .bad(
+                InputProblem(
+                    file: displayName, line: line,
+                    reason: "invalid UTF-8 at byte \(bad + 1) of the line" + TextEncodingCheck.hint(forInvalidByte: bytes[bad])))
         }
         do {
             let value = try JSONParser.parse(UnsafeRawBufferPointer(bytes))
@@ -130,14 +141,20 @@ public final class RowReader {
 
     // MARK: CSV
 
+    /// The header row; an empty file has none, and no rows.
     private func readHeader() throws(InputError) {
-        guard let record = try nextRawCSVRecord() else {
-            throw .badHeader(file: displayName, line: 1, reason: "the file is empty — a CSV input needs a header row")
-        }
+        guard let record = try nextRawCSVRecord() else { return }
         switch record {
         case .failure(let problem):
             throw .badHeader(file: displayName, line: problem.line, reason: problem.reason)
         case .success(let parsed):
+            if parsed.fields.count == 1, let other = TextEncodingCheck.otherDelimiter(in: parsed.fields[0], than: delimiter) {
+                throw .badHeader(
+                    file: displayName, line: parsed.line,
+                    reason:
+                        "the header is one column, \"\(parsed.fields[0].prefix(60))\", which looks separated by '\(other.name)' — set input.delimiter: \"\(other.setting)\" in the pipeline"
+                )
+            }
             var seen = Set<String>()
             for (index, name) in parsed.fields.enumerated() {
                 if name.isEmpty {
@@ -192,7 +209,7 @@ public final class RowReader {
                     break
                 }
             }
-            var scanner = CSVRecordScanner()
+            var scanner = CSVRecordScanner(delimiter: delimiter)
             let outcome = buffer.withUnsafeBufferPointer { bytes in
                 scanner.scan(bytes, from: position, atEndOfInput: endOfInput)
             }
@@ -213,7 +230,10 @@ public final class RowReader {
                     scanner.fields(in: UnsafeBufferPointer(rebasing: all[start..<end]))
                 }
                 if let bad = bytes.withContiguousStorageIfAvailable({ UTF8Check.firstInvalidOffset($0) }) ?? nil {
-                    return .failure(InputProblem(file: displayName, line: startLine, reason: "invalid UTF-8 at byte \(bad + 1) of the row"))
+                    return .failure(
+                        InputProblem(
+                            file: displayName, line: startLine,
+                            reason: "invalid UTF-8 at byte \(bad + 1) of the row" + TextEncodingCheck.hint(forInvalidByte: bytes[start + bad])))
                 }
                 return .success(CSVRecord(fields: fields, line: startLine))
             case .problem(let reason, let end, let newlines):

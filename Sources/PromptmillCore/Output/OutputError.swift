@@ -1,12 +1,15 @@
 /// A result file that cannot be written.
 public enum OutputError: Error, Sendable, CustomStringConvertible {
-    case cannotCreate(path: String)
+    /// `reason`: the system's words (`strerror`), e.g. "Read-only file system".
+    case cannotCreate(path: String, reason: String)
     case writeFailed(path: String, reason: String)
 
     public var description: String {
         switch self {
-        case .cannotCreate(let path): "cannot create \(path) — check that its folder is writable"
-        case .writeFailed(let path, let reason): "writing \(path) failed: \(reason) — check the disk has room"
+        case .cannotCreate(let path, let reason):
+            "cannot create \(path): \(reason) — check that its folder exists and is writable, then run the same command again to continue"
+        case .writeFailed(let path, let reason):
+            "writing \(path) failed: \(reason) — make room on the disk (or make the folder writable), then run the same command again: it continues where the last durable record ends, and answers already paid for come from the cache"
         }
     }
 }

@@ -198,6 +198,8 @@ private final class MemberWriter: @unchecked Sendable {
         queue.sync {}
         try checkFailure()
         try gzip.close()
+        try gzip.finishEmptyFile()
+        try gzip.sync()
         try store.commit(nil, run: run, counters: counters, outcome: outcome)
     }
 }

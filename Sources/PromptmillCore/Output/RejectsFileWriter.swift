@@ -18,7 +18,7 @@ final class RejectsFileWriter {
             guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
                 let opened = FileHandle(forWritingAtPath: path)
             else {
-                throw OutputError.cannotCreate(path: path)
+                throw OutputError.cannotCreate(path: path, reason: String(cString: strerror(errno)))
             }
             handle = opened
         }

@@ -14,8 +14,8 @@ enum SummaryFileWriter {
                 atPath: temporary, contents: Data((JSONDocument.text(summary, pretty: true) + "\n").utf8),
                 attributes: [.posixPermissions: 0o600])
         else {
-            throw OutputError.cannotCreate(path: temporary)
+            throw OutputError.cannotCreate(path: temporary, reason: String(cString: strerror(errno)))
         }
-        if rename(temporary, path) != 0 { throw OutputError.cannotCreate(path: path) }
+        if rename(temporary, path) != 0 { throw OutputError.cannotCreate(path: path, reason: String(cString: strerror(errno))) }
     }
 }

@@ -24,7 +24,7 @@ public struct RowPreparer {
         self.configuration = configuration
         reader = try RowReader(
             path: configuration.input.path, format: configuration.input.format,
-            displayName: configuration.input.displayPath)
+            displayName: configuration.input.displayPath, delimiter: configuration.input.delimiter)
     }
 
     /// Compressed bytes read so far, for progress.

@@ -37,6 +37,9 @@ public struct JobFingerprint: Sendable, Equatable {
         records.append("id", configuration.input.idField.map(JSONValue.string) ?? .null)
         records.append("on_bad_row", .string(configuration.input.onBadRow.rawValue))
         records.append("format", .string(configuration.input.format.rawValue))
+        if configuration.input.delimiter != UInt8(ascii: ",") {
+            records.append("delimiter", .string(String(UnicodeScalar(configuration.input.delimiter))))
+        }
         records.append("include", .array(configuration.output.include.map(JSONValue.string)))
         self.init(
             request: Self.hash(request), input: Self.inputHash(configuration.input.path),

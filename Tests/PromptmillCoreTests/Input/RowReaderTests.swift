@@ -97,10 +97,9 @@ import PromptmillTesting
                 "bad q.csv:2: unexpected character after closing quote",
                 #"2@3 {"a":"2","b":"3"}"#,
             ])
-        #expect(
-            try read("u.csv", [UInt8]("a,b\n1,".utf8) + [0xC3, 0x28] + [0x0A], format: .csv) == [
-                "bad u.csv:2: invalid UTF-8 at byte 3 of the row"
-            ])
+        let invalid = try read("u.csv", [UInt8]("a,b\n1,".utf8) + [0xC3, 0x28] + [0x0A], format: .csv)
+        #expect(invalid.count == 1)
+        #expect(invalid.first?.hasPrefix("bad u.csv:2: invalid UTF-8 at byte 3 of the row (byte 0xC3") == true)
         #expect(
             try read("open.csv", Array("a,b\n1,\"never closed\n2,3\n".utf8), format: .csv) == [
                 "bad open.csv:2: quoted field is never closed"
@@ -127,7 +126,7 @@ import PromptmillTesting
                 "bad rows.jsonl:4: a JSONL row must be a JSON object, found an array",
                 "bad rows.jsonl:5: invalid JSON: invalid escape \\q at column 8",
                 #"5@6 {"a":{"b":[true,null,1.5e3]}}"#,
-                "bad rows.jsonl:7: invalid UTF-8 at byte 7 of the line",
+                "bad rows.jsonl:7: invalid UTF-8 at byte 7 of the line" + TextEncodingCheck.hint(forInvalidByte: 0xFF),
             ])
     }
 

@@ -1,0 +1,33 @@
+/// What a file's bytes say about how it was saved, for errors that tell the user what to do:
+/// spreadsheets save CSV as UTF-16 ("Unicode text") or in a legacy code page (Latin-1,
+/// Windows-1252), and in a locale whose decimal comma makes `;` the list separator.
+enum TextEncodingCheck {
+    /// The encoding whose byte-order mark starts `bytes`, other than UTF-8's; nil when none.
+    /// (UTF-32 LE's mark begins with UTF-16 LE's, so it is looked for first.)
+    static func byteOrderMark(_ bytes: [UInt8]) -> String? {
+        let marks: [(String, [UInt8])] = [
+            ("UTF-32 LE", [0xFF, 0xFE, 0x00, 0x00]), ("UTF-32 BE", [0x00, 0x00, 0xFE, 0xFF]),
+            ("UTF-16 LE", [0xFF, 0xFE]), ("UTF-16 BE", [0xFE, 0xFF]),
+        ]
+        return marks.first { bytes.starts(with: $0.1) }?.0
+    }
+
+    /// Said after "invalid UTF-8 at byte N": a lone byte of 0x80...0xFF is how Latin-1 and
+    /// Windows-1252 write accented letters (0xE9 is "é").
+    static func hint(forInvalidByte byte: UInt8) -> String {
+        guard byte >= 0x80 else { return "" }
+        let letter = String(UnicodeScalar(byte))
+        let hex = String(byte, radix: 16, uppercase: true)
+        return
+            " (byte 0x\(hex), \"\(letter)\" in Latin-1: the file looks saved as Latin-1 or Windows-1252, not UTF-8 — convert it, e.g. `iconv -f WINDOWS-1252 -t UTF-8 IN > OUT`, or save it from Excel as \"CSV UTF-8\")"
+    }
+
+    /// A header read as a single column that holds another common delimiter: the name of
+    /// that delimiter and how to set it.
+    static func otherDelimiter(in header: String, than delimiter: UInt8) -> (name: String, setting: String)? {
+        let candidates: [(UInt8, String, String)] = [
+            (UInt8(ascii: ";"), ";", ";"), (0x09, "tab", "\\t"), (UInt8(ascii: "|"), "|", "|"), (UInt8(ascii: ","), ",", ","),
+        ]
+        return candidates.first { $0.0 != delimiter && header.utf8.contains($0.0) }.map { ($0.1, $0.2) }
+    }
+}
