@@ -173,41 +173,6 @@ struct LiveDispatcher: RequestDispatcher {
     /// from it stops: a wrong `base_url` should cost seconds, not an hour of retries.
     static let unreachableAttempts = 3
 
-    /// Halves a batch that failed with `failure`. Until anything has been answered, a half
-    /// that repeats the very same refusal is not split further; when both halves repeat it,
-    /// no row is to blame and the job stops (every row stays pending).
-    private func split(_ rows: [PreparedRow], failure: RowFailure, after report: DispatchReport, attempts: Int) async throws(JobStop)
-        -> DispatchReport
-    {
-        var combined = report
-        let middle = rows.count / 2
-        var parts: [(rows: [PreparedRow], report: DispatchReport)] = []
-        for half in [Array(rows[..<middle]), Array(rows[middle...])] {
-            let cost = half.tokenCost(completionBudget: completionBudget)
-            var part = try await send(half, tokenCost: cost, parentFailure: failure)
-            for index in part.results.indices { part.results[index].attempts += attempts }
-            parts.append((half, part))
-        }
-        if parts.allSatisfy(\.report.repeatedRefusal) {
-            throw .refusedEverywhere(status: failure.status ?? 400, code: failure.type, message: failure.message)
-        }
-        for (half, part) in parts {
-            if part.repeatedRefusal, half.count > 1 {
-                // The other half failed differently: this one holds a bad row; go on halving.
-                var deeper = try await split(half, failure: failure, after: DispatchReport(), attempts: attempts)
-                deeper.requests += part.requests
-                deeper.retries += part.retries
-                deeper.rateLimited += part.rateLimited
-                combined.add(deeper)
-            } else {
-                var part = part
-                part.repeatedRefusal = false
-                combined.add(part)
-            }
-        }
-        return combined
-    }
-
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
@@ -227,17 +192,5 @@ struct LiveDispatcher: RequestDispatcher {
         if let organization = configuration.api.organization { headers.append(("OpenAI-Organization", organization)) }
         if let project = configuration.api.project { headers.append(("OpenAI-Project", project)) }
         return headers
-    }
-}
-
-/// Time since it was started, on the job's clock.
-struct Stopwatch: Sendable {
-    let elapsed: @Sendable () -> Duration
-}
-
-extension Clock where Duration == Swift.Duration {
-    func stopwatch() -> Stopwatch {
-        let start = now
-        return Stopwatch { start.duration(to: self.now) }
     }
 }
