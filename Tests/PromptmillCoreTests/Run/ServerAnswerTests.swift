@@ -337,6 +337,12 @@ import PromptmillTokenizer
         #expect(records.count == 2)
         #expect(report.incompleteMessage?.contains("1 rows failed only for transient causes") == true)
         #expect(try Self.summary(job)["complete"] == .bool(false))
+        #expect(try Self.summary(job)["pending_after_transient_failures"] == .number("1"))
+        var overrides = PipelineOverrides(baseURL: down.baseURL)
+        overrides.cachePath = job.directory.path + "/cache.sqlite"
+        let configuration = try PipelineLoader.load(
+            path: job.directory.path + "/p.yaml", overrides: overrides, environment: ["OPENAI_API_KEY": "sk-loopback"], apiKey: .required)
+        #expect(try JobStatus.read(configuration).pendingRows == 1)
         let up = try await LoopbackServer.started { _, _ in .respond(Self.chatAnswer("fine")) }
         let (rerun, all) = try await job.run(over: up)
         #expect(rerun.complete)
