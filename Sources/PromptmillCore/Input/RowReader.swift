@@ -85,11 +85,21 @@ public final class RowReader {
         }
     }
 
+    /// The index of the byte that ends the line starting at `start`: an LF, or a lone CR
+    /// (classic Mac line endings; a raw CR cannot occur inside a JSON string, so outside the
+    /// CR of a CRLF it ends a line). nil when the buffer holds no whole line yet.
     private func findNewline(from start: Int) -> Int? {
         guard start < buffer.count else { return nil }
+        let endOfInput = endOfInput
         return buffer.withUnsafeBufferPointer { bytes -> Int? in
-            guard let found = memchr(bytes.baseAddress! + start, 0x0A, bytes.count - start) else { return nil }
-            return UnsafeRawPointer(found) - UnsafeRawPointer(bytes.baseAddress!)
+            let base = bytes.baseAddress!
+            let feed = memchr(base + start, 0x0A, bytes.count - start).map { UnsafeRawPointer($0) - UnsafeRawPointer(base) }
+            let searchEnd = feed ?? bytes.count
+            guard searchEnd > start, let found = memchr(base + start, 0x0D, searchEnd - start) else { return feed }
+            let carriage = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+            if carriage + 1 < bytes.count { return bytes[carriage + 1] == 0x0A ? feed : carriage }
+            // A CR at the buffer's end: the next byte decides, unless nothing more comes.
+            return endOfInput ? carriage : nil
         }
     }
 

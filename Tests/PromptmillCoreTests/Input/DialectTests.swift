@@ -42,6 +42,15 @@ import PromptmillTesting
             ])
     }
 
+    /// JSONL lines may end in LF, CRLF or a lone CR, mixed; a lone CR at the very end too.
+    @Test func jsonlEveryLineEndingEndsALine() throws {
+        let jsonl = "{\"a\":1}\r{\"a\":2}\r\n{\"a\":\"x\\ry\"}\n\r{\"a\":4}\r"
+        #expect(
+            try read("mac.jsonl", Array(jsonl.utf8), format: .jsonl) == [
+                #"{"a":1}"#, #"{"a":2}"#, #"{"a":"x\ry"}"#, #"{"a":4}"#,
+            ])
+    }
+
     /// A header that reads as one column holding another delimiter: an error that names the
     /// delimiter and the setting.
     @Test func aHeaderInAnotherDelimiterSaysHowToSetIt() throws {
