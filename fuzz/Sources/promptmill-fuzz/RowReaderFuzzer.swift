@@ -1,0 +1,44 @@
+import PromptmillCore
+
+/// Reads a fuzz input as a whole CSV or JSONL file through `RowReader`, as a run does.
+///
+/// Besides not crashing, the reader must end: it gives at most one result per byte (plus one),
+/// numbers them 1, 2, 3… and starts each on a later line than the one before.
+enum RowReaderFuzzer {
+    static func run(_ bytes: UnsafeRawBufferPointer, format: InputFormat) {
+        let path = ScratchDirectory.shared.place(bytes, as: "input.\(format.rawValue)")
+        let reader: RowReader
+        do {
+            reader = try RowReader(path: path, format: format, displayName: "input.\(format.rawValue)")
+        } catch {
+            precondition(!error.description.isEmpty)
+            return
+        }
+        var results = 0
+        var lastLine = 0
+        while true {
+            let result: RowReadResult?
+            do {
+                result = try reader.next()
+            } catch {
+                precondition(!error.description.isEmpty)
+                return
+            }
+            guard let result else { return }
+            results += 1
+            precondition(results <= bytes.count + 1, "the reader gave more results than the input has bytes")
+            switch result {
+            case .row(let row):
+                precondition(row.number == results, "row \(row.number) is result \(results)")
+                precondition(row.line > lastLine, "row on line \(row.line) after one on line \(lastLine)")
+                lastLine = row.line
+                var writer = JSONWriter()
+                writer.value(.object(row.fields))
+            case .bad(let problem):
+                precondition(problem.line > lastLine, "bad row on line \(problem.line) after one on line \(lastLine)")
+                lastLine = problem.line
+                precondition(!problem.description.isEmpty)
+            }
+        }
+    }
+}
