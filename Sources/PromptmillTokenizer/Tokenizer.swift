@@ -5,7 +5,7 @@ import Foundation
 /// reference (tiktoken's `encode_ordinary`), with no normalisation of the text, ever.
 public final class Tokenizer: Sendable {
     public let encoding: TokenEncoding
-    private let table: RankTable
+    let table: RankTable
 
     /// Reads and checks (sha256) a `.tiktoken` rank file: one `base64(bytes) rank` a line.
     public init(encoding: TokenEncoding, rankFile: URL) throws {

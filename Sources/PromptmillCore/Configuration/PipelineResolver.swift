@@ -321,8 +321,11 @@ struct PipelineResolver {
         }
         switch key {
         case "n", "best_of", "max_tokens", "max_completion_tokens", "logprobs", "dimensions":
-            if let number = integer(value), number >= (key == "logprobs" ? 0 : 1) { return }
-            report("params.\(key) must be a whole number of at least \(key == "logprobs" ? 0 : 1)", line: line)
+            // No model writes more than a few hundred thousand tokens, or a hundred choices:
+            // the bounds keep every reservation and cost exact in 64-bit picodollars.
+            let most = ["n": 128, "best_of": 128, "logprobs": 20, "dimensions": 65_536][key] ?? 10_000_000
+            if let number = integer(value), number >= (key == "logprobs" ? 0 : 1), number <= most { return }
+            report("params.\(key) must be a whole number from \(key == "logprobs" ? 0 : 1) to \(most)", line: line)
         case "temperature", "top_p", "frequency_penalty", "presence_penalty":
             if case .number = value { return }
             report("params.\(key) must be a number", line: line)

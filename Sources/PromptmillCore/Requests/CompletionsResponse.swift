@@ -28,9 +28,17 @@ struct CompletionsResponse: Sendable {
                 throw .choicesMismatch("choice index \(index) is outside the \(promptCount) prompts × \(n) completions sent")
             }
             guard slots[index] == nil else { throw .choicesMismatch("choice index \(index) appears twice") }
-            guard case .string(let text)? = choice["text"] else { throw .malformed("choice \(index) has no text") }
             var finishReason: String?
             if case .string(let reason)? = choice["finish_reason"] { finishReason = reason }
+            let text: String
+            switch choice["text"] {
+            case .string(let value)?: text = value
+            // A filtered choice may come without text (Azure OpenAI): the row's failure.
+            case .null?,
+                nil where finishReason == "content_filter":
+                text = ""
+            default: throw .malformed("choice \(index) has no text")
+            }
             slots[index] = Choice(text: text, finishReason: finishReason)
         }
         if let missing = slots.firstIndex(where: { $0 == nil }) {
@@ -41,16 +49,23 @@ struct CompletionsResponse: Sendable {
         return CompletionsResponse(choices: grouped, usage: Self.usage(object))
     }
 
+    /// The most tokens one request's usage may report and be believed: beyond any model's
+    /// window, and small enough that every sum and cost stays exact.
+    static let believableTokens = 100_000_000
+
     /// `usage` as OpenAI reports it; nil when the body has no `usage.prompt_tokens` (or it
-    /// is null or not a whole number), so that promptmill counts the tokens itself.
+    /// is null, not a whole number, negative, or beyond `believableTokens`), so that
+    /// promptmill counts the tokens itself.
     static func usage(_ object: JSONObject) -> TokenUsage? {
         guard case .object(let usage)? = object["usage"],
-            case .number(let prompt)? = usage["prompt_tokens"], let promptTokens = Int(prompt), promptTokens >= 0
+            case .number(let prompt)? = usage["prompt_tokens"], let promptTokens = Int(prompt),
+            (0...believableTokens).contains(promptTokens)
         else {
             return nil
         }
         var completionTokens = 0
         if case .number(let completion)? = usage["completion_tokens"], let value = Int(completion) {
+            guard (0...believableTokens).contains(value) else { return nil }
             completionTokens = value
         }
         // Prompt tokens served from OpenAI's prompt cache are billed at the cached price.

@@ -98,9 +98,10 @@ public struct JobRunner: Sendable {
             sink: sink, rejects: RejectsFileWriter(path: configuration.output.rejectsPath), progress: progress,
             spend: spend, earlier: known, totalRows: scanned.rows + scanned.badRows, configuration: configuration)
         let source = RowSource(configuration: configuration, keyed: answers != nil, skip: known.done, chunkSize: Self.chunkSize)
+        let contact = ServerContact()
         let flow = RowFlow(
-            steps: try steps(answers: answers, generation: known.generation, spend: spend), source: source, recorder: recorder,
-            budget: spend.flatMap { $0.cap == nil ? nil : BudgetGate(spend: $0) }, stopRequest: stopRequest)
+            steps: try steps(answers: answers, generation: known.generation, spend: spend, contact: contact), source: source, recorder: recorder,
+            budget: spend.flatMap { $0.cap == nil ? nil : BudgetGate(spend: $0) }, stopRequest: stopRequest, contact: contact)
         var stop = try await flow.run()
 
         var statistics = recorder.statistics
@@ -119,10 +120,11 @@ public struct JobRunner: Sendable {
 
     /// Each step's planner, dispatcher and throttle. Steps on one model share its throttle:
     /// OpenAI's rate limits are per model.
-    private func steps(answers: (any AnswerStore)?, generation: JobGeneration, spend: SpendGuard?) throws -> [RowFlow.Step] {
+    private func steps(
+        answers: (any AnswerStore)?, generation: JobGeneration, spend: SpendGuard?, contact: ServerContact
+    ) throws -> [RowFlow.Step] {
         let stages = configuration.stages
         var throttles: [String: any SendThrottle] = [:]
-        let contact = ServerContact()
         return try stages.indices.map { index in
             let view = stages[index].configuration
             let throttle = self.throttle ?? throttles[view.model] ?? Self.rateLimiter(view.limits, clock: clock)

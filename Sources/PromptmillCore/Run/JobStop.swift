@@ -65,7 +65,9 @@ public enum JobStop: Error, Sendable, Equatable {
         case .interrupted:
             "interrupted — run the same command again to continue"
         case .serverWait(let wait, let until, let status, let message):
-            "the server asked to wait \(Self.describe(wait)) before more requests (HTTP \(status): \(message)), longer than limits.max_wait_s allows — nothing more was sent and no row was written as failed; run the same command again\(until.map { " after " + Self.describe($0) } ?? " then") to continue (or raise limits.max_wait_s to wait inside the run)"
+            "the server asked to wait \(Self.describe(wait)) before more requests (\(message.hasPrefix("HTTP \(status)") ? message : "HTTP \(status): " + message)), longer than limits.max_wait_s allows — nothing more was sent and no row was written as failed; run the same command again\(until.map { " after " + Self.describe($0) } ?? " then") to continue (or raise limits.max_wait_s to wait inside the run)"
+        case .refusedEverywhere(404, let code, let message):
+            "the server answered every request with 404 (\(code): \(message)) before answering any: the URL is wrong, not the rows — check base_url / --base-url / OPENAI_BASE_URL (it usually ends in /v1); every row is still pending, run the same command again to continue"
         case .refusedEverywhere(let status, let code, let message):
             "every request was refused alike, whichever rows it carried (HTTP \(status) \(code): \(message)): it is about the request's parameters or the account, not a row — fix the pipeline's params or resolve it with the provider; every row is still pending, run the same command again to continue"
         case .unreachable(let url, let cause):

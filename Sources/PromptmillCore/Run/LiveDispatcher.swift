@@ -40,10 +40,7 @@ struct LiveDispatcher: RequestDispatcher {
     /// `tokenCost`: what the request reserves against tokens-per-minute, counted as OpenAI
     /// counts it (prompt tokens plus the most completion tokens the prompts may use).
     /// `reserved`: the caller has reserved the first attempt's worst case with `spend`.
-    /// `parentFailure`: the failure of the batch this one is half of (see `split`).
-    func send(
-        _ rows: [PreparedRow], tokenCost: Int, reserved: Bool = false, parentFailure: RowFailure? = nil
-    ) async throws(JobStop) -> DispatchReport {
+    func send(_ rows: [PreparedRow], tokenCost: Int, reserved: Bool = false) async throws(JobStop) -> DispatchReport {
         let n = APIRequest.choicesPerPrompt(configuration.params)
         let request = HTTPRequest(
             url: configuration.api.baseURL + configuration.endpoint.path,
@@ -67,6 +64,7 @@ struct LiveDispatcher: RequestDispatcher {
                 throw .interrupted
             }
             report.requests += 1
+            contact.sent()
             let outcome: RetryPolicy.Outcome
             let stopwatch = clock.stopwatch()
             do {
@@ -89,7 +87,10 @@ struct LiveDispatcher: RequestDispatcher {
                             // A 200 whose body is an error object (some proxies answer so):
                             // the error it says, not an answer, and not billed.
                             await spend?.release(worst)
-                            if embedded.status == 429 { report.rateLimited += 1 }
+                            if embedded.status == 429 {
+                                report.rateLimited += 1
+                                contact.rateLimited()
+                            }
                             outcome = .http(status: embedded.status, error: embedded.error, retryAfter: RetryAfter.wait(in: response))
                         } else {
                             // A 200 is billed even when its body is of no use.
@@ -101,7 +102,10 @@ struct LiveDispatcher: RequestDispatcher {
                     contact.heard(success: false)
                     // An error answer is not billed.
                     await spend?.release(worst)
-                    if response.status == 429 { report.rateLimited += 1 }
+                    if response.status == 429 {
+                        report.rateLimited += 1
+                        contact.rateLimited()
+                    }
                     outcome = .http(
                         status: response.status, error: APIErrorBody.parse(response.body, status: response.status),
                         retryAfter: RetryAfter.wait(in: response))
@@ -132,28 +136,23 @@ struct LiveDispatcher: RequestDispatcher {
             switch decision {
             case .retry(let delay):
                 report.retries += 1
+                contact.retried()
                 do {
                     try await clock.sleep(for: delay)
                 } catch {
                     throw .interrupted
                 }
             case .giveUp(let failure):
-                if !failure.transient, !contact.succeeded {
-                    // Nothing has been answered yet: a refusal that repeats whatever rows a
-                    // request carries is about the account or the request, not a row.
-                    if let parentFailure, failure.sameRefusal(as: parentFailure) {
-                        report.results = rows.map { RowResult(row: $0, outcome: .failed(failure), attempts: attempt) }
-                        report.repeatedRefusal = true
-                        return report
-                    }
-                    if contact.refusedAlike(failure) >= Self.refusalsAlike {
-                        throw .refusedEverywhere(status: failure.status ?? 0, code: failure.type, message: failure.message)
-                    }
+                let splits = failure.status == 400 && rows.count > 1 && Self.concernsPrompts(failure)
+                if !failure.transient, !contact.succeeded, !splits, contact.refusedAlike(failure) >= Self.refusalsAlike {
+                    // Nothing has been answered, and request after request is refused alike
+                    // for good: the account or the request, not a row.
+                    throw .refusedEverywhere(status: failure.status ?? 0, code: failure.type, message: failure.message)
                 }
-                if failure.status == 400, rows.count > 1, Self.concernsPrompts(failure) {
-                    // One bad prompt fails the whole request: halve the batch while its
-                    // halves fail differently, until only the bad prompts are left.
-                    return try await split(rows, failure: failure, after: report, attempts: attempt)
+                if splits {
+                    // One bad prompt fails the whole request: halve the batch until only
+                    // the bad prompts are left to fail, each alone.
+                    return try await split(rows, after: report, attempts: attempt)
                 }
                 report.results = rows.map { RowResult(row: $0, outcome: .failed(failure), attempts: attempt) }
                 return report
@@ -166,7 +165,8 @@ struct LiveDispatcher: RequestDispatcher {
         }
     }
 
-    /// Requests refused alike, with nothing answered yet, before the job stops.
+    /// Requests refused alike for good (single rows, or batches that are not split), with
+    /// nothing answered yet, before the job stops.
     static let refusalsAlike = 3
 
     /// Attempts at a server that cannot be reached before a job that has heard nothing

@@ -57,11 +57,18 @@ final class Recorder {
         sink.append(row, stored: hit, paidHere: paidHere)
     }
 
-    /// A dispatched request's figures.
-    func count(_ report: DispatchReport) {
-        statistics.requests += report.requests
-        statistics.retries += report.retries
-        statistics.rateLimited += report.rateLimited
+    /// Requests sent, retried and answered 429 since the last count.
+    func count(_ counts: DispatchCounts) {
+        statistics.requests += counts.requests
+        statistics.retries += counts.retries
+        statistics.rateLimited += counts.rateLimited
+    }
+
+    /// A row refused for good before anything was answered: no record yet (the refusal
+    /// may be the account's); it stays pending if nothing is ever answered.
+    func leaveUnconfirmed(_ row: PreparedRow, after failure: RowFailure) {
+        statistics.unconfirmedRefusals += 1
+        statistics.lastUnconfirmedRefusal = failure
     }
 
     /// After records: ends the member when it is due; the figures and progress follow.

@@ -22,9 +22,6 @@ struct DispatchReport: Sendable {
     /// How long the last answered attempt took, from send to whole answer (for Little's
     /// law: requests in flight = rate × latency).
     var latency: Duration?
-    /// Every row failed with the same refusal as the batch this was half of (see
-    /// `LiveDispatcher.split`).
-    var repeatedRefusal = false
 
     mutating func add(_ other: DispatchReport) {
         results += other.results

@@ -34,18 +34,24 @@ final class RowFlow {
     private let recorder: Recorder
     private let budget: BudgetGate?
     private let stopRequest: StopRequest
+    /// What the server has answered so far, and the requests' counts.
+    private let contact: ServerContact
+    /// Rows refused for good before anything was answered: recorded once something is,
+    /// left pending if nothing ever is (the refusal may be the account's, not theirs).
+    private var unconfirmed: [PreparedRow] = []
     /// Rows read and not yet recorded: the flow reads no further while this many are open.
     private let window: Int
     private var open = 0
     private var inputEnded = false
     private var stop: JobStop?
 
-    init(steps: [Step], source: RowSource, recorder: Recorder, budget: BudgetGate?, stopRequest: StopRequest) {
+    init(steps: [Step], source: RowSource, recorder: Recorder, budget: BudgetGate?, stopRequest: StopRequest, contact: ServerContact) {
         self.steps = steps
         self.source = source
         self.recorder = recorder
         self.budget = budget
         self.stopRequest = stopRequest
+        self.contact = contact
         // Enough rows for every request in flight and the next, within a bound on memory.
         let wanted = steps.reduce(0) { $0 + $1.planner.step.configuration.batchSize * ($1.concurrency.ceiling + 1) }
         let least = steps.reduce(0) { $0 + 2 * $1.planner.step.configuration.batchSize }
@@ -60,9 +66,12 @@ final class RowFlow {
     }
 
     /// Moves every row it can to its record; returns why it stopped early, if it did.
+    /// Throws when the output cannot be written (a full disk): after the requests in flight
+    /// have come back and their answers are in the answer store, so none is paid twice.
     func run() async throws -> JobStop? {
         let chunks = source.chunks()
         defer { source.cancel() }
+        var outputFailure: (any Error)?
         try await withThrowingTaskGroup(of: Event.self) { group in
             var reading = false
             while true {
@@ -93,7 +102,6 @@ final class RowFlow {
                     case .success(let report):
                         if let latency = report.latency { steps[index].concurrency.answered(after: latency) }
                         steps[index].inFlightLimit = steps[index].concurrency.limit(await steps[index].throttle.snapshot)
-                        recorder.count(report)
                         try settle(report.results, at: index)
                         if !report.unsent.isEmpty, stop == nil, let budget, let cap = budget.spend.cap {
                             // A retry found no room under the cap: those rows wait for a rerun.
@@ -102,10 +110,25 @@ final class RowFlow {
                     case .failure(let reason):
                         if stop == nil { stop = reason }
                     }
+                    recorder.count(contact.takeCounts())
+                    if !unconfirmed.isEmpty, contact.succeeded {
+                        // Something was answered: those refusals were the rows' own.
+                        for row in unconfirmed { recorder.record(row) }
+                        unconfirmed = []
+                    }
                 }
-                try await recorder.recorded()
+                guard outputFailure == nil else { continue }
+                do {
+                    try await recorder.recorded()
+                } catch {
+                    // Send nothing more; let what is in flight come back and be stored.
+                    outputFailure = error
+                    if stop == nil { stop = .interrupted }
+                }
             }
         }
+        if let outputFailure { throw outputFailure }
+        for row in unconfirmed { recorder.leaveUnconfirmed(row, after: row.settled.last?.failure ?? RowFailure(type: "", message: "", status: nil)) }
         return stop
     }
 
@@ -194,6 +217,9 @@ final class RowFlow {
             if let failure = outcome.failure, failure.transient {
                 // Not final: no record, so the next run of the same command sends it again.
                 recorder.leavePending(row, after: failure)
+                open -= 1
+            } else if let failure = outcome.failure, let status = failure.status, status != 200, !contact.succeeded {
+                unconfirmed.append(row)
                 open -= 1
             } else if outcome.failure != nil || steps[outcome.step].planner.isLast {
                 recorder.record(row)

@@ -18,7 +18,12 @@ public struct RunReport: Sendable {
     /// Why a run that was not stopped still left rows without a record, and what to do;
     /// nil when it is complete or stopped.
     public var incompleteMessage: String? {
-        guard stop == nil, !complete, statistics.transientFailures > 0 else { return nil }
+        guard stop == nil, !complete else { return nil }
+        if statistics.unconfirmedRefusals > 0, let failure = statistics.lastUnconfirmedRefusal {
+            return
+                "\(statistics.unconfirmedRefusals) rows were refused (the last: \(failure.status.map { "HTTP \($0) " } ?? "")\(failure.type): \(failure.message)) and no request succeeded, so the refusal may be the account's, the URL's or the request's rather than the rows' — they have no record; fix the cause (base_url, params, the account) and run the same command again"
+        }
+        guard statistics.transientFailures > 0 else { return nil }
         let cause = statistics.lastTransientFailure.map { failure in
             " (the last: \(failure.status.map { "HTTP \($0) " } ?? "")\(failure.type): \(failure.message))"
         }

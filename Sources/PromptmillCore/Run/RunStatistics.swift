@@ -27,6 +27,10 @@ public struct RunStatistics: Sendable, Equatable {
     /// dropped connections) after their retries: they have no record, stay pending, and
     /// the next run of the same command sends them again.
     public var transientFailures = 0
+    /// Rows refused for good while nothing had been answered, left without a record because
+    /// the refusal may be the account's or the request's, not the row's.
+    public var unconfirmedRefusals = 0
+    public var lastUnconfirmedRefusal: RowFailure?
     /// Records whose usage promptmill counted, the server having sent none.
     public var countedItems = 0
     /// The last of those failures, for the closing message.

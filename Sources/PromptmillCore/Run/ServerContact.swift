@@ -12,6 +12,9 @@ final class ServerContact: Sendable {
         var refusals = 0
         /// Why a dispatcher stopped the job, once one has.
         var stop: JobStop?
+        /// Sent, retried and answered 429 since the flow last took the counts: kept here,
+        /// not in each request's report, so requests that end in a stop count too.
+        var counts = DispatchCounts()
     }
 
     private let state = Mutex(State())
@@ -42,6 +45,18 @@ final class ServerContact: Sendable {
         return stop
     }
 
+    func sent() { state.withLock { $0.counts.requests += 1 } }
+    func retried() { state.withLock { $0.counts.retries += 1 } }
+    func rateLimited() { state.withLock { $0.counts.rateLimited += 1 } }
+
+    /// The counts since the last call.
+    func takeCounts() -> DispatchCounts {
+        state.withLock { state in
+            defer { state.counts = DispatchCounts() }
+            return state.counts
+        }
+    }
+
     /// Counts a request refused for good: how many requests in a row have now been refused
     /// with this very refusal.
     func refusedAlike(_ failure: RowFailure) -> Int {
@@ -55,4 +70,11 @@ final class ServerContact: Sendable {
             return state.refusals
         }
     }
+}
+
+/// Requests sent, retries, and 429 answers.
+struct DispatchCounts: Sendable, Equatable {
+    var requests = 0
+    var retries = 0
+    var rateLimited = 0
 }

@@ -36,8 +36,9 @@ enum Tmpfs {
 /// test (it needs root, as CI has; elsewhere the suite is skipped and says so).
 @Suite(.enabled(if: Tmpfs.canMount, "mounting a tmpfs needs root")) struct DiskFaultTests {
     /// The disk fills while the output is written: the run stops with the system's reason
-    /// and what to do; after room is made the same command finishes the job, every row
-    /// once, and nothing already answered is asked again.
+    /// and what to do, after the requests in flight have come back; after room is made the
+    /// same command finishes the job, every row once, and nothing already answered is
+    /// asked again: the two runs send the 150 batches once.
     @Test func aFullDiskStopsTheRunAndLosesNothing() async throws {
         let mountPoint = try Tmpfs.mount(kilobytes: 256)
         defer { Tmpfs.unmount(mountPoint) }
@@ -56,13 +57,13 @@ enum Tmpfs {
             #expect(error.description.contains("run the same command again"))
         }
         let requests = server.received.count
-        #expect(requests == 150)
         try FileManager.default.removeItem(atPath: filler)
         let (report, records) = try await job.run(over: server)
         #expect(report.complete)
         #expect(records.count == 3000)
         #expect(Set(records.compactMap { if case .string(let id)? = $0["id"] { id } else { nil } }).count == 3000)
-        #expect(server.received.count == requests)
+        #expect(server.received.count >= requests)
+        #expect(server.received.count == 150)
     }
 
     /// A read-only output folder: the run stops before anything is sent, naming the path

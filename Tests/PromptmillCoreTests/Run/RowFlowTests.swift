@@ -114,10 +114,8 @@ import PromptmillTesting
         #expect(tooLarge.first?["attempts"] == .number("0"))
     }
 
-    /// A 400 about a prompt halves the batch while its halves fail differently, until only
-    /// the bad prompt fails, alone, with its own error record; every other row gets its
-    /// answer. (The half that repeats the refusal waits for its sibling: before anything is
-    /// answered, a refusal both halves repeat would be the account's, not a row's.)
+    /// A 400 about a prompt halves the batch until only the bad prompt fails, alone, with
+    /// its own error record; every other row gets its answer.
     @Test func aBatchA400BlamesOnAPromptIsHalvedUntilOnlyThatPromptFails() async throws {
         let job = try Job(pipeline: Self.pipeline("batch_size: 8"), rows: ["BAD"] + (1..<8).map { "ok\($0)" })
         let transport = ScriptedTransport { request, _ in
@@ -127,7 +125,7 @@ import PromptmillTesting
         }
         let (report, records) = try await job.run(transport)
         #expect(report.complete)
-        #expect(transport.sent.map { Self.prompts($0).count } == [8, 4, 4, 2, 1, 1, 2])
+        #expect(transport.sent.map { Self.prompts($0).count } == [8, 4, 2, 1, 1, 2, 4])
         let failed = records.filter { $0["output"] == .null }
         #expect(failed.count == 1)
         #expect(failed.first?["id"] == .string("1"))

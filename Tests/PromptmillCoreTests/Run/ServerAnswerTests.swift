@@ -168,7 +168,7 @@ import PromptmillTokenizer
         #expect(filtered?["output"] == .null)
         #expect(filtered?["cost_usd"] != .number("0"))
         let (_, again) = try await job.run(over: server, options: JobRunner.Options(fresh: true))
-        #expect(server.received.map(Self.message) == ["fine row", "filtered row", "filtered row"])
+        #expect(server.received.map(Self.message).sorted() == ["filtered row", "filtered row", "fine row"])
         #expect(again.first { $0["id"] == .string("1") }?["cached"] == .bool(true))
     }
 
@@ -273,19 +273,67 @@ import PromptmillTokenizer
 
     // MARK: - Refusals of the account, not of a row
 
-    /// A proxy's budget refusal with a code promptmill does not know: a batch is halved
-    /// once, both halves repeat it, and the job stops with exit 4, every row pending. One
-    /// batch (`max_concurrency: 1`) shows the count: three requests.
-    @Test func aRefusalEveryHalfRepeatsStopsTheJob() async throws {
+    /// A proxy's budget refusal with a code promptmill does not know: batches are halved
+    /// down to single rows, and when three single rows in a row get the very refusal with
+    /// nothing answered, the job stops with exit 4, every row pending (no error record).
+    /// One batch at a time (`max_concurrency: 1`) shows the count: 20, 10, 5, 2, 1, 1, 3, 1.
+    @Test func aRefusalEveryRowRepeatsStopsTheJob() async throws {
         let job = try Flow.Job(pipeline: Flow.pipeline("limits: {max_concurrency: 1}"), rows: (0..<100).map { "row \($0)" })
         let server = try await LoopbackServer.started { _, _ in
             .respond(.json(400, #"{"error": {"message": "Key budget exceeded: spent 10.02 of 10.00", "type": "invalid_request_error"}}"#))
         }
         let (report, records) = try await job.run(over: server)
         #expect(report.exitCode == 4)
-        #expect(server.received.count == 3)
+        #expect(server.received.map { Flow.prompts($0).count } == [20, 10, 5, 2, 1, 1, 3, 1])
         #expect(records.isEmpty)
         #expect(report.stop?.message.contains("Key budget exceeded") == true)
+    }
+
+    /// Two bad prompts in one batch, one in each half: the halving goes on until each
+    /// fails alone; every other row is answered.
+    @Test func twoBadPromptsInABatchAreBothIsolated() async throws {
+        let rows = ["ok0", "BAD1", "ok2", "ok3", "ok4", "BAD5", "ok6", "ok7"]
+        let job = try Flow.Job(pipeline: Flow.pipeline("batch_size: 8"), rows: rows)
+        let server = try await LoopbackServer.started { request, _ in
+            guard Flow.prompts(request).contains(where: { $0.hasPrefix("BAD") }) else { return Flow.echo(request) }
+            return .respond(.json(400, #"{"error": {"message": "invalid prompt", "type": "invalid_request_error", "code": "invalid_prompt"}}"#))
+        }
+        let (report, records) = try await job.run(over: server)
+        #expect(report.exitCode == 0)
+        #expect(Flow.outputs(records).count == 6)
+        let failed = records.filter { $0["error"] != .null }.compactMap { record -> String? in
+            if case .string(let id)? = record["id"] { id } else { nil }
+        }
+        #expect(Set(failed) == ["2", "6"])
+    }
+
+    /// Chat rows refused for good before anything was answered get no record: some are
+    /// in flight when the third refusal stops the job, and all stay pending.
+    @Test func refusalsBeforeAnyAnswerLeaveNoRecord() async throws {
+        let job = try Flow.Job(pipeline: Self.chatPipeline(), rows: (0..<5).map { "row \($0)" })
+        let server = try await LoopbackServer.started { _, _ in
+            .respond(.json(400, #"{"error": {"message": "unsupported", "type": "invalid_request_error", "code": "weird_new_code"}}"#))
+        }
+        let (report, records) = try await job.run(over: server)
+        #expect(report.exitCode == 4)
+        #expect(records.isEmpty)
+        #expect(report.statistics.requests == server.received.count)
+    }
+
+    /// A wrong URL answered 404 by every request: too few requests for a stop leave the
+    /// rows pending with a message (exit 1); more stop the job naming base_url (exit 4).
+    @Test func aWrongURLLeavesEveryRowPending() async throws {
+        let server = try await LoopbackServer.started { _, _ in .respond(HTTPResponse(status: 404, headers: [], body: [])) }
+        let small = try Flow.Job(pipeline: Flow.pipeline(), rows: (0..<30).map { "row \($0)" })
+        let (few, none) = try await small.run(over: server)
+        #expect(few.exitCode == 1)
+        #expect(none.isEmpty)
+        #expect(few.incompleteMessage?.contains("no request succeeded") == true)
+        let large = try Flow.Job(pipeline: Flow.pipeline(), rows: (0..<100).map { "row \($0)" })
+        let (many, nothing) = try await large.run(over: server)
+        #expect(many.exitCode == 4)
+        #expect(nothing.isEmpty)
+        #expect(many.stop?.message.contains("check base_url") == true)
     }
 
     /// A 402 or a 403 with an account code, whatever the body: stop, exit 4.
@@ -318,7 +366,8 @@ import PromptmillTokenizer
         }
         #expect(url == "http://127.0.0.1:9/v1")
         #expect(!cause.isEmpty)
-        #expect(report.statistics.requests <= LiveDispatcher.unreachableAttempts)
+        // Three batches of 20 go at once; each stops after its attempts.
+        #expect(report.statistics.requests <= 3 * LiveDispatcher.unreachableAttempts)
     }
 
     // MARK: - Transient failures never become final
