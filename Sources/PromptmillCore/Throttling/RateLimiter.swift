@@ -49,7 +49,7 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
     @discardableResult
     public func acquire(tokenCost: Int) async throws -> ThrottleTicket {
         let wait = reserve(tokenCost: tokenCost)
-        let ticket = ThrottleTicket(requests: issuedRequests, tokens: issuedTokens, sentAt: now + wait)
+        let ticket = ThrottleTicket(requests: issuedRequests, tokens: issuedTokens, cost: Double(tokenCost), sentAt: now + wait)
         if wait > .zero { try await clock.sleep(for: wait) }
         return ticket
     }
@@ -103,8 +103,9 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
     /// `remaining` was the server's room when it took the request of `ticket`: since then
     /// the bucket refilled for the time elapsed, and every request reserved after that one
     /// may have taken its share. Read so, an answer arriving after many later sends does not
-    /// pull the bucket down twice for them (with hundreds in flight, reading `remaining`
-    /// bare would pace the job at the refill rate, its burst unused).
+    /// pull the bucket down twice for them. Answers overtake one another in flight, so a
+    /// request reserved after this one may already be in `remaining` as well: the bucket is
+    /// lowered only when the server knows less room by more than two such requests.
     public func observe(_ headers: RateLimitHeaders, ticket: ThrottleTicket? = nil) {
         let now = self.now
         let elapsed = ticket.map { TokenBucket.seconds(now - $0.sentAt) } ?? 0
@@ -112,16 +113,16 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
             if requests == nil { requests = TokenBucket(perMinute: limit, now: now) }
             requests?.shrink(toPerMinute: limit, now: now)
             if let remaining = headers.remainingRequests, let rate = requests?.ratePerSecond {
-                let later = ticket.map { Double(issuedRequests - $0.requests) } ?? 0
-                requests?.lower(to: Double(remaining) + elapsed * rate - later, now: now)
+                let later = ticket.map { Double(issuedRequests - $0.requests) - 2 } ?? 0
+                requests?.lower(to: Double(remaining) + elapsed * rate - max(0, later), now: now)
             }
         }
         if let limit = headers.limitTokens {
             if tokens == nil { tokens = TokenBucket(perMinute: limit, now: now) }
             tokens?.shrink(toPerMinute: limit, now: now)
             if let remaining = headers.remainingTokens, let rate = tokens?.ratePerSecond {
-                let later = ticket.map { issuedTokens - $0.tokens } ?? 0
-                tokens?.lower(to: Double(remaining) + elapsed * rate - later, now: now)
+                let later = ticket.map { issuedTokens - $0.tokens - 2 * $0.cost } ?? 0
+                tokens?.lower(to: Double(remaining) + elapsed * rate - max(0, later), now: now)
             }
         }
     }

@@ -17,6 +17,8 @@ public protocol SendThrottle: Sendable {
 public struct ThrottleTicket: Sendable, Equatable {
     public var requests: Int
     public var tokens: Double
+    /// The request's own tokens.
+    public var cost: Double
     public var sentAt: Duration
 }
 

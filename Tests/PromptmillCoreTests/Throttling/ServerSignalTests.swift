@@ -89,9 +89,10 @@ import PromptmillTesting
     }
 
     /// `remaining` is read as of the request it answers: the requests reserved after that
-    /// one count against it too. Ten sent before the limits were known, the first answer
-    /// says 599 left: 590 are left now, not 599 (which would overshoot by the nine in
-    /// flight), and later answers reporting older room pull it no lower.
+    /// one count against it too, less two (answers overtake one another in flight). Ten
+    /// sent before the limits were known, the first answer says 599 left: 592 are left now,
+    /// not 599 (which would overshoot by the nine in flight), and later answers reporting
+    /// older room pull it no lower.
     @Test func remainingIsReadAsOfItsRequest() async throws {
         let limiter = RateLimiter(requestsPerMinute: nil, tokensPerMinute: nil, clock: TestClock())
         var tickets: [ThrottleTicket] = []
@@ -100,9 +101,9 @@ import PromptmillTesting
             RateLimitHeaders(.json(200, "{}", headers: [("x-ratelimit-limit-requests", "600"), ("x-ratelimit-remaining-requests", "\(remaining)")]))
         }
         await limiter.observe(answer(599), ticket: tickets[0])
-        #expect(await limiter.snapshot.availableRequests == 590)
+        #expect(await limiter.snapshot.availableRequests == 592)
         for _ in 0..<5 { _ = try await limiter.acquire(tokenCost: 1) }
         await limiter.observe(answer(598), ticket: tickets[1])
-        #expect(await limiter.snapshot.availableRequests == 585)
+        #expect(await limiter.snapshot.availableRequests == 587)
     }
 }
