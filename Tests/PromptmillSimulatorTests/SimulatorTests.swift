@@ -18,7 +18,7 @@ import PromptmillTokenizer
         let response = try await transport.send(
             HTTPRequest(
                 url: simulator.baseURL + path, headers: [("Authorization", "Bearer \(key)"), ("Content-Type", "application/json")],
-                body: Array(body.utf8)), timeout: .seconds(10))
+                body: Array(body.utf8)), timeout: .seconds(60))
         guard case .object(let object) = try response.body.withUnsafeBytes({ try JSONParser.parse($0) }) else {
             throw CocoaError(.coderReadCorrupt)
         }

@@ -71,7 +71,9 @@ public struct RetryPolicy: Sendable {
                 type: error.kind == .timeout ? "timeout" : "connection_error", message: error.description, status: nil, transient: true)
             guard attempt <= maxRetries else { return .giveUp(failure) }
         case .unusable(let error):
-            failure = RowFailure(type: error.failureType, message: error.description, status: 200)
+            // An odd answer (empty, unparsable, mismatched) may be the server's passing state:
+            // never final; the row stays pending for the next run.
+            failure = RowFailure(type: error.failureType, message: error.description, status: 200, transient: true)
             guard attempt <= maxRetries else { return .giveUp(failure) }
         }
         return .retry(after: backoff(attempt: attempt, random: &random))
