@@ -21,7 +21,7 @@ public enum InputError: Error, Sendable, Equatable, CustomStringConvertible {
         case .badHeader(let file, let line, let reason):
             "\(file):\(line): \(reason)"
         case .notUTF8(let file, let encoding):
-            "\(file) is \(encoding) (its first bytes are that encoding's byte-order mark); promptmill reads UTF-8 — convert it, e.g. `iconv -f \(encoding.replacingOccurrences(of: " ", with: "")) -t UTF-8 \(file) > utf8-\((file as NSString).lastPathComponent)`, or save it from Excel as \"CSV UTF-8\""
+            "\(file) is \(encoding) (by its first bytes); promptmill reads UTF-8 — convert it, e.g. `iconv -f \(encoding.replacingOccurrences(of: " ", with: "")) -t UTF-8 \(file) > utf8-\((file as NSString).lastPathComponent)`, or save it from Excel as \"CSV UTF-8\""
         }
     }
 }

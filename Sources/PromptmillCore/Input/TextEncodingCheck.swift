@@ -9,7 +9,24 @@ enum TextEncodingCheck {
             ("UTF-32 LE", [0xFF, 0xFE, 0x00, 0x00]), ("UTF-32 BE", [0x00, 0x00, 0xFE, 0xFF]),
             ("UTF-16 LE", [0xFF, 0xFE]), ("UTF-16 BE", [0xFE, 0xFF]),
         ]
-        return marks.first { bytes.starts(with: $0.1) }?.0
+        if let mark = marks.first(where: { bytes.starts(with: $0.1) }) { return mark.0 }
+        return utf16WithoutMark(bytes)
+    }
+
+    /// UTF-16 saved without a byte-order mark: text in Latin letters has a zero byte in
+    /// every other place (after each letter in LE, before it in BE), which UTF-8 text of
+    /// any language does not. Looks at the first 4 KB; nil when they do not show it.
+    static func utf16WithoutMark(_ bytes: [UInt8]) -> String? {
+        let sample = bytes.prefix(4096)
+        guard sample.count >= 8 else { return nil }
+        var zeros = (even: 0, odd: 0)
+        for (index, byte) in sample.enumerated() where byte == 0 {
+            if index % 2 == 0 { zeros.even += 1 } else { zeros.odd += 1 }
+        }
+        let pairs = sample.count / 2
+        if zeros.odd * 10 >= pairs * 9, zeros.even * 10 < pairs { return "UTF-16 LE" }
+        if zeros.even * 10 >= pairs * 9, zeros.odd * 10 < pairs { return "UTF-16 BE" }
+        return nil
     }
 
     /// Said after "invalid UTF-8 at byte N": a lone byte of 0x80...0xFF is how Latin-1 and

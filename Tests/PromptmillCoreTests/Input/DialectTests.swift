@@ -76,6 +76,12 @@ import PromptmillTesting
             try read("b16.jsonl", [0xFE, 0xFF, 0, UInt8(ascii: "{")], format: .jsonl)
         }
         #expect(throws: InputError.notUTF8(file: "u32.csv", encoding: "UTF-32 LE")) { try read("u32.csv", [0xFF, 0xFE, 0, 0, 0x61, 0, 0, 0]) }
+        // Saved without a byte-order mark, UTF-16 shows by its zero bytes.
+        let bare = Array("id,text\n1,x\n".utf8)
+        #expect(throws: InputError.notUTF8(file: "le.csv", encoding: "UTF-16 LE")) { try read("le.csv", bare.flatMap { [$0, 0] }) }
+        #expect(throws: InputError.notUTF8(file: "be.csv", encoding: "UTF-16 BE")) { try read("be.csv", bare.flatMap { [0, $0] }) }
+        // A few NUL bytes in UTF-8 text are data, not an encoding.
+        #expect(try read("nul.csv", Array("id,text\n1,a\u{0}b\n".utf8)).count == 1)
         let message = InputError.notUTF8(file: "u16.csv", encoding: "UTF-16 LE").description
         #expect(message.contains("iconv -f UTF-16LE -t UTF-8"))
         let latin1 = try read("l1.csv", Array("id,text\n1,caf".utf8) + [0xE9] + Array("\n2,ok\n".utf8))
