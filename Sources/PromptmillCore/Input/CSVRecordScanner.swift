@@ -75,11 +75,16 @@ struct CSVRecordScanner {
                     if index + 1 >= count { return .record(end: count, newlines: newlines + 1) }
                     return .record(end: bytes[index + 1] == 0x0A ? index + 2 : index + 1, newlines: newlines + 1)
                 }
-                // Resynchronise at the next line.
+                // Resynchronise at the next line ending: LF, CRLF or a lone CR, as a record ends.
                 var skip = index
-                while skip < count, bytes[skip] != 0x0A { skip += 1 }
-                if skip >= count, !atEndOfInput { return .needMore }
-                return .problem("unexpected character after closing quote", end: min(count, skip + 1), newlines: newlines + (skip < count ? 1 : 0))
+                while skip < count, bytes[skip] != 0x0A, bytes[skip] != 0x0D { skip += 1 }
+                if skip >= count {
+                    if !atEndOfInput { return .needMore }
+                    return .problem("unexpected character after closing quote", end: count, newlines: newlines)
+                }
+                if bytes[skip] == 0x0D, skip + 1 >= count, !atEndOfInput { return .needMore }
+                let end = bytes[skip] == 0x0D && skip + 1 < count && bytes[skip + 1] == 0x0A ? skip + 2 : skip + 1
+                return .problem("unexpected character after closing quote", end: end, newlines: newlines + 1)
             }
             // An unquoted field: up to the delimiter or the line's end (LF, CRLF or CR).
             var cursor = index

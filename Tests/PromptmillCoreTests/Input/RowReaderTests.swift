@@ -106,6 +106,18 @@ import PromptmillTesting
             ])
     }
 
+    /// After a bad row, reading starts again at the next line ending of any kind.
+    @Test func csvResynchronisesAtEveryLineEnding() throws {
+        for ending in ["\r", "\n", "\r\n"] {
+            let csv = ["id,text", "1,\"a\"x", "2,b", "3,c"].joined(separator: ending) + ending
+            #expect(
+                try read("cr.csv", Array(csv.utf8), format: .csv) == [
+                    "bad cr.csv:2: unexpected character after closing quote",
+                    #"2@3 {"id":"2","text":"b"}"#, #"3@4 {"id":"3","text":"c"}"#,
+                ])
+        }
+    }
+
     /// A CSV header must name every column once.
     @Test func csvHeaderProblems() throws {
         #expect(throws: InputError.badHeader(file: "h.csv", line: 1, reason: "header repeats the column \"a\" — column names must be unique")) {
