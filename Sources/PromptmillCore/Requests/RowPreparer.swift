@@ -8,20 +8,46 @@ public struct RowPreparer {
         case bad(InputProblem)
     }
 
+    /// How the preparer finds rows whose id an earlier row has.
+    public enum DuplicateCheck: Sendable {
+        /// Every id's 64-bit hash kept with its first line: 16 to 24 bytes an id. Two
+        /// different ids share a hash with odds of about 1 in 10^7 for a million rows.
+        case everyID
+        /// A scan's first pass: 56 bits of each id's hash (`IDFingerprints`, about 6 bytes
+        /// an id). A repeat is not reported, only collected in `repeatedFingerprints`: it may
+        /// be two different ids.
+        case fingerprints
+        /// A scan's second pass: ids whose fingerprint is among these are kept as they are,
+        /// and a repeat of one of them is reported.
+        case among(Set<UInt64>)
+        /// What a scan found: the rows, by number, whose id an earlier row has, each with
+        /// that row's line. No id is kept.
+        case known([Int: Int])
+    }
+
     private let configuration: PipelineConfiguration
     private let reader: RowReader
-    /// First line of every id seen, by a 64-bit hash of the id, to name both rows of a
-    /// duplicate: 16 bytes an id instead of a copy of it. Two different ids share a hash
-    /// with odds of about 1 in 10^7 for a million rows.
+    private let check: DuplicateCheck
+    /// `.everyID`: first line of every id seen, by a 64-bit hash of the id.
     private var seenIDs: [UInt64: Int32] = [:]
+    /// `.fingerprints`.
+    private var fingerprints: IDFingerprints?
+    /// `.fingerprints`: fingerprints met more than once.
+    public private(set) var repeatedFingerprints: Set<UInt64> = []
+    /// `.among`: first line of each id whose fingerprint is among those asked about.
+    private var exactIDs: [String: Int] = [:]
+    /// `.everyID` and `.among`: the rows found repeating an earlier row's id, with its line.
+    public private(set) var duplicateRows: [Int: Int] = [:]
     private var prompt = ""
 
     /// Keep each row's fields on the prepared row as its `context` (later steps render from
     /// them, and `when` conditions read them).
     var keepFields = false
 
-    public init(configuration: PipelineConfiguration) throws(InputError) {
+    public init(configuration: PipelineConfiguration, duplicates: DuplicateCheck = .everyID) throws(InputError) {
         self.configuration = configuration
+        check = duplicates
+        if case .fingerprints = duplicates { fingerprints = IDFingerprints() }
         reader = try RowReader(
             path: configuration.input.path, format: configuration.input.format,
             displayName: configuration.input.displayPath, delimiter: configuration.input.delimiter)
@@ -60,15 +86,11 @@ public struct RowPreparer {
             default:
                 return .bad(InputProblem(file: file, line: row.line, reason: "the id field '\(field)' must be a non-empty string or a number"))
             }
-            var hasher = Hasher()
-            hasher.combine(id)
-            let hash = UInt64(bitPattern: Int64(hasher.finalize()))
-            if let first = seenIDs[hash] {
+            if let first = firstLine(of: id, row: row) {
                 return .bad(
                     InputProblem(file: file, line: row.line, reason: "duplicate id '\(id)' (first on line \(first)) — ids in input.id must be unique")
                 )
             }
-            seenIDs[hash] = Int32(truncatingIfNeeded: row.line)
         } else {
             id = String(row.number)
         }
@@ -98,6 +120,31 @@ public struct RowPreparer {
             prepared.context = context
         }
         return .row(prepared)
+    }
+
+    /// The line of the earlier row with this row's id, if one has it (as `check` can tell).
+    private mutating func firstLine(of id: String, row: InputRow) -> Int? {
+        if case .known(let rows) = check { return rows[row.number] }
+        var hasher = Hasher()
+        hasher.combine(id)
+        let hash = UInt64(bitPattern: Int64(hasher.finalize()))
+        let first: Int?
+        switch check {
+        case .everyID:
+            first = seenIDs[hash].map(Int.init)
+            if first == nil { seenIDs[hash] = Int32(truncatingIfNeeded: row.line) }
+        case .fingerprints:
+            if !fingerprints!.insert(hash) { repeatedFingerprints.insert(hash & IDFingerprints.mask) }
+            return nil
+        case .among(let repeated):
+            guard repeated.contains(hash & IDFingerprints.mask) else { return nil }
+            first = exactIDs[id]
+            if first == nil { exactIDs[id] = row.line }
+        case .known:
+            return nil
+        }
+        if let first { duplicateRows[row.number] = first }
+        return first
     }
 
     /// Why a row cannot be rendered for a template.

@@ -66,14 +66,17 @@ public struct JobRunner: Sendable {
         let fingerprint = JobFingerprint(configuration)
 
         // Check the input before anything is sent, unless a run has already read this very
-        // input with these settings and recorded what it holds.
+        // input with these settings and recorded what it holds: when that found bad rows,
+        // the input is read again to learn which rows repeat an id.
         let scanned: (rows: Int, badRows: Int)
-        if let stored = try store.storedInputScan(for: fingerprint) {
+        var duplicates: [Int: Int] = [:]
+        if let stored = try store.storedInputScan(for: fingerprint), stored.badRows == 0 || configuration.input.idField == nil {
             scanned = stored
         } else {
             let scan = try InputScan.scan(configuration)
             if configuration.input.onBadRow == .fail, scan.badRows > 0 { throw BadRowsError(scan: scan) }
             scanned = (scan.rows, scan.badRows)
+            duplicates = scan.duplicates
         }
         let start = try store.start(
             name: configuration.name, fingerprint: fingerprint, outputPath: configuration.output.path,
@@ -97,7 +100,8 @@ public struct JobRunner: Sendable {
         let recorder = Recorder(
             sink: sink, rejects: RejectsFileWriter(path: configuration.output.rejectsPath), progress: progress,
             spend: spend, earlier: known, totalRows: scanned.rows + scanned.badRows, configuration: configuration)
-        let source = RowSource(configuration: configuration, keyed: answers != nil, skip: known.done, chunkSize: Self.chunkSize)
+        let source = RowSource(
+            configuration: configuration, keyed: answers != nil, skip: known.done, duplicates: duplicates, chunkSize: Self.chunkSize)
         let contact = ServerContact()
         let flow = RowFlow(
             steps: try steps(answers: answers, generation: known.generation, spend: spend, contact: contact), source: source, recorder: recorder,

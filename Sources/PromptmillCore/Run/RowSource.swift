@@ -18,8 +18,9 @@ final class RowSource: Sendable {
     private let forwarder: Task<Void, Never>
 
     /// Starts reading. `keyed`: compute each row's answer key. `skip`: rows that already
-    /// have a record (passed over unrendered; their ids still count toward duplicates).
-    init(configuration: PipelineConfiguration, keyed: Bool, skip: RowSet, chunkSize: Int, prefetch: Int = 4) {
+    /// have a record (passed over unrendered). `duplicates`: the rows whose id an earlier row
+    /// has, with its line, as the input's scan found them (no id is kept while the job runs).
+    init(configuration: PipelineConfiguration, keyed: Bool, skip: RowSet, duplicates: [Int: Int], chunkSize: Int, prefetch: Int = 4) {
         let read = AsyncThrowingChannel<Chunk, any Error>()
         let channel = channel
         forwarder = Task.detached {
@@ -37,7 +38,7 @@ final class RowSource: Sendable {
             let channel = read
             do {
                 let first = configuration.stages[0].configuration
-                var preparer = try RowPreparer(configuration: first)
+                var preparer = try RowPreparer(configuration: first, duplicates: .known(duplicates))
                 preparer.keepFields = configuration.rowsNeedContext
                 var keyer = keyed ? ResponseCacheKeyer(configuration: first) : nil
                 var ended = false

@@ -199,4 +199,30 @@ import PromptmillTesting
         #expect(rejects[0].contains("the template inserts 'text', which this row does not have"))
         #expect(rejects[1].contains("\"line\":5"))
     }
+
+    /// Repeated ids with on_bad_row: skip: each repeat is a reject naming its first line, in a
+    /// first run (which learns them from its scan) and in a run that starts the job again
+    /// (whose stored scan counted bad rows, so it reads the input again to learn which).
+    @Test func repeatedIdsAreRejectedWithTheirFirstLine() async throws {
+        let harness = try await RunHarness()
+        defer { Task { await harness.stop() } }
+        let input =
+            Self.rows(3) + "{\"key\": \"k2\", \"text\": \"again\"}\n{\"key\": \"k4\", \"text\": \"four\"}\n"
+            + "{\"key\": \"k1\", \"text\": \"again\"}\n"
+        let pipeline = Self.pipeline(batchSize: 20).replacingOccurrences(of: "id: key}", with: "id: key, on_bad_row: skip}")
+        for run in 0..<2 {
+            let (report, records) =
+                run == 0
+                ? try await harness.run(pipeline: pipeline, input: input)
+                : try await harness.runAgain(options: JobRunner.Options(fresh: true))
+            #expect(report.exitCode == 0)
+            #expect(report.complete)
+            #expect(records.compactMap { $0.string("id") }.sorted() == ["k1", "k2", "k3", "k4"])
+            #expect(report.statistics.rejectedRows == 2)
+            let rejects = try harness.file("out.rejects.jsonl").split(separator: "\n")
+            #expect(rejects.count == 2)
+            #expect(rejects[0].contains("\"line\":4") && rejects[0].contains("duplicate id 'k2' (first on line 2)"))
+            #expect(rejects[1].contains("\"line\":6") && rejects[1].contains("duplicate id 'k1' (first on line 1)"))
+        }
+    }
 }

@@ -49,4 +49,19 @@ import PromptmillTesting
         let scan = try InputScan.scan(configuration)
         #expect(scan.problems.map(\.reason) == ["the row has no id field 'id' (input.id)"])
     }
+
+    /// Ids are kept as fingerprints, and read again only when one repeats: 20,000 distinct ids
+    /// give no bad row, and the repeats of two of them are found with their first lines.
+    @Test func repeatsAmongManyIdsAreFoundWithTheirFirstLines() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let rows = (1...20_000).map { "{\"id\":\"id-\($0)\",\"text\":\"t\"}\n" }.joined()
+        try directory.write("rows.jsonl", rows + "{\"id\":\"id-7\",\"text\":\"t\"}\n{\"id\":\"id-19999\",\"text\":\"t\"}\n")
+        let configuration = try PipelineLoader.load(path: try directory.write("pipeline.yaml", Self.pipeline), environment: [:])
+        let scan = try InputScan.scan(configuration)
+        #expect(scan.rows == 20_000)
+        #expect(scan.badRows == 2)
+        #expect(scan.duplicates == [20_001: 7, 20_002: 19_999])
+        #expect(scan.problems.map(\.line) == [20_001, 20_002])
+    }
 }
