@@ -114,6 +114,11 @@ public final class ResponseCache: Sendable {
                 try db.execute(sql: "ALTER TABLE responses ADD COLUMN cached_tokens INTEGER NOT NULL DEFAULT 0")
             }
         }
+        // Usage that promptmill counted itself (the server sent none, issue 13) stays marked
+        // when the answer is replayed. Releases before this one write 0: the server's usage.
+        migrator.registerMigration("v2", foreignKeyChecks: .immediate) { db in
+            try db.execute(sql: "ALTER TABLE responses ADD COLUMN usage_counted INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 
@@ -126,8 +131,9 @@ public final class ResponseCache: Sendable {
                 let statement = try db.cachedStatement(
                     sql: """
                         INSERT OR REPLACE INTO responses
-                            (key, model, output, finish_reason, prompt_tokens, completion_tokens, paid_by, created_at, cached_tokens)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            (key, model, output, finish_reason, prompt_tokens, completion_tokens, paid_by, created_at, cached_tokens,
+                             usage_counted)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """)
                 var output = JSONWriter(capacity: 256)
                 var finishReason = JSONWriter(capacity: 32)
@@ -140,7 +146,7 @@ public final class ResponseCache: Sendable {
                         Data(entry.key.digest), model, String(decoding: output.bytes, as: UTF8.self),
                         String(decoding: finishReason.bytes, as: UTF8.self),
                         entry.usage.promptTokens, entry.usage.completionTokens, entry.paidBy.map { Data($0.bytes) }, now,
-                        entry.usage.cachedPromptTokens,
+                        entry.usage.cachedPromptTokens, entry.usage.counted,
                     ])
                 }
             }
@@ -157,7 +163,8 @@ public final class ResponseCache: Sendable {
             try pool.read { db in
                 let statement = try db.cachedStatement(
                     sql: """
-                        SELECT output, finish_reason, prompt_tokens, completion_tokens, paid_by, cached_tokens FROM responses WHERE key = ?
+                        SELECT output, finish_reason, prompt_tokens, completion_tokens, paid_by, cached_tokens, usage_counted
+                        FROM responses WHERE key = ?
                         """)
                 let handle = statement.sqliteStatement
                 for (index, key) in keys.enumerated() {
@@ -172,7 +179,8 @@ public final class ResponseCache: Sendable {
                             usage: TokenUsage(
                                 promptTokens: Int(sqlite3_column_int64(handle, 2)),
                                 completionTokens: Int(sqlite3_column_int64(handle, 3)),
-                                cachedPromptTokens: Int(sqlite3_column_int64(handle, 5))),
+                                cachedPromptTokens: Int(sqlite3_column_int64(handle, 5)),
+                                counted: sqlite3_column_int64(handle, 6) != 0),
                             paidBy: Self.column(handle, 4))
                     }
                     if let hit { found(index, hit) }
@@ -193,14 +201,15 @@ public final class ResponseCache: Sendable {
                 let rows = try Row.fetchCursor(
                     db,
                     sql: """
-                        SELECT paid_by, prompt_tokens, completion_tokens, cached_tokens, model FROM responses
+                        SELECT paid_by, prompt_tokens, completion_tokens, cached_tokens, model, usage_counted FROM responses
                         WHERE length(paid_by) = 24 AND substr(paid_by, 1, 16) = ?
                         """, arguments: [Data(generation.bytes)])
                 var answers: [(row: Int, model: String, usage: TokenUsage)] = []
                 while let row = try rows.next() {
                     let payer: Data = row[0]
                     let number = payer.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-                    answers.append((Int(number), row[4], TokenUsage(promptTokens: row[1], completionTokens: row[2], cachedPromptTokens: row[3])))
+                    let usage = TokenUsage(promptTokens: row[1], completionTokens: row[2], cachedPromptTokens: row[3], counted: row[5])
+                    answers.append((Int(number), row[4], usage))
                 }
                 return answers
             }

@@ -97,6 +97,7 @@ final class OutputSink {
         OutputRecordEncoder.encode(row, hit: hit, paidHere: paidHere, cost: paidHere ? price : .zero, into: &buffer)
         totals.items += 1
         totals.succeeded += 1
+        if hit.usage.counted { totals.countedItems += 1 }
         if paidHere {
             totals.usage += hit.usage
             totals.cost += price

@@ -86,6 +86,15 @@ import PromptmillTokenizer
         let summary = try Self.summary(job)
         #expect(summary["usage_counted_items"] == .number("2"))
         #expect(summary["requests"] == .number("2"))
+        // Replayed from the cache, the answers keep their counted usage, still marked.
+        let (_, again) = try await job.run(over: server, options: JobRunner.Options(fresh: true))
+        #expect(server.received.count == 2)
+        #expect(again.count == 2)
+        for record in again {
+            #expect(record["cached"] == .bool(true))
+            #expect(record["usage"] == records.first { $0["id"] == record["id"] }?["usage"])
+        }
+        #expect(try Self.summary(job)["usage_counted_items"] == .number("2"))
     }
 
     /// 3. Azure's `-1` and `0` limit headers with no limits in the pipeline: every row is
