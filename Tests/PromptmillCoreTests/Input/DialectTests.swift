@@ -13,20 +13,7 @@ import PromptmillTesting
     }
 
     func read(_ name: String, _ bytes: [UInt8], format: InputFormat = .csv, delimiter: Character = ",") throws -> [String] {
-        let path = try directory.write(name, bytes)
-        let reader = try RowReader(path: path, format: format, displayName: name, delimiter: delimiter.asciiValue!)
-        var seen: [String] = []
-        while let result = try reader.next() {
-            switch result {
-            case .row(let row):
-                var writer = JSONWriter()
-                writer.value(.object(row.fields))
-                seen.append(String(decoding: writer.bytes, as: UTF8.self))
-            case .bad(let problem):
-                seen.append("bad " + problem.description)
-            }
-        }
-        return seen
+        try RowReaderTests.results(path: try directory.write(name, bytes), name: name, format: format, delimiter: delimiter, numbered: false)
     }
 
     /// Semicolons (Excel in locales with a decimal comma), tabs and pipes, with quoted

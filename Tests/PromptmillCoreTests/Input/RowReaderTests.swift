@@ -11,15 +11,20 @@ import PromptmillTesting
     }
 
     func read(_ name: String, _ bytes: [UInt8], format: InputFormat) throws -> [String] {
-        let path = try directory.write(name, bytes)
-        let reader = try RowReader(path: path, format: format, displayName: name)
+        try Self.results(path: try directory.write(name, bytes), name: name, format: format, numbered: true)
+    }
+
+    /// What a reader gives for the file, one string a result: a row as its fields' JSON
+    /// (after `number@line ` when `numbered`), a bad row as "bad " and its description.
+    static func results(path: String, name: String, format: InputFormat, delimiter: Character = ",", numbered: Bool) throws -> [String] {
+        let reader = try RowReader(path: path, format: format, displayName: name, delimiter: delimiter.asciiValue!)
         var seen: [String] = []
         while let result = try reader.next() {
             switch result {
             case .row(let row):
                 var writer = JSONWriter()
                 writer.value(.object(row.fields))
-                seen.append("\(row.number)@\(row.line) " + String(decoding: writer.bytes, as: UTF8.self))
+                seen.append((numbered ? "\(row.number)@\(row.line) " : "") + String(decoding: writer.bytes, as: UTF8.self))
             case .bad(let problem):
                 seen.append("bad " + problem.description)
             }
