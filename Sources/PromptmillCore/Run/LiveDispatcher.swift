@@ -63,7 +63,6 @@ struct LiveDispatcher: RequestDispatcher {
                 await spend?.release(worst)
                 throw .interrupted
             }
-            report.requests += 1
             contact.sent()
             let outcome: RetryPolicy.Outcome
             let stopwatch = clock.stopwatch()
@@ -88,7 +87,6 @@ struct LiveDispatcher: RequestDispatcher {
                             // the error it says, not an answer, and not billed.
                             await spend?.release(worst)
                             if embedded.status == 429 {
-                                report.rateLimited += 1
                                 contact.rateLimited()
                             }
                             outcome = .http(status: embedded.status, error: embedded.error, retryAfter: RetryAfter.wait(in: response))
@@ -103,7 +101,6 @@ struct LiveDispatcher: RequestDispatcher {
                     // An error answer is not billed.
                     await spend?.release(worst)
                     if response.status == 429 {
-                        report.rateLimited += 1
                         contact.rateLimited()
                     }
                     outcome = .http(
@@ -135,7 +132,6 @@ struct LiveDispatcher: RequestDispatcher {
             }
             switch decision {
             case .retry(let delay):
-                report.retries += 1
                 contact.retried()
                 do {
                     try await clock.sleep(for: delay)

@@ -14,9 +14,6 @@ protocol RequestDispatcher: Sendable {
 struct DispatchReport: Sendable {
     /// One per row, settled; rows in `unsent` have none.
     var results: [RowResult] = []
-    var requests = 0
-    var retries = 0
-    var rateLimited = 0
     /// Rows given back without a result: the budget had no room to retry them.
     var unsent: [PreparedRow] = []
     /// How long the last answered attempt took, from send to whole answer (for Little's
@@ -25,9 +22,6 @@ struct DispatchReport: Sendable {
 
     mutating func add(_ other: DispatchReport) {
         results += other.results
-        requests += other.requests
-        retries += other.retries
-        rateLimited += other.rateLimited
         unsent += other.unsent
         latency = other.latency ?? latency
     }

@@ -32,13 +32,13 @@ import PromptmillTokenizer
             200, "{\"choices\":[\(choices.joined(separator: ","))],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":6,\"total_tokens\":15}}")
     }
 
-    func sender(_ transport: ScriptedTransport, clock: TestClock) throws -> LiveDispatcher {
+    func sender(_ transport: ScriptedTransport, clock: TestClock, contact: ServerContact = ServerContact()) throws -> LiveDispatcher {
         let configuration = try Self.configuration()
         return LiveDispatcher(
             configuration: configuration, transport: transport, policy: RetryPolicy(maxRetries: 3), clock: clock,
             throttle: RateLimiter(requestsPerMinute: nil, tokensPerMinute: nil, clock: clock),
             settler: Settler(store: nil, generation: JobGeneration.random(), model: configuration.model),
-            completionBudget: 4, tokenizer: try Tokenizer.shared(.cl100k_base), contact: ServerContact(), seed: 1)
+            completionBudget: 4, tokenizer: try Tokenizer.shared(.cl100k_base), contact: contact, seed: 1)
     }
 
     /// An answer whose choices do not cover every prompt is never mapped: it is retried, and
@@ -46,10 +46,12 @@ import PromptmillTokenizer
     @Test func incompleteChoicesAreRetried() async throws {
         let clock = TestClock()
         let transport = ScriptedTransport([.respond(Self.answer(indices: [0, 2])), .respond(Self.answer(indices: [2, 0, 1]))])
-        let report = try await sender(transport, clock: clock).send(Self.rows, tokenCost: 30)
+        let contact = ServerContact()
+        let report = try await sender(transport, clock: clock, contact: contact).send(Self.rows, tokenCost: 30)
         #expect(transport.sent.count == 2)
-        #expect(report.requests == 2)
-        #expect(report.retries == 1)
+        let counts = contact.takeCounts()
+        #expect(counts.requests == 2)
+        #expect(counts.retries == 1)
         #expect(clock.sleeps.count == 1)
         let answers = report.results.map { result -> Answer? in
             if case .answered(let answer, _) = result.outcome { return answer }
@@ -74,8 +76,9 @@ import PromptmillTokenizer
             429, "{\"error\":{\"message\":\"slow down\",\"type\":\"requests\",\"param\":null,\"code\":\"rate_limit_exceeded\"}}",
             headers: [("retry-after-ms", "1200")])
         let transport = ScriptedTransport([.respond(limited), .respond(Self.answer(indices: [0, 1, 2]))])
-        let report = try await sender(transport, clock: clock).send(Self.rows, tokenCost: 30)
-        #expect(report.rateLimited == 1)
+        let contact = ServerContact()
+        let report = try await sender(transport, clock: clock, contact: contact).send(Self.rows, tokenCost: 30)
+        #expect(contact.takeCounts().rateLimited == 1)
         #expect(clock.sleeps.contains(.milliseconds(1200)))
         #expect(report.results.count == 3)
     }
