@@ -19,12 +19,21 @@ import PromptmillTesting
         }
 
         func run(_ transport: ScriptedTransport, stop: StopRequest = StopRequest()) async throws -> (report: RunReport, records: [JSONObject]) {
-            var overrides = PipelineOverrides(mockBaseURL: "http://127.0.0.1:1/v1")
+            try await run(transport, overrides: PipelineOverrides(mockBaseURL: "http://127.0.0.1:1/v1"), stop: stop)
+        }
+
+        /// Loads the pipeline with `overrides` (and the job's cache) and runs it over `transport`.
+        func run(
+            _ transport: some HTTPTransport, overrides: PipelineOverrides, environment: [String: String] = [:],
+            options: JobRunner.Options = JobRunner.Options(), stop: StopRequest = StopRequest()
+        ) async throws -> (report: RunReport, records: [JSONObject]) {
+            var overrides = overrides
             overrides.cachePath = directory.path + "/cache.sqlite"
-            let configuration = try PipelineLoader.load(path: directory.path + "/p.yaml", overrides: overrides, environment: [:], apiKey: .required)
+            let configuration = try PipelineLoader.load(
+                path: directory.path + "/p.yaml", overrides: overrides, environment: environment, apiKey: .required)
             let runner = JobRunner(
-                configuration: configuration, transport: transport, progress: ProgressReporter(mode: .quiet), clock: clock,
-                stopRequest: stop, seed: 7)
+                configuration: configuration, options: options, transport: transport, progress: ProgressReporter(mode: .quiet),
+                clock: clock, stopRequest: stop, seed: 7)
             let report = try await runner.run()
             return (report, try RunHarness.records(at: configuration.output.path))
         }

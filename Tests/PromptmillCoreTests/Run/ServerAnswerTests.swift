@@ -451,22 +451,16 @@ extension RowFlowTests.Job {
     func run(
         over server: LoopbackServer? = nil, baseURL: String? = nil, options: JobRunner.Options = JobRunner.Options()
     ) async throws -> (report: RunReport, records: [JSONObject]) {
-        var overrides = PipelineOverrides(baseURL: baseURL ?? server?.baseURL)
-        overrides.cachePath = directory.path + "/cache.sqlite"
-        let configuration = try PipelineLoader.load(
-            path: directory.path + "/p.yaml", overrides: overrides, environment: ["OPENAI_API_KEY": "sk-loopback"], apiKey: .required)
         let transport = AsyncHTTPClientTransport(maximumConnections: 16)
-        let runner = JobRunner(
-            configuration: configuration, options: options, transport: transport, progress: ProgressReporter(mode: .quiet),
-            clock: clock, seed: 7)
-        let report: RunReport
         do {
-            report = try await runner.run()
+            let outcome = try await run(
+                transport, overrides: PipelineOverrides(baseURL: baseURL ?? server?.baseURL),
+                environment: ["OPENAI_API_KEY": "sk-loopback"], options: options)
+            await transport.shutdown()
+            return outcome
         } catch {
             await transport.shutdown()
             throw error
         }
-        await transport.shutdown()
-        return (report, try RunHarness.records(at: configuration.output.path))
     }
 }
