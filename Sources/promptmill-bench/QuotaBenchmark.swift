@@ -55,21 +55,8 @@ enum QuotaBenchmark {
         var simulated = SimulatorConfiguration()
         simulated.requestsPerMinute = serverRPM
         simulated.latency = latency
-        let simulator = Simulator(configuration: simulated)
-        try await simulator.start()
-        var overrides = PipelineOverrides(mockBaseURL: simulator.baseURL)
-        overrides.stateDirectory = directory + "/state"
-        overrides.cachePath = directory + "/cache.sqlite"
-        let configuration = try PipelineLoader.load(path: directory + "/pipeline.yaml", overrides: overrides, environment: [:], apiKey: .required)
-        let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.concurrencyCeiling)
-        let clock = ContinuousClock()
-        let start = clock.now
-        let report = try await JobRunner(configuration: configuration, transport: transport, progress: ProgressReporter(mode: .quiet), seed: 5).run()
-        let elapsed = clock.now - start
-        await transport.shutdown()
-        let served = simulator.statistics()
-        try await simulator.stop()
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let run = try await SimulatedRun(pipeline: directory + "/pipeline.yaml", simulator: simulated, scratch: directory)
+        let (report, seconds, served) = (run.report, run.seconds, run.served)
         let latencySeconds = Double(latency.components.seconds) + Double(latency.components.attoseconds) / 1e18
         let bound = Double(max(0, rows - serverRPM)) / Double(serverRPM) * 60
         print(
@@ -78,6 +65,6 @@ enum QuotaBenchmark {
                     "%@: %d rows, %d answered; elapsed %.2f s; bound %.2f s (%+.2f%%), bound + latency %.2f s (%+.2f%%); 429s %d of %d requests (%.2f%%); peak in flight %d; complete %@",
                 label, rows, report.statistics.succeeded, seconds, bound, bound > 0 ? (seconds / bound - 1) * 100 : .infinity,
                 bound + latencySeconds, (seconds / (bound + latencySeconds) - 1) * 100, served.rateLimited, served.requests,
-                Double(served.rateLimited) / Double(max(1, served.requests)) * 100, served.peakInFlight, report.complete ? "yes" : "no"))
+                run.rateLimitedPercent, served.peakInFlight, report.complete ? "yes" : "no"))
     }
 }

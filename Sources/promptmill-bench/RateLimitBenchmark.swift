@@ -48,33 +48,19 @@ enum RateLimitBenchmark {
         simulated.requestsPerMinute = rpm
         simulated.tokensPerMinute = tpm
         simulated.latency = .milliseconds(100)
-        let simulator = Simulator(configuration: simulated)
-        try await simulator.start()
-        // Each scenario is a job of its own: its own ledger and response cache, never the user's.
-        var overrides = PipelineOverrides(mockBaseURL: simulator.baseURL)
-        overrides.stateDirectory = directory + "/state-\(withLimits)"
-        overrides.cachePath = directory + "/cache-\(withLimits).sqlite"
-        let configuration = try PipelineLoader.load(path: directory + "/pipeline.yaml", overrides: overrides, environment: [:], apiKey: .required)
-        let estimate = try JobEstimator(configuration: configuration, catalog: try ModelCatalog.builtIn()).estimate()
+        let run = try await SimulatedRun(pipeline: directory + "/pipeline.yaml", simulator: simulated, scratch: directory + "/run-\(withLimits)")
+        let estimate = try JobEstimator(configuration: run.configuration, catalog: try ModelCatalog.builtIn()).estimate()
         // What the server charges: every prompt's tokens plus max_tokens × n.
         let tokens = estimate.promptTokens + estimate.completionTokensMax
         let bound = max(Double(estimate.requests - rpm) / Double(rpm), Double(tokens - tpm) / Double(tpm)) * 60
-        let transport = AsyncHTTPClientTransport(maximumConnections: 16)
-        let clock = ContinuousClock()
-        let start = clock.now
-        let report = try await JobRunner(configuration: configuration, transport: transport, progress: ProgressReporter(mode: .quiet), seed: 5).run()
-        let elapsed = clock.now - start
-        await transport.shutdown()
-        let served = simulator.statistics()
-        try await simulator.stop()
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let (report, seconds, served) = (run.report, run.seconds, run.served)
         print(
             String(
                 format:
                     "%@: %d rows, %d requests, %d tokens charged; elapsed %.2f s, bound %.2f s (%+.2f%%); 429s %d of %d answers (%.2f%%); complete %@, exit %d",
                 withLimits ? "limits set (600 RPM, 40,000 TPM)" : "no limits set (learned from headers)",
                 report.statistics.items, estimate.requests, tokens, seconds, bound, (seconds / bound - 1) * 100,
-                served.rateLimited, served.requests, Double(served.rateLimited) / Double(max(1, served.requests)) * 100,
+                served.rateLimited, served.requests, run.rateLimitedPercent,
                 report.complete ? "yes" : "no", report.exitCode))
     }
 }
