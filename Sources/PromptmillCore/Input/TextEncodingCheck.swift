@@ -30,14 +30,28 @@ enum TextEncodingCheck {
     }
 
     /// Said after "invalid UTF-8 at byte N": a lone byte of 0x80...0xFF is how Latin-1 and
-    /// Windows-1252 write accented letters (0xE9 is "é").
+    /// Windows-1252 write accented letters (0xE9 is "é"). Bytes 0x80...0x9F are control codes
+    /// in Latin-1 but punctuation in Windows-1252 (0x92 is "’", Excel's apostrophe), so
+    /// those are shown as Windows-1252 has them (its table: unicode.org, MAPPINGS/VENDORS/MICSFT/WINDOWS/CP1252.TXT).
     static func hint(forInvalidByte byte: UInt8) -> String {
         guard byte >= 0x80 else { return "" }
-        let letter = String(UnicodeScalar(byte))
         let hex = String(byte, radix: 16, uppercase: true)
+        let shown: String
+        if byte < 0xA0 {
+            guard let scalar = windows1252[Int(byte) - 0x80] else { return " (byte 0x\(hex), which no common single-byte encoding uses as text)" }
+            shown = "\"\(Character(scalar))\" in Windows-1252"
+        } else {
+            shown = "\"\(Character(UnicodeScalar(byte)))\" in Latin-1"
+        }
         return
-            " (byte 0x\(hex), \"\(letter)\" in Latin-1: the file looks saved as Latin-1 or Windows-1252, not UTF-8 — convert it, e.g. `iconv -f WINDOWS-1252 -t UTF-8 IN > OUT`, or save it from Excel as \"CSV UTF-8\")"
+            " (byte 0x\(hex), \(shown): the file looks saved as Latin-1 or Windows-1252, not UTF-8 — convert it, e.g. `iconv -f WINDOWS-1252 -t UTF-8 IN > OUT`, or save it from Excel as \"CSV UTF-8\")"
     }
+
+    /// Windows-1252's characters for bytes 0x80...0x9F; nil where it has none.
+    private static let windows1252: [Unicode.Scalar?] = [
+        0x20AC, nil, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, nil, 0x017D, nil,
+        nil, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, nil, 0x017E, 0x0178,
+    ].map { $0.flatMap(Unicode.Scalar.init) }
 
     /// A header read as a single column that holds another common delimiter: the name of
     /// that delimiter and how to set it.

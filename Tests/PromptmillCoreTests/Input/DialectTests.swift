@@ -77,6 +77,10 @@ import PromptmillTesting
         #expect(latin1[0].contains("iconv -f WINDOWS-1252 -t UTF-8"))
         let jsonl = try read("l1.jsonl", Array("{\"text\":\"caf".utf8) + [0xE9] + Array("\"}\n".utf8), format: .jsonl)
         #expect(jsonl.first?.contains("Latin-1") == true)
+        // Excel's curly apostrophe in Windows-1252 is a C1 control code in Latin-1: shown as what it is.
+        let quote = try read("w.csv", Array("id,text\n1,it".utf8) + [0x92] + Array("s fine\n".utf8))
+        #expect(quote.first?.contains("(byte 0x92, \"\u{2019}\" in Windows-1252: the file looks saved as Latin-1 or Windows-1252") == true)
+        #expect(TextEncodingCheck.hint(forInvalidByte: 0x81).contains("no common single-byte encoding"))
     }
 
     /// An empty file, or a header with no rows: no rows, no error.
