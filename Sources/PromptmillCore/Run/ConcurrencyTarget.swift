@@ -6,6 +6,12 @@
 /// While the limits' buckets hold more than that (they start full, as OpenAI's do), the
 /// room left may be sent at once as well.
 ///
+/// What the server tolerates bounds it too: answers that say it is overloaded (502, 503,
+/// 504, 529, timeouts, dropped connections) halve the requests in flight, at most once per
+/// window of answers, and each window answered without one grows them back by a tenth
+/// (additive-increase/multiplicative-decrease, as TCP's congestion control, RFC 5681, but
+/// growing in proportion so a job at 512 in flight recovers in seconds, not minutes).
+///
 /// A pure value: the flow feeds it what it sees and reads `limit`.
 struct ConcurrencyTarget: Sendable {
     /// `max_concurrency` when the user set it, else `Limits.defaultConcurrencyCeiling`.
@@ -23,6 +29,17 @@ struct ConcurrencyTarget: Sendable {
     private(set) var latency: Double?
     /// Tokens a request reserves, smoothed; nil before the first request.
     private(set) var tokenCost: Double?
+    /// Requests in flight the server has shown it tolerates; nil while it has shown no sign
+    /// of overload (or has grown back past the ceiling).
+    private(set) var tolerated: Double?
+    /// Answers since `tolerated` last changed: one window is `tolerated` answers.
+    private var answersInWindow = 0
+    /// Answers since the last halving, and the window it left: until that many have come
+    /// back, the requests sent before it are still answering, and say the same.
+    private var answersSinceHalving = 0
+    private var halvedTo = 0.0
+    /// Each window answered without overload grows `tolerated` by this share.
+    static let growth = 0.1
 
     /// `maxConcurrency`: the user's `max_concurrency`, if set.
     init(maxConcurrency: Int?) {
@@ -37,6 +54,24 @@ struct ConcurrencyTarget: Sendable {
     mutating func answered(after duration: Duration) {
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         latency = latency.map { $0 + Self.smoothing * (seconds - $0) } ?? seconds
+        answersSinceHalving += 1
+        guard let window = tolerated else { return }
+        answersInWindow += 1
+        if Double(answersInWindow) >= window {
+            let grown = window + max(1, window * Self.growth)
+            tolerated = grown >= Double(ceiling) ? nil : grown
+            answersInWindow = 0
+        }
+    }
+
+    /// The server said it is overloaded while `inFlight` requests were out: halve, unless
+    /// a window of answers has not come back since the last halving.
+    mutating func overloaded(inFlight: Int) {
+        if tolerated != nil, Double(answersSinceHalving) < halvedTo { return }
+        tolerated = max(1, Double(min(inFlight, ceiling)) / 2)
+        halvedTo = tolerated ?? 1
+        answersInWindow = 0
+        answersSinceHalving = 0
     }
 
     /// The most requests in flight, given the limits known now and the room left in them.
@@ -51,8 +86,9 @@ struct ConcurrencyTarget: Sendable {
             rates.append(Double(perMinute) / 60 / tokenCost)
             room.append(Double(throttle.availableTokens ?? 0) / tokenCost)
         }
-        guard let rate = rates.min(), let latency else { return unknownLimits }
+        let bound = min(Double(ceiling), tolerated ?? .infinity)
+        guard let rate = rates.min(), let latency else { return max(1, Int(min(Double(unknownLimits), bound))) }
         let needed = (rate * latency * Self.headroom).rounded(.up) + 2 + (room.min() ?? 0)
-        return min(ceiling, max(1, Int(min(needed, Double(Int.max / 2)))))
+        return max(1, Int(min(needed, bound)))
     }
 }

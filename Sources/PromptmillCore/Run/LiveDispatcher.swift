@@ -120,6 +120,7 @@ struct LiveDispatcher: RequestDispatcher {
                 }
                 outcome = .transport(error)
             }
+            if Self.saysOverloaded(outcome, reached: contact.reached) { contact.overloaded() }
             if Task.isCancelled { throw .interrupted }
             if let stop = contact.stop {
                 // Another request stopped the job: no retry, no split.
@@ -168,6 +169,23 @@ struct LiveDispatcher: RequestDispatcher {
     /// Attempts at a server that cannot be reached before a job that has heard nothing
     /// from it stops: a wrong `base_url` should cost seconds, not an hour of retries.
     static let unreachableAttempts = 3
+
+    /// Whether an attempt's outcome says the server has more requests than it can take:
+    /// a gateway or overload status (502, 503, 504; 529 is Anthropic's and some proxies'
+    /// "overloaded"), a timeout, or a connection dropped, or refused once the server had
+    /// answered (its accept queue was full). A 500 is a fault, not a sign of load.
+    static func saysOverloaded(_ outcome: RetryPolicy.Outcome, reached: Bool) -> Bool {
+        switch outcome {
+        case .http(let status, _, _): [502, 503, 504, 529].contains(status)
+        case .transport(let error):
+            switch error.kind {
+            case .timeout, .connection: true
+            case .unreachable: reached
+            case .truncated: false
+            }
+        case .unusable: false
+        }
+    }
 
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18

@@ -110,7 +110,15 @@ final class RowFlow {
                     case .failure(let reason):
                         if stop == nil { stop = reason }
                     }
-                    recorder.count(contact.takeCounts())
+                    let counts = contact.takeCounts()
+                    recorder.count(counts)
+                    if counts.overloaded > 0 {
+                        // The server is one for every step: each sends less.
+                        for step in steps.indices {
+                            steps[step].concurrency.overloaded(inFlight: steps[step].inFlight + (step == index ? 1 : 0))
+                            steps[step].inFlightLimit = steps[step].concurrency.limit(await steps[step].throttle.snapshot)
+                        }
+                    }
                     if !unconfirmed.isEmpty, contact.succeeded {
                         // Something was answered: those refusals were the rows' own.
                         for row in unconfirmed { recorder.record(row) }

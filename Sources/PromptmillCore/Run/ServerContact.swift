@@ -48,6 +48,7 @@ final class ServerContact: Sendable {
     func sent() { state.withLock { $0.counts.requests += 1 } }
     func retried() { state.withLock { $0.counts.retries += 1 } }
     func rateLimited() { state.withLock { $0.counts.rateLimited += 1 } }
+    func overloaded() { state.withLock { $0.counts.overloaded += 1 } }
 
     /// The counts since the last call.
     func takeCounts() -> DispatchCounts {
@@ -72,9 +73,12 @@ final class ServerContact: Sendable {
     }
 }
 
-/// Requests sent, retries, and 429 answers.
+/// Requests sent, retries, 429 answers, and answers that say the server is overloaded.
 struct DispatchCounts: Sendable, Equatable {
     var requests = 0
     var retries = 0
     var rateLimited = 0
+    /// 502, 503, 504 and 529 answers, timeouts, and connections dropped or refused once the
+    /// server had answered: signs of more requests in flight than it can take.
+    var overloaded = 0
 }

@@ -56,4 +56,65 @@ import Testing
         target.answered(after: .seconds(6))
         #expect(target.latency == 2)
     }
+
+    /// A server that says it is overloaded halves the requests in flight, once per window of
+    /// answers: 419 needed at 10,000 a minute, 400 out when the first 503 came, so 200; a
+    /// second sign from the same window changes nothing; 200 answers later, a tenth more.
+    @Test func overloadHalvesOncePerWindowAndAnswersGrowItBack() {
+        var target = ConcurrencyTarget(maxConcurrency: nil)
+        let limits = ThrottleSnapshot(requestsPerMinute: 10_000, tokensPerMinute: nil)
+        target.sent(tokenCost: 100)
+        target.answered(after: .seconds(2))
+        #expect(target.limit(limits) == 419)
+        target.overloaded(inFlight: 400)
+        #expect(target.limit(limits) == 200)
+        target.overloaded(inFlight: 380)
+        #expect(target.limit(limits) == 200)
+        for _ in 0..<200 { target.answered(after: .seconds(2)) }
+        #expect(target.limit(limits) == 220)
+        target.overloaded(inFlight: 220)
+        #expect(target.limit(limits) == 110)
+    }
+
+    /// Grown back past the ceiling, the bound is gone: rate × latency rules again.
+    @Test func growthPastTheCeilingLiftsTheBound() {
+        var target = ConcurrencyTarget(maxConcurrency: nil)
+        let limits = ThrottleSnapshot(requestsPerMinute: 10_000, tokensPerMinute: nil)
+        target.answered(after: .seconds(2))
+        target.overloaded(inFlight: 800)
+        #expect(target.tolerated == 256)
+        var answers = 0
+        while target.tolerated != nil, answers < 10_000 {
+            target.answered(after: .seconds(2))
+            answers += 1
+        }
+        // 256, 281.6, 309.8, 340.7, 374.8, 412.3, 453.5, 498.9, then past 512.
+        #expect(answers == 256 + 282 + 310 + 341 + 375 + 413 + 454 + 499)
+        #expect(target.limit(limits) == 419)
+    }
+
+    /// Before anything is known the cautious 16 are halved too; never below 1.
+    @Test func overloadBoundsTheUnknownLimitsStartToo() {
+        var target = ConcurrencyTarget(maxConcurrency: nil)
+        let unknown = ThrottleSnapshot(requestsPerMinute: nil, tokensPerMinute: nil)
+        target.overloaded(inFlight: 16)
+        #expect(target.limit(unknown) == 8)
+        var lone = ConcurrencyTarget(maxConcurrency: 1)
+        lone.overloaded(inFlight: 1)
+        #expect(lone.limit(unknown) == 1)
+    }
+
+    /// Which answers are signs of load: gateway and overload statuses, timeouts, dropped
+    /// connections, and refused ones once the server had answered; not a 500, a 429 or a 400.
+    @Test func signsOfOverload() {
+        func http(_ status: Int) -> RetryPolicy.Outcome {
+            .http(status: status, error: APIErrorBody.parse([], status: status), retryAfter: nil)
+        }
+        #expect([502, 503, 504, 529].allSatisfy { LiveDispatcher.saysOverloaded(http($0), reached: true) })
+        #expect(![500, 429, 400, 404].contains { LiveDispatcher.saysOverloaded(http($0), reached: true) })
+        #expect(LiveDispatcher.saysOverloaded(.transport(TransportError(.timeout, "60 s")), reached: false))
+        #expect(LiveDispatcher.saysOverloaded(.transport(TransportError(.connection, "reset")), reached: false))
+        #expect(!LiveDispatcher.saysOverloaded(.transport(TransportError(.unreachable, "refused")), reached: false))
+        #expect(LiveDispatcher.saysOverloaded(.transport(TransportError(.unreachable, "refused")), reached: true))
+    }
 }

@@ -281,6 +281,37 @@ import PromptmillTokenizer
         #expect(report.stop?.message.contains("run the same command again after") == true)
     }
 
+    // MARK: - What the server tolerates
+
+    /// A server that takes 6 requests at a time and answers 503 to the rest (after 20 ms,
+    /// as a gateway would): the job's 16 in flight are halved until the 503s stop, and
+    /// every row is answered (27 answers were 503 when written). Kept at 16 in flight, the
+    /// job drew 209.
+    @Test func overloadAnswersShrinkTheRequestsInFlight() async throws {
+        let job = try Flow.Job(pipeline: Self.chatPipeline("limits: {max_retries: 10}"), rows: (0..<200).map { "row \($0)" })
+        let open = Mutex((now: 0, overloaded: 0))
+        let server = try await LoopbackServer.started { request, _ in
+            let admitted = open.withLock { state in
+                guard state.now < 6 else {
+                    state.overloaded += 1
+                    return false
+                }
+                state.now += 1
+                return true
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+            guard admitted else { return .respond(.json(503, #"{"error": {"message": "upstream overloaded", "type": "server_error"}}"#)) }
+            open.withLock { $0.now -= 1 }
+            return .respond(Self.chatAnswer("ok"))
+        }
+        let (report, records) = try await job.run(over: server)
+        #expect(report.complete)
+        #expect(records.count == 200 && records.allSatisfy { $0["error"] == .null })
+        let overloaded = open.withLock { $0.overloaded }
+        #expect(overloaded > 0)
+        #expect(overloaded < 100, "\(overloaded) answers were 503")
+    }
+
     // MARK: - Refusals of the account, not of a row
 
     /// A proxy's budget refusal with a code promptmill does not know: batches are halved
