@@ -14,6 +14,8 @@ final class FileByteSource {
     private var rawStart = 0
     private var rawEnd = 0
     private var endOfFile = false
+    /// Whether the file is gzip (its bytes are inflated as they are read).
+    var isGzip: Bool { gzip != nil }
     /// Bytes read from the file itself (compressed bytes for gzip), for progress.
     private(set) var bytesRead: UInt64 = 0
 

@@ -34,7 +34,7 @@ public final class RowReader {
         buffer.reserveCapacity(chunkSize * 2)
         try fill()
         if let encoding = TextEncodingCheck.byteOrderMark(buffer) {
-            throw .notUTF8(file: displayName, encoding: encoding)
+            throw .notUTF8(file: displayName, encoding: encoding, compressed: source.isGzip)
         }
         // A UTF-8 byte-order mark at the start of the file is not data.
         if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3 }

@@ -70,7 +70,17 @@ import PromptmillTesting
         // A few NUL bytes in UTF-8 text are data, not an encoding.
         #expect(try read("nul.csv", Array("id,text\n1,a\u{0}b\n".utf8)).count == 1)
         let message = InputError.notUTF8(file: "u16.csv", encoding: "UTF-16 LE").description
-        #expect(message.contains("iconv -f UTF-16LE -t UTF-8"))
+        #expect(message.contains("`iconv -f UTF-16LE -t UTF-8 u16.csv > utf8-u16.csv`"))
+        // Gzip of UTF-16: the command unpacks, converts and packs again.
+        let writer = try GzipMemberWriter(path: directory.path + "/u16.csv.gz", appending: false)
+        try writer.write(utf16)
+        try writer.close()
+        #expect(throws: InputError.notUTF8(file: "u16.csv.gz", encoding: "UTF-16 LE", compressed: true)) {
+            try RowReaderTests.results(path: directory.path + "/u16.csv.gz", name: "u16.csv.gz", format: .csv, numbered: false)
+        }
+        #expect(
+            InputError.notUTF8(file: "u16.csv.gz", encoding: "UTF-16 LE", compressed: true).description.contains(
+                "`gunzip -c u16.csv.gz | iconv -f UTF-16LE -t UTF-8 | gzip > utf8-u16.csv.gz`"))
         let latin1 = try read("l1.csv", Array("id,text\n1,caf".utf8) + [0xE9] + Array("\n2,ok\n".utf8))
         #expect(latin1.count == 2)
         #expect(latin1[0].hasPrefix("bad l1.csv:2: invalid UTF-8 at byte 6 of the row (byte 0xE9, \"é\" in Latin-1"))
