@@ -48,8 +48,11 @@ enum RateLimitBenchmark {
         simulated.requestsPerMinute = rpm
         simulated.tokensPerMinute = tpm
         simulated.latency = .milliseconds(100)
-        let run = try await SimulatedRun(pipeline: directory + "/pipeline.yaml", simulator: simulated, scratch: directory + "/run-\(withLimits)")
-        let estimate = try JobEstimator(configuration: run.configuration, catalog: try ModelCatalog.builtIn()).estimate()
+        var estimated: JobEstimate?
+        let run = try await SimulatedRun(pipeline: directory + "/pipeline.yaml", simulator: simulated, scratch: directory + "/run-\(withLimits)") {
+            estimated = try JobEstimator(configuration: $0, catalog: try ModelCatalog.builtIn()).estimate()
+        }
+        guard let estimate = estimated else { return }
         // What the server charges: every prompt's tokens plus max_tokens × n.
         let tokens = estimate.promptTokens + estimate.completionTokensMax
         let bound = max(Double(estimate.requests - rpm) / Double(rpm), Double(tokens - tpm) / Double(tpm)) * 60

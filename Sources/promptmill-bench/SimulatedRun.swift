@@ -13,16 +13,33 @@ struct SimulatedRun {
     /// What the simulator served: requests, 429s, peak in flight.
     let served: SimulatorStatistics
 
-    init(pipeline path: String, simulator simulated: SimulatorConfiguration, scratch: String) async throws {
+    /// `beforeRun` sees the loaded pipeline before anything is sent (an estimate made after
+    /// the run would find every row done).
+    init(
+        pipeline path: String, simulator simulated: SimulatorConfiguration, scratch: String,
+        beforeRun: (PipelineConfiguration) throws -> Void = { _ in }
+    ) async throws {
         let simulator = Simulator(configuration: simulated)
         try await simulator.start()
         var overrides = PipelineOverrides(mockBaseURL: simulator.baseURL)
         overrides.stateDirectory = scratch + "/state"
         overrides.cachePath = scratch + "/cache.sqlite"
         configuration = try PipelineLoader.load(path: path, overrides: overrides, environment: [:], apiKey: .required)
+        try beforeRun(configuration)
         let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.concurrencyCeiling)
         let clock = ContinuousClock()
         let start = clock.now
+        let sampler = Task {
+            guard ProcessInfo.processInfo.environment["BENCH_TRACE"] != nil else { return }
+            var last = 0
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(500))
+                let now = simulator.statistics().requests
+                print("t=\(clock.now - start) served \(now) (+\(now - last))")
+                last = now
+            }
+        }
+        defer { sampler.cancel() }
         report = try await JobRunner(configuration: configuration, transport: transport, progress: ProgressReporter(mode: .quiet), seed: 5).run()
         let elapsed = clock.now - start
         await transport.shutdown()

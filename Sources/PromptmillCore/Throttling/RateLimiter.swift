@@ -100,28 +100,34 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
     /// truth), and believes the server when it knows less room than we think. A configured
     /// limit lower than the server's stays: the user may be sharing the quota.
     ///
-    /// `remaining` was the server's room when it took the request of `ticket`: since then
-    /// the bucket refilled for the time elapsed, and every request reserved after that one
-    /// may have taken its share. Read so, an answer arriving after many later sends does not
-    /// pull the bucket down twice for them. Answers overtake one another in flight, so a
-    /// request reserved after this one may already be in `remaining` as well: the bucket is
-    /// lowered only when the server knows less room by more than two such requests.
+    /// `remaining` was the server's room when it took the request of `ticket`; since then
+    /// its bucket refilled for at most the time elapsed since the send. When this answer
+    /// taught or lowered the limit, the bucket knew nothing of the requests already out:
+    /// it is set to that room less every request reserved after this one (less two, which
+    /// may have overtaken it and be in `remaining` already). Otherwise the room is believed
+    /// only where no order of arrival explains it: as if every request sent had reached
+    /// the server before this one. Answers come back in the server's order, not ours, so
+    /// reading each against the requests sent after it counted the overtaking ones twice and,
+    /// with 274 in flight, left the bucket 50 requests in debt (10 s of a 60 s job idle).
+    /// Less room than that is another client spending the same quota.
     public func observe(_ headers: RateLimitHeaders, ticket: ThrottleTicket? = nil) {
         let now = self.now
         let elapsed = ticket.map { TokenBucket.seconds(now - $0.sentAt) } ?? 0
         if let limit = headers.limitRequests {
+            let before = requests?.capacity
             if requests == nil { requests = TokenBucket(perMinute: limit, now: now) }
             requests?.shrink(toPerMinute: limit, now: now)
             if let remaining = headers.remainingRequests, let rate = requests?.ratePerSecond {
-                let later = ticket.map { Double(issuedRequests - $0.requests) - 2 } ?? 0
+                let later = before != requests?.capacity ? ticket.map { Double(issuedRequests - $0.requests) - 2 } ?? 0 : 0
                 requests?.lower(to: Double(remaining) + elapsed * rate - max(0, later), now: now)
             }
         }
         if let limit = headers.limitTokens {
+            let before = tokens?.capacity
             if tokens == nil { tokens = TokenBucket(perMinute: limit, now: now) }
             tokens?.shrink(toPerMinute: limit, now: now)
             if let remaining = headers.remainingTokens, let rate = tokens?.ratePerSecond {
-                let later = ticket.map { issuedTokens - $0.tokens - 2 * $0.cost } ?? 0
+                let later = before != tokens?.capacity ? ticket.map { issuedTokens - $0.tokens - 2 * $0.cost } ?? 0 : 0
                 tokens?.lower(to: Double(remaining) + elapsed * rate - max(0, later), now: now)
             }
         }

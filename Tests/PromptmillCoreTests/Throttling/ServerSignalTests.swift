@@ -106,4 +106,35 @@ import PromptmillTesting
         await limiter.observe(answer(598), ticket: tickets[1])
         #expect(await limiter.snapshot.availableRequests == 587)
     }
+
+    /// Once the limit is known, an answer is read as if every request sent had reached the
+    /// server before it: fifty out and the first answer says 559 left (it was overtaken by
+    /// forty) lowers nothing; an answer saying 500 left, which no order of our fifty explains,
+    /// is another client spending the quota, and the bucket is lowered to it.
+    @Test func roomIsLoweredOnlyWhenNoOrderOfArrivalExplainsIt() async throws {
+        let limiter = RateLimiter(requestsPerMinute: 600, tokensPerMinute: nil, clock: TestClock())
+        let answer = { (remaining: Int) in
+            RateLimitHeaders(.json(200, "{}", headers: [("x-ratelimit-limit-requests", "600"), ("x-ratelimit-remaining-requests", "\(remaining)")]))
+        }
+        var tickets: [ThrottleTicket] = []
+        for _ in 0..<50 { tickets.append(try await limiter.acquire(tokenCost: 1)) }
+        await limiter.observe(answer(559), ticket: tickets[0])
+        #expect(await limiter.snapshot.availableRequests == 550)
+        await limiter.observe(answer(500), ticket: tickets[1])
+        #expect(await limiter.snapshot.availableRequests == 500)
+    }
+
+    /// An answer that lowers the limit sets the room at once: the pipeline said 600, the
+    /// account allows 300, and ten requests are out: the first's answer says 299 left,
+    /// less the nine sent after it, of which two may be in that count already: 292.
+    @Test func aLoweredLimitSetsTheRoomAtOnce() async throws {
+        let limiter = RateLimiter(requestsPerMinute: 600, tokensPerMinute: nil, clock: TestClock())
+        var tickets: [ThrottleTicket] = []
+        for _ in 0..<10 { tickets.append(try await limiter.acquire(tokenCost: 1)) }
+        await limiter.observe(
+            RateLimitHeaders(.json(200, "{}", headers: [("x-ratelimit-limit-requests", "300"), ("x-ratelimit-remaining-requests", "299")])),
+            ticket: tickets[0])
+        #expect(await limiter.requestsPerMinute == 300)
+        #expect(await limiter.snapshot.availableRequests == 292)
+    }
 }
