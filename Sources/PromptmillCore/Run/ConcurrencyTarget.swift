@@ -16,10 +16,18 @@
 struct ConcurrencyTarget: Sendable {
     /// `max_concurrency` when the user set it, else `Limits.defaultConcurrencyCeiling`.
     let ceiling: Int
-    /// In flight while the rate limits are unknown (no pipeline limits, no headers):
-    /// `max_concurrency` when the user set it, else `withoutLimits`.
+    /// In flight before the first answer (whose headers teach or correct the limits and
+    /// whose latency sizes the rest): `max_concurrency` when the user set it, else
+    /// `withoutLimits` requests reserving at most `tokensWithoutLimits` tokens. These go
+    /// blind: the limits a pipeline states may be another tier's. 64 requests and 20,000
+    /// tokens fit the first minute's bucket of every paid OpenAI tier (tier 1: 500 RPM,
+    /// 30,000 TPM for the larger models; platform.openai.com/docs/guides/rate-limits), and
+    /// a job that waits one latency at 64 rather than 16 loses a quarter of the quota.
     let unknownLimits: Int
-    static let withoutLimits = 16
+    /// Whether `unknownLimits` is the user's `max_concurrency` (then no token cap applies).
+    private let userSetLimit: Bool
+    static let withoutLimits = 64
+    static let tokensWithoutLimits = 20_000.0
     /// Weight of the newest sample in the moving averages.
     static let smoothing = 0.2
     /// Little's law gives the mean; answers vary, so keep this much more in flight.
@@ -45,6 +53,7 @@ struct ConcurrencyTarget: Sendable {
     init(maxConcurrency: Int?) {
         ceiling = max(1, maxConcurrency ?? PipelineConfiguration.Limits.defaultConcurrencyCeiling)
         unknownLimits = max(1, maxConcurrency ?? Self.withoutLimits)
+        userSetLimit = maxConcurrency != nil
     }
 
     mutating func sent(tokenCost cost: Int) {
@@ -87,7 +96,11 @@ struct ConcurrencyTarget: Sendable {
             room.append(Double(throttle.availableTokens ?? 0) / tokenCost)
         }
         let bound = min(Double(ceiling), tolerated ?? .infinity)
-        guard let rate = rates.min(), let latency else { return max(1, Int(min(Double(unknownLimits), bound))) }
+        guard let rate = rates.min(), let latency else {
+            var blind = Double(unknownLimits)
+            if !userSetLimit, let tokenCost, tokenCost > 0 { blind = min(blind, (Self.tokensWithoutLimits / tokenCost).rounded(.down)) }
+            return max(1, Int(min(blind, bound)))
+        }
         let needed = (rate * latency * Self.headroom).rounded(.up) + 2 + (room.min() ?? 0)
         return max(1, Int(min(needed, bound)))
     }

@@ -15,7 +15,7 @@ final class RowFlow {
         var concurrency: ConcurrencyTarget
         var inFlight = 0
         /// What `concurrency` allows now: until the first answer (its headers teach or
-        /// correct the limits, its latency sizes the requests in flight), the few
+        /// correct the limits, its latency sizes the requests in flight), the blind start
         /// `ConcurrencyTarget.unknownLimits` allows.
         var inFlightLimit: Int
 
@@ -113,9 +113,11 @@ final class RowFlow {
                     let counts = contact.takeCounts()
                     recorder.count(counts)
                     if counts.overloaded > 0 {
-                        // The server is one for every step: each sends less.
+                        // The server is one for every step: each step sending sends less.
                         for step in steps.indices {
-                            steps[step].concurrency.overloaded(inFlight: steps[step].inFlight + (step == index ? 1 : 0))
+                            let inFlight = steps[step].inFlight + (step == index ? 1 : 0)
+                            guard inFlight > 0 else { continue }
+                            steps[step].concurrency.overloaded(inFlight: inFlight)
                             steps[step].inFlightLimit = steps[step].concurrency.limit(await steps[step].throttle.snapshot)
                         }
                     }
@@ -163,6 +165,10 @@ final class RowFlow {
                 }
                 let dispatcher = steps[index].dispatcher
                 steps[index].concurrency.sent(tokenCost: request.tokenCost)
+                if steps[index].concurrency.latency == nil {
+                    // Before the first answer, the requests' token cost caps the blind start.
+                    steps[index].inFlightLimit = steps[index].concurrency.limit(await steps[index].throttle.snapshot)
+                }
                 group.addTask {
                     do throws(JobStop) {
                         return .dispatched(step: index, .success(try await dispatcher.dispatch(request)))

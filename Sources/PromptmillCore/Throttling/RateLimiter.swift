@@ -14,6 +14,10 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
     /// against what was sent after its request (see `observe`).
     private var issuedRequests = 0
     private var issuedTokens = 0.0
+    /// `issuedRequests` when an answer last taught or lowered each limit: answers to
+    /// requests reserved by then were sent while the bucket knew less (see `observe`).
+    private var requestLimitChangedAt = -1
+    private var tokenLimitChangedAt = -1
 
     public init(requestsPerMinute: Int?, tokensPerMinute: Int?, clock: C) {
         self.clock = clock
@@ -101,15 +105,15 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
     /// limit lower than the server's stays: the user may be sharing the quota.
     ///
     /// `remaining` was the server's room when it took the request of `ticket`; since then
-    /// its bucket refilled for at most the time elapsed since the send. When this answer
-    /// taught or lowered the limit, the bucket knew nothing of the requests already out:
-    /// it is set to that room less every request reserved after this one (less two, which
-    /// may have overtaken it and be in `remaining` already). Otherwise the room is believed
-    /// only where no order of arrival explains it: as if every request sent had reached
-    /// the server before this one. Answers come back in the server's order, not ours, so
-    /// reading each against the requests sent after it counted the overtaking ones twice and,
-    /// with 274 in flight, left the bucket 50 requests in debt (10 s of a 60 s job idle).
-    /// Less room than that is another client spending the same quota.
+    /// its bucket refilled for at most the time elapsed since the send. An answer to a
+    /// request sent before the limit was taught or lowered (by this answer or an earlier
+    /// one) is read against every request reserved after its own, less two that may have
+    /// overtaken it and be in `remaining` already: the bucket knew nothing of those requests.
+    /// Otherwise the room is believed only where no order of arrival explains it: as if every
+    /// request sent had reached the server before this one. Answers come back in the
+    /// server's order, not ours, so reading each against the requests sent after it counted
+    /// the overtaking ones twice and, with 274 in flight, left the bucket 50 requests in
+    /// debt (10 s of a 60 s job idle). Less room than that is another client's spending.
     public func observe(_ headers: RateLimitHeaders, ticket: ThrottleTicket? = nil) {
         let now = self.now
         let elapsed = ticket.map { TokenBucket.seconds(now - $0.sentAt) } ?? 0
@@ -117,8 +121,10 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
             let before = requests?.capacity
             if requests == nil { requests = TokenBucket(perMinute: limit, now: now) }
             requests?.shrink(toPerMinute: limit, now: now)
+            if before != requests?.capacity { requestLimitChangedAt = issuedRequests }
             if let remaining = headers.remainingRequests, let rate = requests?.ratePerSecond {
-                let later = before != requests?.capacity ? ticket.map { Double(issuedRequests - $0.requests) - 2 } ?? 0 : 0
+                let sentBlind = ticket.map { $0.requests <= requestLimitChangedAt } ?? false
+                let later = sentBlind ? ticket.map { Double(issuedRequests - $0.requests) - 2 } ?? 0 : 0
                 requests?.lower(to: Double(remaining) + elapsed * rate - max(0, later), now: now)
             }
         }
@@ -126,8 +132,10 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
             let before = tokens?.capacity
             if tokens == nil { tokens = TokenBucket(perMinute: limit, now: now) }
             tokens?.shrink(toPerMinute: limit, now: now)
+            if before != tokens?.capacity { tokenLimitChangedAt = issuedRequests }
             if let remaining = headers.remainingTokens, let rate = tokens?.ratePerSecond {
-                let later = before != tokens?.capacity ? ticket.map { issuedTokens - $0.tokens - 2 * $0.cost } ?? 0 : 0
+                let sentBlind = ticket.map { $0.requests <= tokenLimitChangedAt } ?? false
+                let later = sentBlind ? ticket.map { issuedTokens - $0.tokens - 2 * $0.cost } ?? 0 : 0
                 tokens?.lower(to: Double(remaining) + elapsed * rate - max(0, later), now: now)
             }
         }

@@ -24,7 +24,7 @@ import Testing
     }
 
     /// The user's `max_concurrency` is an upper bound; with no limits known it is used
-    /// as it is, else 16.
+    /// as it is, else 64.
     @Test func maxConcurrencyBoundsAndStandsInForUnknownLimits() {
         var target = ConcurrencyTarget(maxConcurrency: 8)
         #expect(target.limit(ThrottleSnapshot(requestsPerMinute: nil, tokensPerMinute: nil)) == 8)
@@ -32,7 +32,7 @@ import Testing
         target.answered(after: .seconds(2))
         #expect(target.limit(ThrottleSnapshot(requestsPerMinute: 6000, tokensPerMinute: nil)) == 8)
         #expect(target.limit(ThrottleSnapshot(requestsPerMinute: 60, tokensPerMinute: nil)) == 5)
-        #expect(ConcurrencyTarget(maxConcurrency: nil).limit(ThrottleSnapshot(requestsPerMinute: 600, tokensPerMinute: nil)) == 16)
+        #expect(ConcurrencyTarget(maxConcurrency: nil).limit(ThrottleSnapshot(requestsPerMinute: 600, tokensPerMinute: nil)) == 64)
     }
 
     /// Room left in a bucket (OpenAI's start full) may go at once: 600 a minute with 584
@@ -93,7 +93,25 @@ import Testing
         #expect(target.limit(limits) == 419)
     }
 
-    /// Before anything is known the cautious 16 are halved too; never below 1.
+    /// Before the first answer, at most 64 requests go, and at most 20,000 tokens' worth:
+    /// 13 of 1,500 tokens; the user's `max_concurrency` is taken as it is.
+    @Test func theBlindStartIsCappedInRequestsAndTokens() {
+        let unknown = ThrottleSnapshot(requestsPerMinute: nil, tokensPerMinute: nil)
+        var small = ConcurrencyTarget(maxConcurrency: nil)
+        small.sent(tokenCost: 40)
+        #expect(small.limit(unknown) == 64)
+        var large = ConcurrencyTarget(maxConcurrency: nil)
+        large.sent(tokenCost: 1500)
+        #expect(large.limit(unknown) == 13)
+        var huge = ConcurrencyTarget(maxConcurrency: nil)
+        huge.sent(tokenCost: 100_000)
+        #expect(huge.limit(unknown) == 1)
+        var chosen = ConcurrencyTarget(maxConcurrency: 100)
+        chosen.sent(tokenCost: 1500)
+        #expect(chosen.limit(unknown) == 100)
+    }
+
+    /// Before anything is known the blind start is halved too; never below 1.
     @Test func overloadBoundsTheUnknownLimitsStartToo() {
         var target = ConcurrencyTarget(maxConcurrency: nil)
         let unknown = ThrottleSnapshot(requestsPerMinute: nil, tokensPerMinute: nil)
