@@ -14,10 +14,6 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
     /// against what was sent after its request (see `observe`).
     private var issuedRequests = 0
     private var issuedTokens = 0.0
-    /// `issuedRequests` when an answer last taught or lowered each limit: answers to
-    /// requests reserved by then were sent while the bucket knew less (see `observe`).
-    private var requestLimitChangedAt = -1
-    private var tokenLimitChangedAt = -1
 
     public init(requestsPerMinute: Int?, tokensPerMinute: Int?, clock: C) {
         self.clock = clock
@@ -53,7 +49,7 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
     @discardableResult
     public func acquire(tokenCost: Int) async throws -> ThrottleTicket {
         let wait = reserve(tokenCost: tokenCost)
-        let ticket = ThrottleTicket(requests: issuedRequests, tokens: issuedTokens, cost: Double(tokenCost), sentAt: now + wait)
+        let ticket = ThrottleTicket(sentAt: now + wait)
         if wait > .zero { try await clock.sleep(for: wait) }
         return ticket
     }
@@ -104,39 +100,38 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
     /// truth), and believes the server when it knows less room than we think. A configured
     /// limit lower than the server's stays: the user may be sharing the quota.
     ///
+    /// A limit learned from an answer starts as a full bucket less everything reserved so
+    /// far (sent before the limit was known, all of it is spent or about to be); a lower
+    /// limit than the configured one takes the difference off the room.
+    ///
     /// `remaining` was the server's room when it took the request of `ticket`; since then
-    /// its bucket refilled for at most the time elapsed since the send. An answer to a
-    /// request sent before the limit was taught or lowered (by this answer or an earlier
-    /// one) is read against every request reserved after its own, less two that may have
-    /// overtaken it and be in `remaining` already: the bucket knew nothing of those requests.
-    /// Otherwise the room is believed only where no order of arrival explains it: as if every
-    /// request sent had reached the server before this one. Answers come back in the
-    /// server's order, not ours, so reading each against the requests sent after it counted
-    /// the overtaking ones twice and, with 274 in flight, left the bucket 50 requests in
-    /// debt (10 s of a 60 s job idle). Less room than that is another client's spending.
+    /// its bucket refilled for at most the time elapsed since the send. It is read as if
+    /// every request sent had reached the server before this one, so that only less room
+    /// than that, another client spending the same quota, lowers the bucket. Answers come
+    /// back in the server's order, not ours: reading each against the requests sent after it
+    /// counted those that overtook it twice and, with 274 in flight, left the bucket 50
+    /// requests in debt (10 s of a 60 s job idle).
     public func observe(_ headers: RateLimitHeaders, ticket: ThrottleTicket? = nil) {
         let now = self.now
         let elapsed = ticket.map { TokenBucket.seconds(now - $0.sentAt) } ?? 0
         if let limit = headers.limitRequests {
-            let before = requests?.capacity
-            if requests == nil { requests = TokenBucket(perMinute: limit, now: now) }
+            if requests == nil {
+                requests = TokenBucket(perMinute: limit, now: now)
+                _ = requests?.reserve(Double(issuedRequests), now: now)
+            }
             requests?.shrink(toPerMinute: limit, now: now)
-            if before != requests?.capacity { requestLimitChangedAt = issuedRequests }
             if let remaining = headers.remainingRequests, let rate = requests?.ratePerSecond {
-                let sentBlind = ticket.map { $0.requests <= requestLimitChangedAt } ?? false
-                let later = sentBlind ? ticket.map { Double(issuedRequests - $0.requests) - 2 } ?? 0 : 0
-                requests?.lower(to: Double(remaining) + elapsed * rate - max(0, later), now: now)
+                requests?.lower(to: Double(remaining) + elapsed * rate, now: now)
             }
         }
         if let limit = headers.limitTokens {
-            let before = tokens?.capacity
-            if tokens == nil { tokens = TokenBucket(perMinute: limit, now: now) }
+            if tokens == nil {
+                tokens = TokenBucket(perMinute: limit, now: now)
+                _ = tokens?.reserve(issuedTokens, now: now)
+            }
             tokens?.shrink(toPerMinute: limit, now: now)
-            if before != tokens?.capacity { tokenLimitChangedAt = issuedRequests }
             if let remaining = headers.remainingTokens, let rate = tokens?.ratePerSecond {
-                let sentBlind = ticket.map { $0.requests <= tokenLimitChangedAt } ?? false
-                let later = sentBlind ? ticket.map { issuedTokens - $0.tokens - 2 * $0.cost } ?? 0 : 0
-                tokens?.lower(to: Double(remaining) + elapsed * rate - max(0, later), now: now)
+                tokens?.lower(to: Double(remaining) + elapsed * rate, now: now)
             }
         }
     }

@@ -12,13 +12,9 @@ public protocol SendThrottle: Sendable {
     var snapshot: ThrottleSnapshot { get async }
 }
 
-/// A request's place among the reservations: how many requests and tokens had been
-/// reserved when it was, and when it was let go (on the limiter's clock).
+/// When a request was let go, on the limiter's clock: its answer's `remaining` headers are
+/// read as of then.
 public struct ThrottleTicket: Sendable, Equatable {
-    public var requests: Int
-    public var tokens: Double
-    /// The request's own tokens.
-    public var cost: Double
     public var sentAt: Duration
 }
 

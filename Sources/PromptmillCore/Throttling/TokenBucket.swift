@@ -46,12 +46,12 @@ struct TokenBucket: Sendable {
     }
 
     /// The server's limit is lower than the one configured: refill at its rate from now on,
-    /// and hold no more than it would.
+    /// and keep what was taken taken (the room falls by the difference in capacity).
     mutating func shrink(toPerMinute limit: Int, now: Duration) {
         refill(now: now)
         guard Double(limit) < capacity else { return }
+        level = min(level - (capacity - Double(limit)), Double(limit))
         capacity = Double(limit)
-        level = min(level, capacity)
     }
 
     /// The server knows less room than we think: believe it.

@@ -48,7 +48,7 @@ import PromptmillTesting
     @Test func learnsLimitsFromHeaders() async {
         let clock = TestClock()
         let limiter = RateLimiter(requestsPerMinute: nil, tokensPerMinute: nil, clock: clock)
-        #expect(await limiter.reserve(tokenCost: 1_000_000) == .zero)
+        #expect(await limiter.reserve(tokenCost: 100) == .zero)
         await limiter.observe(RateLimitHeaders(limitRequests: 60, limitTokens: 6000, remainingRequests: 0, remainingTokens: 0))
         #expect(await limiter.tokensPerMinute == 6000)
         #expect(await limiter.reserve(tokenCost: 100) == .seconds(1))

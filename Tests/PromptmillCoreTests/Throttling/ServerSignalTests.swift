@@ -88,11 +88,10 @@ import PromptmillTesting
         #expect(await modest.requestsPerMinute == 100)
     }
 
-    /// `remaining` is read as of the request it answers: the requests reserved after that
-    /// one count against it too, less two (answers overtake one another in flight). Ten
-    /// sent before the limits were known, the first answer says 599 left: 592 are left now,
-    /// not 599 (which would overshoot by the nine in flight), and later answers reporting
-    /// older room pull it no lower.
+    /// A limit learned from an answer counts what was sent before it was known: ten sent
+    /// blind, the first answer says 600 a minute and 599 left (as the server took the first):
+    /// 590 are left now, not 599 (which would overshoot by the nine in flight), and later
+    /// answers reporting older room pull it no lower.
     @Test func remainingIsReadAsOfItsRequest() async throws {
         let limiter = RateLimiter(requestsPerMinute: nil, tokensPerMinute: nil, clock: TestClock())
         var tickets: [ThrottleTicket] = []
@@ -101,10 +100,10 @@ import PromptmillTesting
             RateLimitHeaders(.json(200, "{}", headers: [("x-ratelimit-limit-requests", "600"), ("x-ratelimit-remaining-requests", "\(remaining)")]))
         }
         await limiter.observe(answer(599), ticket: tickets[0])
-        #expect(await limiter.snapshot.availableRequests == 592)
+        #expect(await limiter.snapshot.availableRequests == 590)
         for _ in 0..<5 { _ = try await limiter.acquire(tokenCost: 1) }
         await limiter.observe(answer(598), ticket: tickets[1])
-        #expect(await limiter.snapshot.availableRequests == 587)
+        #expect(await limiter.snapshot.availableRequests == 585)
     }
 
     /// Once the limit is known, an answer is read as if every request sent had reached the
@@ -124,9 +123,8 @@ import PromptmillTesting
         #expect(await limiter.snapshot.availableRequests == 500)
     }
 
-    /// An answer that lowers the limit sets the room at once: the pipeline said 600, the
-    /// account allows 300, and ten requests are out: the first's answer says 299 left,
-    /// less the nine sent after it, of which two may be in that count already: 292.
+    /// An answer that lowers the limit takes the difference off the room: the pipeline
+    /// said 600, the account allows 300, and ten requests are out: 290 are left.
     @Test func aLoweredLimitSetsTheRoomAtOnce() async throws {
         let limiter = RateLimiter(requestsPerMinute: 600, tokensPerMinute: nil, clock: TestClock())
         var tickets: [ThrottleTicket] = []
@@ -135,6 +133,6 @@ import PromptmillTesting
             RateLimitHeaders(.json(200, "{}", headers: [("x-ratelimit-limit-requests", "300"), ("x-ratelimit-remaining-requests", "299")])),
             ticket: tickets[0])
         #expect(await limiter.requestsPerMinute == 300)
-        #expect(await limiter.snapshot.availableRequests == 292)
+        #expect(await limiter.snapshot.availableRequests == 290)
     }
 }
