@@ -100,9 +100,10 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
     /// truth), and believes the server when it knows less room than we think. A configured
     /// limit lower than the server's stays: the user may be sharing the quota.
     ///
-    /// A limit learned from an answer starts as a full bucket less everything reserved so
-    /// far (sent before the limit was known, all of it is spent or about to be); a lower
-    /// limit than the configured one takes the difference off the room.
+    /// A limit learned from an answer starts as a full bucket when its request was sent,
+    /// less everything reserved so far (sent before the limit was known, all of it is spent
+    /// or about to be), refilled since; a lower limit than the configured one takes the
+    /// difference off the room.
     ///
     /// `remaining` was the server's room when it took the request of `ticket`; since then
     /// its bucket refilled for at most the time elapsed since the send. It is read as if
@@ -113,11 +114,12 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
     /// requests in debt (10 s of a 60 s job idle).
     public func observe(_ headers: RateLimitHeaders, ticket: ThrottleTicket? = nil) {
         let now = self.now
-        let elapsed = ticket.map { TokenBucket.seconds(now - $0.sentAt) } ?? 0
+        let since = ticket?.sentAt ?? now
+        let elapsed = TokenBucket.seconds(now - since)
         if let limit = headers.limitRequests {
             if requests == nil {
-                requests = TokenBucket(perMinute: limit, now: now)
-                _ = requests?.reserve(Double(issuedRequests), now: now)
+                requests = TokenBucket(perMinute: limit, now: since)
+                _ = requests?.reserve(Double(issuedRequests), now: since)
             }
             requests?.shrink(toPerMinute: limit, now: now)
             if let remaining = headers.remainingRequests, let rate = requests?.ratePerSecond {
@@ -126,8 +128,8 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
         }
         if let limit = headers.limitTokens {
             if tokens == nil {
-                tokens = TokenBucket(perMinute: limit, now: now)
-                _ = tokens?.reserve(issuedTokens, now: now)
+                tokens = TokenBucket(perMinute: limit, now: since)
+                _ = tokens?.reserve(issuedTokens, now: since)
             }
             tokens?.shrink(toPerMinute: limit, now: now)
             if let remaining = headers.remainingTokens, let rate = tokens?.ratePerSecond {
