@@ -10,8 +10,8 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
     private var tokens: TokenBucket?
     /// No send before this time (a 429 holds the whole job: the limit is the account's).
     private var pausedUntil: Duration = .zero
-    /// Requests and tokens reserved so far, for reading an answer's `remaining` headers
-    /// against what was sent after its request (see `observe`).
+    /// Requests and tokens reserved so far: a limit learned from an answer starts with them
+    /// taken (see `observe`).
     private var issuedRequests = 0
     private var issuedTokens = 0.0
 

@@ -97,18 +97,12 @@ import Testing
     /// 13 of 1,500 tokens; the user's `max_concurrency` is taken as it is.
     @Test func theBlindStartIsCappedInRequestsAndTokens() {
         let unknown = ThrottleSnapshot(requestsPerMinute: nil, tokensPerMinute: nil)
-        var small = ConcurrencyTarget(maxConcurrency: nil)
-        small.sent(tokenCost: 40)
-        #expect(small.limit(unknown) == 64)
-        var large = ConcurrencyTarget(maxConcurrency: nil)
-        large.sent(tokenCost: 1500)
-        #expect(large.limit(unknown) == 13)
-        var huge = ConcurrencyTarget(maxConcurrency: nil)
-        huge.sent(tokenCost: 100_000)
-        #expect(huge.limit(unknown) == 1)
-        var chosen = ConcurrencyTarget(maxConcurrency: 100)
-        chosen.sent(tokenCost: 1500)
-        #expect(chosen.limit(unknown) == 100)
+        let cases: [(maxConcurrency: Int?, tokenCost: Int, limit: Int)] = [(nil, 40, 64), (nil, 1500, 13), (nil, 100_000, 1), (100, 1500, 100)]
+        for (maxConcurrency, tokenCost, limit) in cases {
+            var target = ConcurrencyTarget(maxConcurrency: maxConcurrency)
+            target.sent(tokenCost: tokenCost)
+            #expect(target.limit(unknown) == limit, "max_concurrency \(String(describing: maxConcurrency)), \(tokenCost) tokens")
+        }
     }
 
     /// Before anything is known the blind start is halved too; never below 1.
