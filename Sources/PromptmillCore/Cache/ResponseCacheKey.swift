@@ -41,6 +41,9 @@ public struct ResponseCacheKey: Sendable, Hashable, CustomStringConvertible {
             params.append(key, value)
         }
         request.append("params", .object(params))
+        // A packed row is answered as an item among others, under another format: its answer
+        // is not the one it gets alone (whatever the pack's size or neighbours).
+        if configuration.pack > 1 { request.append("packed", .bool(true)) }
         return request
     }
 

@@ -4,6 +4,8 @@ public enum Endpoint: String, Sendable, CaseIterable {
     case chat
     case embeddings
     case moderations
+    /// OpenAI's Responses API (`POST /v1/responses`), the endpoint of its current models.
+    case responses
 
     /// The path below the base URL (which ends in `/v1`).
     public var path: String {
@@ -12,6 +14,7 @@ public enum Endpoint: String, Sendable, CaseIterable {
         case .chat: "/chat/completions"
         case .embeddings: "/embeddings"
         case .moderations: "/moderations"
+        case .responses: "/responses"
         }
     }
 
@@ -22,6 +25,7 @@ public enum Endpoint: String, Sendable, CaseIterable {
         case .chat: 1
         case .embeddings: 2048
         case .moderations: 32
+        case .responses: 1
         }
     }
 }

@@ -20,14 +20,23 @@ enum EndpointParameters {
             ["dimensions", "encoding_format", "user"]
         case .moderations:
             []
+        case .responses:
+            // platform.openai.com/docs/api-reference/responses/create
+            [
+                "conversation", "include", "max_output_tokens", "max_tool_calls", "metadata", "parallel_tool_calls",
+                "previous_response_id", "prompt_cache_key", "prompt_cache_retention", "reasoning", "safety_identifier",
+                "service_tier", "store", "temperature", "text", "tool_choice", "tools", "top_logprobs", "top_p", "truncation",
+                "user",
+            ]
         }
     }
 
     /// Parameters promptmill sets from the pipeline itself.
-    static let setByPromptmill = ["model", "prompt", "messages", "input"]
+    static let setByPromptmill = ["model", "prompt", "messages", "input", "instructions"]
     /// Parameters that change the shape of the answer into something promptmill does not read.
     static let unsupported = [
         "stream": "promptmill reads whole answers; remove params.stream",
         "stream_options": "promptmill reads whole answers; remove params.stream_options",
+        "background": "promptmill waits for each answer itself (and `mode: batch` runs rows in the background at half price); remove params.background",
     ]
 }

@@ -121,4 +121,20 @@ public struct PipelineConfiguration: Sendable {
     public var pricesDate = ""
     /// `pricing:` as written, by model.
     public var pricing: [String: PriceOverride] = [:]
+    /// responses: the `instructions` template, sent as `instructions` (the model reads it as
+    /// a developer message before the input); nil when the pipeline has none.
+    public var instructions: PromptTemplate? = nil
+    /// `pack` (responses and chat, 1...50): rows sent in one request, each answered as an
+    /// item of a JSON array (`PackedRequest`); 1 sends each row alone.
+    public var pack = 1
+    /// `max_schema_retries` (default 1): how many times a row whose answer is not valid JSON
+    /// or breaks the schema is sent again before it becomes a `schema_mismatch` record.
+    public var maxSchemaRetries = 1
+
+    /// The JSON schema each answer must follow (`params.text.format` or
+    /// `params.response_format` of type `json_schema`), checked per row; nil without one.
+    public var structuredOutput: StructuredOutput? = nil
+
+    /// The most rows packed into one request.
+    public static let packLimit = 50
 }

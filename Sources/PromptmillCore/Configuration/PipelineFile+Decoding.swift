@@ -4,6 +4,7 @@ extension PipelineFile {
     static let topLevelKeys = [
         "name", "input", "endpoint", "model", "tokenizer", "prompt", "messages", "input_field",
         "params", "batch_size", "limits", "budget", "cache", "output", "pricing", "base_url", "user_field", "steps",
+        "instructions", "pack", "max_schema_retries",
     ]
     /// Decodes the composed YAML tree, reporting every problem to `reader`.
     static func decode(_ root: Node, reader: YAMLNodeReader) -> PipelineFile {
@@ -67,6 +68,9 @@ extension PipelineFile {
         file.inputField = reader.string(fields["input_field"], at: path + "input_field")
         file.userField = reader.string(fields["user_field"], at: path + "user_field")
         file.batchSize = reader.integer(fields["batch_size"], at: path + "batch_size")
+        file.instructions = reader.string(fields["instructions"], at: path + "instructions")
+        file.pack = reader.integer(fields["pack"], at: path + "pack")
+        file.maxSchemaRetries = reader.integer(fields["max_schema_retries"], at: path + "max_schema_retries")
         if let node = fields["messages"] {
             file.messages = decodeMessages(node, reader: reader)
         }
@@ -83,7 +87,7 @@ extension PipelineFile {
 
     static let stepKeys = [
         "name", "endpoint", "model", "tokenizer", "prompt", "messages", "input_field", "params", "batch_size",
-        "user_field", "when",
+        "user_field", "when", "instructions", "pack", "max_schema_retries",
     ]
 
     /// `steps:`, a list of mappings, each with its own request keys and optional `when`.
@@ -123,9 +127,9 @@ extension PipelineFile {
                 continue
             }
             let path = "pricing.\(model)"
-            let fields = reader.mapping(value, at: path, known: ["input", "output", "cached_input"])
+            let fields = reader.mapping(value, at: path, known: ["input", "output", "cached_input", "cache_write"])
             var override = PriceOverride()
-            for (key, keyPath) in [("input", \PriceOverride.input), ("output", \.output), ("cached_input", \.cachedInput)] {
+            for (key, keyPath) in [("input", \PriceOverride.input), ("output", \.output), ("cached_input", \.cachedInput), ("cache_write", \.cacheWrite)] {
                 guard let price = reader.number(fields[key], at: "\(path).\(key)") else { continue }
                 if price.value < 0 || !price.value.isFinite {
                     reader.report("\(path).\(key) must be a price of 0 or more in USD per 1M tokens, found \(price.value)", line: price.line)

@@ -48,6 +48,11 @@ struct PipelineFile: Sendable {
     var tokenizer: Located<String>?
     var prompt: Located<String>?
     var messages: Located<[Message]>?
+    /// responses: the `instructions` template.
+    var instructions: Located<String>?
+    /// responses and chat: rows per request.
+    var pack: Located<Int>?
+    var maxSchemaRetries: Located<Int>?
     var inputField: Located<String>?
     var userField: Located<String>?
     /// A step's condition: the row is sent to the step only when it holds.

@@ -10,6 +10,8 @@ struct PipelineResolver {
     let overrides: PipelineOverrides
     let environment: [String: String]
     private(set) var problems: [PipelineProblem] = []
+    /// The step being resolved, in a multi-step pipeline: it names the step's prompt cache.
+    var stepName: String?
     /// What reading the input needs (its settings, the template, the copied fields), kept
     /// even when other keys are wrong, so `validate` can still check every row.
     private(set) var inputCheck: (input: PipelineConfiguration.Input, template: RequestTemplate, include: [String])?
@@ -59,6 +61,18 @@ struct PipelineResolver {
         }
 
         let userField = endpoint.flatMap { resolveUserField($0) }
+        let instructions = endpoint.flatMap { resolveInstructions(for: $0) }
+        let pack = endpoint.flatMap { resolvePack(for: $0, params: params) } ?? 1
+        let maxSchemaRetries = resolveMaxSchemaRetries()
+        var structuredOutput: StructuredOutput?
+        if let endpoint {
+            do {
+                structuredOutput = try StructuredOutput.resolve(params, endpoint: endpoint)
+            } catch {
+                report(error.description, line: file.params?.line)
+            }
+        }
+        if pack > 1, let template { checkPackable(template, instructions: instructions, line: file.pack?.line) }
         let budget = resolveBudget()
         let catalog = resolveCatalog()
         let pricing = file.pricing.mapValues(\.value)
@@ -81,6 +95,12 @@ struct PipelineResolver {
         configuration.pricesDate = catalog.pricesDate
         configuration.pricing = pricing
         configuration.userField = userField
+        configuration.instructions = instructions
+        configuration.params = Self.withDefaults(params, endpoint: endpoint, api: api, cacheKey: [name.value, stepName].compactMap { $0 }.joined(separator: "/"))
+        configuration.pack = pack
+        configuration.maxSchemaRetries = maxSchemaRetries
+        configuration.structuredOutput = structuredOutput
+        if pack > 1 { configuration.batchSize = pack }
         return configuration
     }
 
@@ -92,6 +112,8 @@ struct PipelineResolver {
             ("endpoint", file.endpoint != nil), ("model", file.model != nil), ("tokenizer", file.tokenizer != nil),
             ("prompt", file.prompt != nil), ("messages", file.messages != nil), ("input_field", file.inputField != nil),
             ("params", file.params != nil), ("batch_size", file.batchSize != nil), ("user_field", file.userField != nil),
+            ("instructions", file.instructions != nil), ("pack", file.pack != nil),
+            ("max_schema_retries", file.maxSchemaRetries != nil),
         ]
         for (key, present) in topLevel where present {
             report("\(key) belongs inside each step when the pipeline has steps:", line: steps.line)
@@ -112,7 +134,11 @@ struct PipelineResolver {
             merged.params = step.params
             merged.batchSize = step.batchSize
             merged.userField = step.userField
+            merged.instructions = step.instructions
+            merged.pack = step.pack
+            merged.maxSchemaRetries = step.maxSchemaRetries
             var sub = PipelineResolver(file: merged, pipelinePath: pipelinePath, reader: reader, overrides: overrides, environment: environment)
+            sub.stepName = step.name?.value
             let configuration = sub.resolve(apiKey: apiKey)
             if index == 0 { inputCheck = sub.inputCheck }
             for var problem in sub.problems where reported.insert(problem.description).inserted {
@@ -154,6 +180,82 @@ struct PipelineResolver {
         guard problems.isEmpty, resolved.count == steps.value.count, var top = resolved.first?.configuration else { return nil }
         top.steps = resolved
         return top
+    }
+
+    /// What promptmill sends unless the pipeline says otherwise: `store: false` on responses
+    /// (a bulk job should not leave a million responses stored on the server), and a
+    /// `prompt_cache_key` of the job's name and step, so every row of one template is routed
+    /// to the same prompt cache (platform.openai.com/docs/guides/prompt-caching). Chat gets
+    /// the key only from OpenAI's own API: other servers may refuse a parameter they lack.
+    static func withDefaults(_ params: JSONObject, endpoint: Endpoint, api: APIConfiguration, cacheKey: String) -> JSONObject {
+        var params = params
+        if endpoint == .responses, params["store"] == nil { params.append("store", .bool(false)) }
+        let cacheRouting = endpoint == .responses || (endpoint == .chat && api.baseURL == APIConfiguration.defaultBaseURL)
+        if cacheRouting, params["prompt_cache_key"] == nil { params.append("prompt_cache_key", .string(cacheKey)) }
+        return params
+    }
+
+    private mutating func resolveInstructions(for endpoint: Endpoint) -> PromptTemplate? {
+        guard let written = file.instructions else { return nil }
+        guard endpoint == .responses else {
+            report(
+                "instructions is for endpoint responses; \(endpoint.rawValue) takes its system message in 'messages' (or 'prompt')",
+                line: written.line)
+            return nil
+        }
+        do {
+            return try PromptTemplate(parsing: written.value)
+        } catch {
+            report("instructions: \(error)", line: written.line)
+            return nil
+        }
+    }
+
+    /// `pack`: 1...50, for responses and chat, one answer per row (no `n`).
+    private mutating func resolvePack(for endpoint: Endpoint, params: JSONObject) -> Int? {
+        guard let written = file.pack else { return nil }
+        guard endpoint == .responses || endpoint == .chat else {
+            let hint = endpoint == .completions ? " (completions sends up to 20 prompts a request with batch_size)" : " (use batch_size)"
+            report("pack is for endpoints responses and chat\(hint)", line: written.line)
+            return nil
+        }
+        guard (1...PipelineConfiguration.packLimit).contains(written.value) else {
+            report("pack must be between 1 and \(PipelineConfiguration.packLimit) rows a request, found \(written.value)", line: written.line)
+            return nil
+        }
+        if written.value > 1, case .number(let n)? = params["n"], n != "1" {
+            report("pack answers each row once; remove params.n or set pack: 1", line: written.line)
+            return nil
+        }
+        return written.value
+    }
+
+    /// A packed request sends the template's fixed parts once and each row's own text as an
+    /// item: the row's fields must be read by one message (or the prompt), and the
+    /// instructions must read none.
+    private mutating func checkPackable(_ template: RequestTemplate, instructions: PromptTemplate?, line: Int?) {
+        if let instructions, !instructions.fieldPaths.isEmpty {
+            report(
+                "pack sends the instructions once for all its rows, so they cannot read the row's fields (they read {{\(instructions.fieldPaths[0])}}) — move the field into the prompt",
+                line: line)
+        }
+        if case .messages(let messages) = template {
+            let reading = messages.filter { !$0.content.fieldPaths.isEmpty }
+            if reading.count != 1 {
+                report(
+                    "pack sends each row as one item: exactly one message may read the row's fields, found \(reading.count) — put the row's fields in one user message",
+                    line: line)
+            }
+        }
+    }
+
+    private mutating func resolveMaxSchemaRetries() -> Int {
+        guard let written = file.maxSchemaRetries else { return 1 }
+        guard (0...10).contains(written.value) else {
+            report("max_schema_retries must be between 0 and 10, found \(written.value)", line: written.line)
+            return 1
+        }
+        return written.value
     }
 
     private mutating func resolveUserField(_ endpoint: Endpoint) -> String? {
@@ -273,18 +375,31 @@ struct PipelineResolver {
                 report("\(key) is for other endpoints; chat renders 'messages'", line: value)
             }
             guard let messages = required(file.messages, "messages") else { return nil }
-            var templates: [MessageTemplate] = []
-            for message in messages.value {
-                do {
-                    templates.append(
-                        MessageTemplate(
-                            role: message.role.value, name: message.name?.value,
-                            content: try PromptTemplate(parsing: message.content.value)))
-                } catch {
-                    report("messages content: \(error)", line: message.content.line)
-                }
+            return messageTemplates(messages)
+        case .responses:
+            if let line = file.inputField?.line {
+                report("input_field is for embeddings and moderations; responses renders 'prompt' or 'messages'", line: line)
             }
-            return .messages(templates)
+            switch (file.prompt, file.messages) {
+            case (let prompt?, nil):
+                do {
+                    return .prompt(try PromptTemplate(parsing: prompt.value))
+                } catch {
+                    report("prompt: \(error)", line: prompt.line)
+                    return nil
+                }
+            case (nil, let messages?):
+                if let named = messages.value.first(where: { $0.name != nil }) {
+                    report("responses input messages take no name (a chat field) — remove it", line: named.name?.line)
+                }
+                return messageTemplates(messages)
+            case (_?, let messages?):
+                report("responses renders either 'prompt' (sent as input) or 'messages' (sent as input items), not both", line: messages.line)
+                return nil
+            case (nil, nil):
+                report("responses needs 'prompt' (a template sent as input) or 'messages' (templates sent as input items)", line: nil)
+                return nil
+            }
         case .embeddings, .moderations:
             for (key, value) in [("prompt", file.prompt?.line), ("messages", file.messages?.line)] where value != nil {
                 report("\(key) is for other endpoints; \(endpoint.rawValue) sends the text of 'input_field'", line: value)
@@ -292,6 +407,21 @@ struct PipelineResolver {
             guard let field = required(file.inputField, "input_field") else { return nil }
             return .inputField(field.value)
         }
+    }
+
+    private mutating func messageTemplates(_ messages: Located<[PipelineFile.Message]>) -> RequestTemplate {
+        var templates: [MessageTemplate] = []
+        for message in messages.value {
+            do {
+                templates.append(
+                    MessageTemplate(
+                        role: message.role.value, name: message.name?.value,
+                        content: try PromptTemplate(parsing: message.content.value)))
+            } catch {
+                report("messages content: \(error)", line: message.content.line)
+            }
+        }
+        return .messages(templates)
     }
 
     private mutating func resolveParams(for endpoint: Endpoint) -> JSONObject {

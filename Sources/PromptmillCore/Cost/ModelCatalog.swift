@@ -11,8 +11,13 @@ public struct ModelInfo: Sendable, Equatable {
     public var inputPrice: Money?
     public var outputPrice: Money?
     public var cachedInputPrice: Money?
+    /// Prompt tokens written to the prompt cache, where they cost more than input (the
+    /// newest models); nil: at the input price.
+    public var cacheWritePrice: Money? = nil
     public var batchInputPrice: Money?
     public var batchOutputPrice: Money?
+    /// The model spends hidden reasoning tokens (billed as output) before it answers.
+    public var reasons = false
 }
 
 /// The price and context table carried in the project (`Resources/openai-models.json`),
@@ -76,8 +81,10 @@ public struct ModelCatalog: Sendable {
                 inputPrice: number("input_cost_per_token").map(Money.init(dollars:)),
                 outputPrice: number("output_cost_per_token").map(Money.init(dollars:)),
                 cachedInputPrice: number("cache_read_input_token_cost").map(Money.init(dollars:)),
+                cacheWritePrice: number("cache_creation_input_token_cost").map(Money.init(dollars:)),
                 batchInputPrice: number("input_cost_per_token_batches").map(Money.init(dollars:)),
-                batchOutputPrice: number("output_cost_per_token_batches").map(Money.init(dollars:)))
+                batchOutputPrice: number("output_cost_per_token_batches").map(Money.init(dollars:)),
+                reasons: fields["supports_reasoning"] == .bool(true))
         }
         return ModelCatalog(models: models, pricesDate: date, source: source)
     }

@@ -6,21 +6,26 @@ public struct ModelPrices: Sendable, Equatable {
     /// Prompt tokens the API served from its prompt cache; the input price when the model
     /// has no cached price.
     public var cachedInput: Money
+    /// Prompt tokens written to the prompt cache; the input price when the model has no
+    /// cache-write price.
+    public var cacheWrite: Money
     /// Where the figures come from: `table of 2026-05-14`, `pipeline pricing`, or both.
     public var source: String
 
-    public init(input: Money, output: Money, cachedInput: Money? = nil, source: String) {
+    public init(input: Money, output: Money, cachedInput: Money? = nil, cacheWrite: Money? = nil, source: String) {
         self.input = input
         self.output = output
         self.cachedInput = cachedInput ?? input
+        self.cacheWrite = cacheWrite ?? input
         self.source = source
     }
 
-    /// The exact price of `usage`: uncached prompt tokens at the input price, cached ones at
-    /// the cached-input price, completion tokens at the output price.
+    /// The exact price of `usage`: prompt tokens at the input price, those served from the
+    /// prompt cache at the cached-input price and those written to it at the cache-write
+    /// price; completion tokens (reasoning tokens among them) at the output price.
     public func cost(of usage: TokenUsage) -> Money {
-        input * (usage.promptTokens - usage.cachedPromptTokens) + cachedInput * usage.cachedPromptTokens
-            + output * usage.completionTokens
+        input * (usage.promptTokens - usage.cachedPromptTokens - usage.cacheWriteTokens) + cachedInput * usage.cachedPromptTokens
+            + cacheWrite * usage.cacheWriteTokens + output * usage.completionTokens
     }
 
     /// The least a prompt can cost: as much of it as OpenAI's prompt cache may serve
@@ -32,10 +37,11 @@ public struct ModelPrices: Sendable, Equatable {
                 cachedPromptTokens: PromptCache.cacheableTokens(promptTokens)))
     }
 
-    /// What a request may cost at most: every prompt token uncached, every completion at its
-    /// limit. What a budget reserves before the request is sent.
+    /// What a request may cost at most: every prompt token uncached (or written to the cache,
+    /// where that costs more), every completion at its limit. What a budget reserves before
+    /// the request is sent.
     public func worstCase(promptTokens: Int, completionTokens: Int) -> Money {
-        input * promptTokens + output * completionTokens
+        max(input, cacheWrite) * promptTokens + output * completionTokens
     }
 }
 
@@ -45,11 +51,13 @@ public struct PriceOverride: Sendable, Equatable {
     public var input: Double?
     public var output: Double?
     public var cachedInput: Double?
+    public var cacheWrite: Double?
 
-    public init(input: Double? = nil, output: Double? = nil, cachedInput: Double? = nil) {
+    public init(input: Double? = nil, output: Double? = nil, cachedInput: Double? = nil, cacheWrite: Double? = nil) {
         self.input = input
         self.output = output
         self.cachedInput = cachedInput
+        self.cacheWrite = cacheWrite
     }
 }
 
@@ -65,13 +73,14 @@ extension ModelCatalog {
             ?? (info?.mode == "embedding" || info?.mode == "moderation" ? .zero : nil)
         guard let input, let output else { return nil }
         let cached = override?.cachedInput.map(Money.init(dollarsPerMillionTokens:)) ?? info?.cachedInputPrice
+        let written = override?.cacheWrite.map(Money.init(dollarsPerMillionTokens:)) ?? info?.cacheWritePrice
         let source: String
-        if let override, override.input != nil || override.output != nil || override.cachedInput != nil {
+        if let override, override.input != nil || override.output != nil || override.cachedInput != nil || override.cacheWrite != nil {
             source = info == nil ? "pipeline pricing" : "pipeline pricing over the table of \(pricesDate)"
         } else {
             source = "table of \(pricesDate)"
         }
-        return ModelPrices(input: input, output: output, cachedInput: cached, source: source)
+        return ModelPrices(input: input, output: output, cachedInput: cached, cacheWrite: written, source: source)
     }
 }
 

@@ -7,9 +7,9 @@ enum CompletionBudget {
     static func maxTokens(_ params: JSONObject, endpoint: Endpoint, model: String? = nil) -> Int {
         switch endpoint {
         case .embeddings, .moderations: return 0
-        case .completions, .chat: break
+        case .completions, .chat, .responses: break
         }
-        for key in ["max_completion_tokens", "max_tokens"] {
+        for key in endpoint == .responses ? ["max_output_tokens"] : ["max_completion_tokens", "max_tokens"] {
             if case .number(let text)? = params[key], let value = Int(text) { return value }
         }
         if endpoint == .completions { return 16 }

@@ -79,7 +79,7 @@ public struct JobEstimator: Sendable {
             chunk.removeAll(keepingCapacity: true)
         }
         func add(_ row: PreparedRow) {
-            let tokens = APIRequest.promptTokens(row, tokenizer: tokenizer)
+            let tokens = APIRequest.promptTokens(row, tokenizer: tokenizer, endpoint: configuration.endpoint)
             estimate.uncachedRows += 1
             estimate.promptTokens += tokens
             estimate.completionTokensMax += completionPerPrompt
@@ -122,7 +122,7 @@ public struct JobEstimator: Sendable {
     private func answerBound(_ index: Int) -> Int {
         let view = configuration.stages[index].configuration
         switch view.endpoint {
-        case .completions, .chat:
+        case .completions, .chat, .responses:
             return 2 * CompletionBudget.perPrompt(view) + 4
         case .embeddings, .moderations:
             return 4096
@@ -162,11 +162,13 @@ public struct JobEstimator: Sendable {
             }
             context.append("steps", .object(steps))
             if let condition = step.when, !mayBeSkipped, !condition.holds(in: context) { continue }
-            guard let rendered = try? RowPreparer.render(view.template, fields: context, into: &buffer) else { continue }
+            guard let rendered = try? RowPreparer.render(view.template, instructions: view.instructions, fields: context, into: &buffer)
+            else { continue }
             var prepared = row
             prepared.prompt = rendered.prompt
             prepared.messages = rendered.messages
-            let tokens = APIRequest.promptTokens(prepared, tokenizer: tokenizer)
+            prepared.instructions = rendered.instructions
+            let tokens = APIRequest.promptTokens(prepared, tokenizer: tokenizer, endpoint: view.endpoint)
             // An answer inserted can merge with the text around it: the least allows for that.
             let least = max(0, tokens - 2 * insertions)
             estimate.rows += 1

@@ -49,6 +49,10 @@ struct APIResponse: Sendable {
             let object = try object(body)
             response = try embeddings(object, rowCount: rowCount)
             reported = CompletionsResponse.usage(object)
+        case .responses:
+            let object = try object(body)
+            response = try ResponsesResponse.parse(object, tokenizer: tokenizer)
+            reported = CompletionsResponse.usage(object, names: ("input", "output"))
         case .moderations:
             let object = try object(body)
             response = try moderations(object, rowCount: rowCount)
@@ -176,5 +180,27 @@ struct APIResponse: Sendable {
             rows.append(RowAnswer(answer: Answer(output: .object(object), finishReasons: []), completionWeight: 0))
         }
         return APIResponse(rows: rows, usage: .zero)
+    }
+}
+
+extension APIResponse {
+    /// The step's own checks of a parsed answer: a packed answer mapped back onto its rows
+    /// (`PackedRequest.unpack`), and each answer of a step with a schema checked against it
+    /// (not valid JSON, or breaking the schema: withheld, and the row may be sent again).
+    mutating func check(rows sent: [PreparedRow], configuration: PipelineConfiguration, tokenizer: Tokenizer) {
+        if configuration.pack > 1, let answer = rows.first {
+            rows = PackedRequest.unpack(answer, rows: sent, structured: configuration.structuredOutput, tokenizer: tokenizer)
+            return
+        }
+        guard let structured = configuration.structuredOutput else { return }
+        for index in rows.indices where rows[index].withheld == nil {
+            guard case .text(let text) = rows[index].answer.output else { continue }
+            var value: JSONValue?
+            if let problem = structured.check(text, value: &value) {
+                let finish = rows[index].answer.finishReasons.first ?? nil
+                let cut = finish == "length" ? " (the answer was cut at the output limit)" : ""
+                rows[index].withheld = RowFailure(type: "schema_mismatch", message: problem + cut, status: 200, sendAgain: true)
+            }
+        }
     }
 }

@@ -55,26 +55,33 @@ struct CompletionsResponse: Sendable {
 
     /// `usage` as OpenAI reports it; nil when the body has no `usage.prompt_tokens` (or it
     /// is null, not a whole number, negative, or beyond `believableTokens`), so that
-    /// promptmill counts the tokens itself.
-    static func usage(_ object: JSONObject) -> TokenUsage? {
+    /// promptmill counts the tokens itself. `names` are the endpoint's words for the parts:
+    /// chat's and completions' `prompt`/`completion`, responses' `input`/`output`.
+    static func usage(_ object: JSONObject, names: (prompt: String, completion: String) = ("prompt", "completion")) -> TokenUsage? {
         guard case .object(let usage)? = object["usage"],
-            case .number(let prompt)? = usage["prompt_tokens"], let promptTokens = Int(prompt),
+            case .number(let prompt)? = usage[names.prompt + "_tokens"], let promptTokens = Int(prompt),
             (0...believableTokens).contains(promptTokens)
         else {
             return nil
         }
         var completionTokens = 0
-        if case .number(let completion)? = usage["completion_tokens"], let value = Int(completion) {
+        if case .number(let completion)? = usage[names.completion + "_tokens"], let value = Int(completion) {
             guard (0...believableTokens).contains(value) else { return nil }
             completionTokens = value
         }
-        // Prompt tokens served from OpenAI's prompt cache are billed at the cached price.
-        var cachedTokens = 0
-        if case .object(let details)? = usage["prompt_tokens_details"], case .number(let cached)? = details["cached_tokens"],
-            let value = Int(cached), (0...promptTokens).contains(value)
-        {
-            cachedTokens = value
+        /// A detail is a part of its total: one out of range is ignored, not believed.
+        func detail(_ details: String, _ key: String, within total: Int) -> Int {
+            guard case .object(let fields)? = usage[details], case .number(let text)? = fields[key], let value = Int(text),
+                (0...total).contains(value)
+            else { return 0 }
+            return value
         }
-        return TokenUsage(promptTokens: promptTokens, completionTokens: completionTokens, cachedPromptTokens: cachedTokens)
+        // Prompt tokens served from OpenAI's prompt cache are billed at the cached price.
+        let cached = detail(names.prompt + "_tokens_details", "cached_tokens", within: promptTokens)
+        let written = detail(names.prompt + "_tokens_details", "cache_write_tokens", within: promptTokens - cached)
+        let reasoning = detail(names.completion + "_tokens_details", "reasoning_tokens", within: completionTokens)
+        return TokenUsage(
+            promptTokens: promptTokens, completionTokens: completionTokens, cachedPromptTokens: cached, cacheWriteTokens: written,
+            reasoningTokens: reasoning)
     }
 }

@@ -18,6 +18,11 @@ public struct ChatMessage: Sendable, Equatable {
         if let name { object.append("name", .string(name)) }
         return .object(object)
     }
+
+    /// `{"role", "content"}`: a Responses API input message (it takes no `name`).
+    var inputItem: JSONValue {
+        .object(JSONObject(keys: ["role", "content"], values: [.string(role), .string(content)]))
+    }
 }
 
 /// A row on its way through the job's steps: its id, the request rendered for the step it
@@ -28,8 +33,10 @@ public struct PreparedRow: Sendable {
     public var id: String
     /// completions: the prompt; embeddings and moderations: the input text; chat: unused.
     public var prompt: String
-    /// chat: the rendered messages.
+    /// chat, and responses with `messages:`: the rendered messages.
     public var messages: [ChatMessage]? = nil
+    /// responses: the rendered `instructions`, when the pipeline has them.
+    public var instructions: String? = nil
     /// `user`: the SHA-256 (hex) of the row's end-user id, when the pipeline names a field.
     public var user: String? = nil
     /// What templates and `when` conditions read: the input row's fields and `steps.NAME`
@@ -46,6 +53,11 @@ public struct PreparedRow: Sendable {
     public var promptTokens = 0
     /// The key of its answer in the response cache, when the run uses the cache.
     public var cacheKey: ResponseCacheKey?
+    /// What the row's answers that could not be kept cost this step so far (answers that
+    /// broke the schema, packed answers that lost it): its record adds them.
+    var spent = TokenUsage.zero
+    /// Requests of this step that answered the row without a usable answer so far.
+    var sentAgain = 0
 
     public init(number: Int, line: Int, id: String, prompt: String, input: JSONObject) {
         self.number = number

@@ -95,9 +95,9 @@ public struct RowPreparer {
             id = String(row.number)
         }
         if let skip, skip.contains(row.number) { return nil }
-        var rendered: (prompt: String, messages: [ChatMessage]?)
+        var rendered: Rendered
         do {
-            rendered = try Self.render(configuration.template, fields: row.fields, into: &prompt)
+            rendered = try Self.render(configuration.template, instructions: configuration.instructions, fields: row.fields, into: &prompt)
         } catch {
             return .bad(InputProblem(file: file, line: row.line, reason: error.reason))
         }
@@ -113,6 +113,7 @@ public struct RowPreparer {
         }
         var prepared = PreparedRow(number: row.number, line: row.line, id: id, prompt: rendered.prompt, input: input)
         prepared.messages = rendered.messages
+        prepared.instructions = rendered.instructions
         prepared.user = user
         if keepFields {
             var context = row.fields
@@ -152,26 +153,36 @@ public struct RowPreparer {
         var reason: String
     }
 
-    /// Renders `template` over `fields`: the prompt or input text (into `buffer`, reused),
-    /// or the chat messages.
+    /// A row's request content, rendered.
+    struct Rendered {
+        /// The prompt or input text; empty for messages.
+        var prompt: String
+        var messages: [ChatMessage]?
+        /// responses: the rendered `instructions`.
+        var instructions: String?
+    }
+
+    /// Renders `template` (and `instructions`) over `fields`: the prompt or input text (into
+    /// `buffer`, reused), or the chat messages.
     static func render(
-        _ template: RequestTemplate, fields: JSONObject,
+        _ template: RequestTemplate, instructions: PromptTemplate? = nil, fields: JSONObject,
         into buffer: inout String
-    ) throws(RenderError) -> (prompt: String, messages: [ChatMessage]?) {
+    ) throws(RenderError) -> Rendered {
         buffer.removeAll(keepingCapacity: true)
         do {
+            let instructions = try instructions?.render(fields)
             switch template {
             case .prompt(let prompt):
                 try prompt.render(fields, into: &buffer)
-                return (buffer, nil)
+                return Rendered(prompt: buffer, instructions: instructions)
             case .messages(let templates):
                 let messages = try templates.map { template throws(TemplateError) in
                     ChatMessage(role: template.role, name: template.name, content: try template.content.render(fields))
                 }
-                return ("", messages)
+                return Rendered(prompt: "", messages: messages, instructions: instructions)
             case .inputField(let field):
                 switch FieldPath(field).lookUp(in: fields) {
-                case .string(let text)?: return (text, nil)
+                case .string(let text)?: return Rendered(prompt: text)
                 case nil, .null?: throw RenderError(reason: "the row has no field '\(field)' (input_field)")
                 default: throw RenderError(reason: "the field '\(field)' (input_field) must be text")
                 }

@@ -64,7 +64,8 @@ struct LiveDispatcher: RequestDispatcher {
                 throw .interrupted
             }
             contact.sent()
-            let outcome: RetryPolicy.Outcome
+            var outcome: RetryPolicy.Outcome?
+            var answered: (response: APIResponse, latency: Duration)?
             let stopwatch = clock.stopwatch()
             do {
                 let response = try await transport.send(request, timeout: configuration.limits.timeout)
@@ -72,14 +73,10 @@ struct LiveDispatcher: RequestDispatcher {
                 await throttle.observe(RateLimitHeaders(response), ticket: ticket)
                 if response.status == 200 {
                     do {
-                        let answer = try APIResponse.parse(
+                        let parsed = try APIResponse.parse(
                             response.body, endpoint: configuration.endpoint, promptTokens: rows.map(\.promptTokens),
                             choicesPerPrompt: n, tokenizer: tokenizer)
-                        contact.heard(success: true)
-                        report.latency = latency
-                        await throttle.settle(reservedTokens: tokenCost, usedTokens: answer.usage.promptTokens + answer.usage.completionTokens)
-                        report.results = await settler.settle(rows, answer, reserved: worst, attempts: attempt)
-                        return report
+                        answered = (parsed, latency)
                     } catch {
                         contact.heard(success: false)
                         if let embedded = APIErrorBody.embedded(in: response.body) {
@@ -120,6 +117,16 @@ struct LiveDispatcher: RequestDispatcher {
                 }
                 outcome = .transport(error)
             }
+            if let answered {
+                var answer = answered.response
+                answer.check(rows: rows, configuration: configuration, tokenizer: tokenizer)
+                contact.heard(success: true)
+                report.latency = answered.latency
+                await throttle.settle(reservedTokens: tokenCost, usedTokens: answer.usage.promptTokens + answer.usage.completionTokens)
+                let results = await settler.settle(rows, answer, reserved: worst, attempts: attempt)
+                return try await sendAgain(results, after: report)
+            }
+            guard let outcome else { preconditionFailure("an attempt ends in an answer or an outcome") }
             if Self.saysOverloaded(outcome, reached: contact.reached) { contact.overloaded() }
             if Task.isCancelled { throw .interrupted }
             if let stop = contact.stop {
@@ -160,6 +167,39 @@ struct LiveDispatcher: RequestDispatcher {
                 throw stop
             }
         }
+    }
+
+    /// Rows whose answer could not be kept (it broke the schema, or a packed answer lost the
+    /// row) go again: by halves while more than one, then alone up to `max_schema_retries`
+    /// times; after that their failure is their record. What each answer cost stays with the
+    /// row (`PreparedRow.spent`), so its record carries every attempt.
+    private func sendAgain(_ results: [RowResult], after report: DispatchReport) async throws(JobStop) -> DispatchReport {
+        var report = report
+        var again: [PreparedRow] = []
+        for result in results {
+            guard case .failed(let failure) = result.outcome, failure.sendAgain else {
+                report.results.append(result)
+                continue
+            }
+            let packedWithOthers = results.count > 1
+            guard packedWithOthers || result.row.sentAgain < configuration.maxSchemaRetries else {
+                var final = failure
+                final.sendAgain = false
+                report.results.append(RowResult(row: result.row, outcome: .failed(final), attempts: result.attempts))
+                continue
+            }
+            var row = result.row
+            row.spent += failure.usage ?? .zero
+            if !packedWithOthers { row.sentAgain += 1 }
+            again.append(row)
+        }
+        guard !again.isEmpty else { return report }
+        let half = again.count > 1 ? (again.count + 1) / 2 : again.count
+        for start in stride(from: 0, to: again.count, by: half) {
+            let part = Array(again[start..<min(start + half, again.count)])
+            report.add(try await send(part, tokenCost: part.tokenCost(completionBudget: completionBudget)))
+        }
+        return report
     }
 
     /// Requests refused alike for good (single rows, or batches that are not split), with

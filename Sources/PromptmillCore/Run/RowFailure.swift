@@ -14,14 +14,21 @@ public struct RowFailure: Error, Sendable, Equatable {
     /// What the row's share of a billed answer was (a content filter or a refusal withheld
     /// it); nil when nothing was billed. The record carries it and its cost.
     public var usage: TokenUsage?
+    /// The answer broke the step's schema, or a packed answer lost or repeated the row: the
+    /// row may be sent again (alone, up to `max_schema_retries`; by halves while packed).
+    public var sendAgain: Bool
 
-    public init(type: String, message: String, status: Int?, parameter: String? = nil, transient: Bool = false, usage: TokenUsage? = nil) {
+    public init(
+        type: String, message: String, status: Int?, parameter: String? = nil, transient: Bool = false, usage: TokenUsage? = nil,
+        sendAgain: Bool = false
+    ) {
         self.type = type
         self.message = message
         self.status = status
         self.parameter = parameter
         self.transient = transient
         self.usage = usage
+        self.sendAgain = sendAgain
     }
 
     /// The same refusal: status, type and message alike (the blamed parameter aside).

@@ -22,12 +22,15 @@ struct Settler: Sendable {
     func settle(_ rows: [PreparedRow], _ response: APIResponse, reserved: Money, attempts: Int) async -> [RowResult] {
         let prompts = UsageSplitter.split(response.usage.promptTokens, weights: rows.map(\.promptTokens))
         let completions = UsageSplitter.split(response.usage.completionTokens, weights: response.rows.map(\.completionWeight))
-        // Cached prompt tokens go with each row's prompt share: never more than the share.
+        // Cached and cache-write tokens go with each row's prompt share, reasoning tokens with
+        // its completion share: never more than the share.
         let cached = UsageSplitter.split(response.usage.cachedPromptTokens, weights: prompts)
+        let written = UsageSplitter.split(response.usage.cacheWriteTokens, weights: zip(prompts, cached).map { $0 - $1 })
+        let reasoning = UsageSplitter.split(response.usage.reasoningTokens, weights: completions)
         let results = rows.indices.map { index in
             let usage = TokenUsage(
                 promptTokens: prompts[index], completionTokens: completions[index], cachedPromptTokens: cached[index],
-                counted: response.usage.counted)
+                cacheWriteTokens: written[index], reasoningTokens: reasoning[index], counted: response.usage.counted)
             if var withheld = response.rows[index].withheld {
                 // Billed, but no answer: an error record with its cost, never stored.
                 withheld.usage = usage
@@ -39,7 +42,20 @@ struct Settler: Sendable {
         // twice against the budget, never not at all.
         await keep(results)
         await spend?.settle(reserved: reserved, cost: prices?.cost(of: response.usage) ?? .zero)
-        return results
+        // The row's earlier answers that could not be kept were paid for too: its record
+        // carries them (the store keeps what this answer alone cost).
+        return results.map { result in
+            guard result.row.spent != .zero else { return result }
+            var result = result
+            switch result.outcome {
+            case .answered(let answer, let usage): result.outcome = .answered(answer, usage: usage + result.row.spent)
+            case .failed(var failure):
+                failure.usage = (failure.usage ?? .zero) + result.row.spent
+                result.outcome = .failed(failure)
+            }
+            result.attempts += result.row.sentAgain
+            return result
+        }
     }
 
     /// A store that cannot be written costs only the protection against paying twice after

@@ -111,9 +111,11 @@ struct StepPlanner {
     /// The step's request rendered from the row's context, its end user and its key.
     private mutating func render(_ row: inout PreparedRow) throws(RowPreparer.RenderError) {
         let context = row.context ?? JSONObject()
-        let rendered = try RowPreparer.render(step.configuration.template, fields: context, into: &buffer)
+        let rendered = try RowPreparer.render(
+            step.configuration.template, instructions: step.configuration.instructions, fields: context, into: &buffer)
         row.prompt = rendered.prompt
         row.messages = rendered.messages
+        row.instructions = rendered.instructions
         // Each step names its own end-user field, or none.
         row.user = try step.configuration.userField.map { field throws(RowPreparer.RenderError) in try EndUser.id(in: context, field: field) }
         row.cacheKey = keyer == nil ? nil : APIRequest.cacheKey(row, keyer: &keyer!)
@@ -131,7 +133,10 @@ struct StepPlanner {
             }
             followers[key] = []
         }
-        row.promptTokens = APIRequest.promptTokens(row, tokenizer: tokenizer)
+        row.promptTokens =
+            step.configuration.pack > 1
+            ? PackedRequest.promptTokens(row, configuration: step.configuration, tokenizer: tokenizer)
+            : APIRequest.promptTokens(row, tokenizer: tokenizer, endpoint: step.configuration.endpoint)
         unsent.append(row)
     }
 

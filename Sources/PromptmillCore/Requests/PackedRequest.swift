@@ -1,0 +1,288 @@
+import PromptmillTokenizer
+
+/// `pack: N`: up to N rows in one request of a chat-era endpoint (responses, chat), each
+/// answered as an item of a JSON array, under a strict schema.
+///
+/// The request: the template's fixed parts once (responses' instructions, the messages that
+/// read no field), then an instruction saying how to answer, then one user message holding
+/// `{"items": [{"i": 0, "input": "…the row's rendered text…"}, …]}`. The format asks for
+/// `{"answers": [{"i": 0, …the answer…}, …]}`, named `promptmill_pack`: each item is the
+/// pipeline's own schema's properties with `i` first (or `output`, a string, without a
+/// schema; or `answer` holding the schema when it is not an object of properties).
+///
+/// Answers are mapped back by `i`, never by position. A row whose item is missing, repeated
+/// or breaks the schema is sent again (by halves, `LiveDispatcher`); each row's answer is
+/// its item without `i`, as compact JSON (or the `output` text), its usage a share by its
+/// item's exact tokens.
+enum PackedRequest {
+    static let formatName = "promptmill_pack"
+
+    static let instruction = """
+        You are given several items as JSON: {"items": [{"i": index, "input": text}, ...]}. Treat each item's \
+        input on its own, as if it were the only one, following the instructions above. Answer with JSON \
+        {"answers": [...]}: one answer for every item, each with "i" set to its item's index.
+        """
+
+    /// How a row's answer sits in its item.
+    enum ItemShape: Sendable, Equatable {
+        /// No schema: `{"i", "output": text}`.
+        case text
+        /// The schema is an object of properties: they sit beside `i`.
+        case merged
+        /// Any other schema: `{"i", "answer": value}`.
+        case wrapped
+    }
+
+    static func shape(_ structured: StructuredOutput?) -> ItemShape {
+        guard let structured, case .object(let schema) = structured.schema else { return .text }
+        let structural: Set<String> = ["type", "properties", "required", "additionalProperties", "$defs", "definitions", "title", "description"]
+        guard schema["type"] == .string("object"), case .object? = schema["properties"],
+            schema.keys.allSatisfy({ structural.contains($0) })
+        else { return .wrapped }
+        return .merged
+    }
+
+    /// The `promptmill_pack` schema for `structured`'s answers.
+    static func schema(_ structured: StructuredOutput?) -> JSONValue {
+        var properties = JSONObject(keys: ["i"], values: [.object(JSONObject(keys: ["type"], values: [.string("integer")]))])
+        var required: [JSONValue] = [.string("i")]
+        var definitions: [(String, JSONValue)] = []
+        switch shape(structured) {
+        case .text:
+            properties.append("output", .object(JSONObject(keys: ["type"], values: [.string("string")])))
+            required.append(.string("output"))
+        case .merged:
+            guard case .object(let schema)? = structured?.schema else { break }
+            if case .object(let own)? = schema["properties"] {
+                for (key, value) in zip(own.keys, own.values) where key != "i" { properties.append(key, value) }
+            }
+            if case .array(let names)? = schema["required"] { required += names.filter { $0 != .string("i") } }
+            for key in ["$defs", "definitions"] { if let value = schema[key] { definitions.append((key, value)) } }
+        case .wrapped:
+            guard let structured else { break }
+            var answer = structured.schema
+            if case .object(var schema) = answer {
+                for key in ["$defs", "definitions"] {
+                    if let value = schema[key] { definitions.append((key, value)) }
+                }
+                schema = JSONObject(
+                    keys: schema.keys.filter { $0 != "$defs" && $0 != "definitions" },
+                    values: zip(schema.keys, schema.values).filter { $0.0 != "$defs" && $0.0 != "definitions" }.map(\.1))
+                answer = .object(schema)
+            }
+            properties.append("answer", answer)
+            required.append(.string("answer"))
+        }
+        let item = JSONObject(
+            keys: ["type", "properties", "required", "additionalProperties"],
+            values: [.string("object"), .object(properties), .array(required), .bool(false)])
+        let answers = JSONObject(keys: ["type", "items"], values: [.string("array"), .object(item)])
+        var root = JSONObject(
+            keys: ["type", "properties", "required", "additionalProperties"],
+            values: [
+                .string("object"), .object(JSONObject(keys: ["answers"], values: [.object(answers)])), .array([.string("answers")]),
+                .bool(false),
+            ])
+        for (key, value) in definitions { root.append(key, value) }
+        return .object(root)
+    }
+
+    /// The row's own text, as its item's `input`: the prompt, or the one message that reads
+    /// the row's fields.
+    static func input(_ row: PreparedRow, template: RequestTemplate) -> String {
+        guard case .messages(let templates) = template, let messages = row.messages else { return row.prompt }
+        let index = templates.firstIndex { !$0.content.fieldPaths.isEmpty } ?? (messages.count - 1)
+        return messages.indices.contains(index) ? messages[index].content : row.prompt
+    }
+
+    /// The template's messages that read no field: sent once, first.
+    static func fixedMessages(_ row: PreparedRow?, template: RequestTemplate) -> [ChatMessage] {
+        guard case .messages(let templates) = template, let messages = row?.messages else { return [] }
+        return zip(templates, messages).filter { $0.0.content.fieldPaths.isEmpty }.map(\.1)
+    }
+
+    /// `{"items": [{"i": 0, "input": "…"}, …]}` as compact JSON.
+    static func items(_ rows: [PreparedRow], template: RequestTemplate) -> String {
+        var writer = JSONWriter(capacity: rows.reduce(32) { $0 + $1.prompt.utf8.count + 24 })
+        writer.raw("{\"items\":[")
+        for (index, row) in rows.enumerated() {
+            if index > 0 { writer.raw(",") }
+            writer.raw("{\"i\":")
+            writer.number(index)
+            writer.raw(",\"input\":")
+            writer.string(input(row, template: template))
+            writer.raw("}")
+        }
+        writer.raw("]}")
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    /// The request body: the fixed parts, the instruction, the items; the pipeline's params
+    /// with the pack's format and with output limits (per row, as written) times the rows.
+    static func body(_ configuration: PipelineConfiguration, rows: [PreparedRow]) -> [UInt8] {
+        let first = rows.first
+        let fixed = fixedMessages(first, template: configuration.template)
+        let itemsMessage = ChatMessage(role: "user", name: nil, content: items(rows, template: configuration.template))
+        var body = JSONObject()
+        body.append("model", .string(configuration.model))
+        let format = schema(configuration.structuredOutput)
+        switch configuration.endpoint {
+        case .responses:
+            let instructions = first?.instructions.map { $0 + "\n\n" + instruction } ?? instruction
+            body.append("instructions", .string(instructions))
+            body.append("input", .array((fixed + [itemsMessage]).map(\.inputItem)))
+        default:
+            let guide = ChatMessage(role: "system", name: nil, content: instruction)
+            body.append("messages", .array((fixed + [guide, itemsMessage]).map(\.json)))
+        }
+        if let user = first?.user { body.append(configuration.endpoint == .responses ? "safety_identifier" : "user", .string(user)) }
+        for (key, value) in zip(configuration.params.keys, configuration.params.values) {
+            switch key {
+            case "max_output_tokens", "max_completion_tokens", "max_tokens":
+                if case .number(let text) = value, let limit = Int(text) {
+                    body.append(key, .number(String(limit * rows.count)))
+                } else {
+                    body.append(key, value)
+                }
+            case "text" where configuration.endpoint == .responses:
+                var text = JSONObject()
+                if case .object(let written) = value { text = written }
+                text.append("format", packFormat(format, responses: true))
+                body.append(key, .object(text))
+            case "response_format" where configuration.endpoint == .chat:
+                body.append(key, packFormat(format, responses: false))
+            default:
+                body.append(key, value)
+            }
+        }
+        if configuration.endpoint == .responses, body["text"] == nil {
+            body.append("text", .object(JSONObject(keys: ["format"], values: [packFormat(format, responses: true)])))
+        }
+        if configuration.endpoint == .chat, body["response_format"] == nil {
+            body.append("response_format", packFormat(format, responses: false))
+        }
+        var writer = JSONWriter(capacity: 1024)
+        writer.value(.object(body))
+        return writer.bytes
+    }
+
+    private static func packFormat(_ schema: JSONValue, responses: Bool) -> JSONValue {
+        let named = JSONObject(keys: ["name", "strict", "schema"], values: [.string(formatName), .bool(true), schema])
+        if responses {
+            var format = JSONObject(keys: ["type"], values: [.string("json_schema")])
+            for (key, value) in zip(named.keys, named.values) { format.append(key, value) }
+            return .object(format)
+        }
+        return .object(JSONObject(keys: ["type", "json_schema"], values: [.string("json_schema"), .object(named)]))
+    }
+
+    /// The exact tokens of the request that are no row's own: instructions, fixed messages,
+    /// the framing of the items; shared by the rows of a full pack.
+    static func overheadTokens(_ configuration: PipelineConfiguration, row: PreparedRow, tokenizer: Tokenizer) -> Int {
+        var messages: [ChatMessageTokens] = []
+        if configuration.endpoint == .responses {
+            messages.append(ChatMessageTokens(role: "developer", content: (row.instructions.map { $0 + "\n\n" } ?? "") + instruction, name: nil))
+        }
+        for message in fixedMessages(row, template: configuration.template) {
+            messages.append(ChatMessageTokens(role: message.role, content: message.content, name: nil))
+        }
+        if configuration.endpoint == .chat { messages.append(ChatMessageTokens(role: "system", content: instruction, name: nil)) }
+        messages.append(ChatMessageTokens(role: "user", content: "{\"items\":[]}", name: nil))
+        return tokenizer.chatPromptTokens(messages)
+    }
+
+    /// A row's prompt tokens in a packed request: its item's exact tokens and its part of
+    /// the shared overhead in a full pack.
+    static func promptTokens(_ row: PreparedRow, configuration: PipelineConfiguration, tokenizer: Tokenizer) -> Int {
+        var writer = JSONWriter(capacity: row.prompt.utf8.count + 24)
+        writer.raw("{\"i\":0,\"input\":")
+        writer.string(input(row, template: configuration.template))
+        writer.raw("},")
+        let item = tokenizer.count(String(decoding: writer.bytes, as: UTF8.self))
+        let overhead = overheadTokens(configuration, row: row, tokenizer: tokenizer)
+        return item + (overhead + configuration.pack - 1) / configuration.pack
+    }
+
+    /// Maps a packed answer back onto its rows. `answer`: the request's one answer, as the
+    /// endpoint's parser read it.
+    static func unpack(
+        _ answer: APIResponse.RowAnswer, rows: [PreparedRow], structured: StructuredOutput?, tokenizer: Tokenizer
+    ) -> [APIResponse.RowAnswer] {
+        func allAgain(_ type: String, _ message: String) -> [APIResponse.RowAnswer] {
+            rows.map { _ in
+                APIResponse.RowAnswer(
+                    answer: answer.answer, completionWeight: 1,
+                    withheld: RowFailure(type: type, message: message, status: 200, sendAgain: true))
+            }
+        }
+        if let withheld = answer.withheld {
+            // Alone, a refusal or a filtered answer is the row's own; among others, any of
+            // them may have caused it.
+            if rows.count == 1 { return [answer] }
+            return allAgain(withheld.type, withheld.message + " (in a request of \(rows.count) packed rows)")
+        }
+        guard case .text(let text) = answer.answer.output else { return allAgain("schema_mismatch", "the packed answer has no text") }
+        let parsed: JSONValue
+        do {
+            parsed = try Array(text.utf8).withUnsafeBytes { bytes throws(JSONParseError) in try JSONParser.parse(bytes) }
+        } catch {
+            let finish = answer.answer.finishReasons.first ?? nil
+            let cut = finish == "length" ? " (cut at the output limit)" : ""
+            return allAgain("schema_mismatch", "the packed answer is not valid JSON\(cut): \(error)")
+        }
+        guard case .object(let root) = parsed, case .array(let items)? = root["answers"] else {
+            return allAgain("schema_mismatch", "the packed answer has no answers array")
+        }
+        var found = [[JSONObject]](repeating: [], count: rows.count)
+        for item in items {
+            guard case .object(let fields) = item, case .number(let indexText)? = fields["i"], let index = Int(indexText),
+                found.indices.contains(index)
+            else { continue }
+            found[index].append(fields)
+        }
+        let itemShape = shape(structured)
+        let finish = answer.answer.finishReasons.first ?? "stop"
+        return rows.indices.map { index in
+            let again = { (message: String) in
+                APIResponse.RowAnswer(
+                    answer: answer.answer, completionWeight: 0,
+                    withheld: RowFailure(type: "schema_mismatch", message: message, status: 200, sendAgain: true))
+            }
+            guard found[index].count == 1, let fields = found[index].first else {
+                return again(
+                    found[index].isEmpty
+                        ? "the packed answer has no item for this row (i: \(index))"
+                        : "the packed answer has \(found[index].count) items for this row (i: \(index))")
+            }
+            var own = JSONObject()
+            for (key, value) in zip(fields.keys, fields.values) where key != "i" { own.append(key, value) }
+            let value: JSONValue
+            let rowText: String
+            switch itemShape {
+            case .text:
+                guard case .string(let output)? = own["output"], own.count == 1 else {
+                    return again("the packed answer's item for this row has no output text")
+                }
+                value = .string(output)
+                rowText = output
+            case .merged:
+                value = .object(own)
+                rowText = compact(value)
+            case .wrapped:
+                guard let inner = own["answer"], own.count == 1 else { return again("the packed answer's item for this row has no answer") }
+                value = inner
+                rowText = compact(inner)
+            }
+            if let structured, let problem = structured.check(value) { return again(problem) }
+            return APIResponse.RowAnswer(
+                answer: Answer(output: .text(rowText), finishReasons: [finish]), completionWeight: max(1, tokenizer.count(compact(.object(fields)))),
+                withheld: nil)
+        }
+    }
+
+    static func compact(_ value: JSONValue) -> String {
+        var writer = JSONWriter()
+        writer.value(value)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+}
