@@ -58,6 +58,8 @@ public struct PreparedRow: Sendable {
     var spent = TokenUsage.zero
     /// Requests of this step that answered the row without a usable answer so far.
     var sentAgain = 0
+    /// Of those, the ones that answered it alone (what `max_schema_retries` counts).
+    var schemaRetries = 0
 
     public init(number: Int, line: Int, id: String, prompt: String, input: JSONObject) {
         self.number = number

@@ -182,7 +182,7 @@ struct LiveDispatcher: RequestDispatcher {
                 continue
             }
             let packedWithOthers = results.count > 1
-            guard packedWithOthers || result.row.sentAgain < configuration.maxSchemaRetries else {
+            guard packedWithOthers || result.row.schemaRetries < configuration.maxSchemaRetries else {
                 var final = failure
                 final.sendAgain = false
                 report.results.append(RowResult(row: result.row, outcome: .failed(final), attempts: result.attempts))
@@ -190,7 +190,8 @@ struct LiveDispatcher: RequestDispatcher {
             }
             var row = result.row
             row.spent += failure.usage ?? .zero
-            if !packedWithOthers { row.sentAgain += 1 }
+            row.sentAgain += 1
+            if !packedWithOthers { row.schemaRetries += 1 }
             again.append(row)
         }
         guard !again.isEmpty else { return report }

@@ -1,0 +1,251 @@
+import Foundation
+import PromptmillCore
+import PromptmillTesting
+import Synchronization
+import Testing
+
+/// Structured outputs checked per row, refusals, and many rows per request (`pack`), on the
+/// Responses API, against a scripted server on the test clock (real SQLite and gzip).
+@Suite struct StructuredOutputTests {
+    typealias Job = RowFlowTests.Job
+
+    static let schema = """
+        {type: object, properties: {sentiment: {type: string, enum: [positive, negative, neutral]}, \
+        score: {type: integer, minimum: 0, maximum: 9}}, required: [sentiment, score], additionalProperties: false}
+        """
+
+    static func pipeline(_ extra: String = "", params: String = "max_output_tokens: 50") -> String {
+        """
+        name: labels
+        input: {path: rows.jsonl}
+        endpoint: responses
+        model: gpt-5-mini
+        instructions: Label the review.
+        prompt: "Review: {{text}}"
+        params: {\(params), text: {format: {type: json_schema, name: label, strict: true, schema: \(schema)}}}
+        output: {path: out.jsonl.gz, include: [text]}
+        \(extra)
+        """
+    }
+
+    /// The answer every row should get: from its text alone, whichever way it was sent.
+    static func label(_ text: String) -> String {
+        "{\"sentiment\":\"\(text.hasPrefix("good") ? "positive" : "negative")\",\"score\":\(text.count % 10)}"
+    }
+
+    static func body(_ request: HTTPRequest) -> JSONObject {
+        guard case .object(let body)? = try? request.body.withUnsafeBytes({ try JSONParser.parse($0) }) else { return JSONObject() }
+        return body
+    }
+
+    /// The row text of an unpacked request (`Review: TEXT`).
+    static func rowText(_ request: HTTPRequest) -> String {
+        guard case .string(let input)? = body(request)["input"] else { return "" }
+        return String(input.dropFirst("Review: ".count))
+    }
+
+    /// A Responses API answer holding `text`, with usage: 10 input tokens (4 of them cached,
+    /// 2 written to the cache) and 7 output tokens, 3 of them reasoning.
+    static func answer(_ text: String, refusal: Bool = false) -> ScriptedTransport.Step {
+        var writer = JSONWriter()
+        writer.string(text)
+        let escaped = String(decoding: writer.bytes, as: UTF8.self)
+        let part = refusal ? "{\"type\":\"refusal\",\"refusal\":\(escaped)}" : "{\"type\":\"output_text\",\"text\":\(escaped),\"annotations\":[]}"
+        return .respond(
+            .json(
+                200,
+                """
+                {"id":"resp_1","object":"response","status":"completed","model":"gpt-5-mini","output":[{"type":"reasoning","id":"rs_1","summary":[]},\
+                {"type":"message","id":"msg_1","status":"completed","role":"assistant","content":[\(part)]}],"service_tier":"default",\
+                "usage":{"input_tokens":10,"input_tokens_details":{"cached_tokens":4,"cache_write_tokens":2},"output_tokens":7,\
+                "output_tokens_details":{"reasoning_tokens":3},"total_tokens":17}}
+                """))
+    }
+
+    static func records(_ records: [JSONObject]) -> [String: JSONObject] {
+        var byText: [String: JSONObject] = [:]
+        for record in records {
+            if case .object(let input)? = record["input"], case .string(let text)? = input["text"] { byText[text] = record }
+        }
+        return byText
+    }
+
+    static func usage(_ record: JSONObject?, _ key: String) -> Int? {
+        guard case .object(let usage)? = record?["usage"], case .number(let text)? = usage[key] else { return nil }
+        return Int(text)
+    }
+
+    /// An answer that is not JSON, or breaks the schema, is sent again once; a row whose
+    /// answers keep breaking it ends as `schema_mismatch` naming the violation, carrying the
+    /// cost of both answers, and is not in the cache: `--retry-failed` asks for it alone.
+    @Test func answersBreakingTheSchemaAreSentAgainThenRecorded() async throws {
+        let job = try Job(pipeline: Self.pipeline(), rows: ["good kettle", "bad lid", "good fan"])
+        let asked = Mutex<[String: Int]>([:])
+        let transport = ScriptedTransport { request, _ in
+            let text = Self.rowText(request)
+            let time = asked.withLock { counts in
+                counts[text, default: 0] += 1
+                return counts[text]!
+            }
+            switch text {
+            case "bad lid": return Self.answer("{\"sentiment\":\"maybe\",\"score\":1}")
+            case "good fan" where time == 1: return Self.answer("Sure! {\"sentiment\"")
+            default: return Self.answer(Self.label(text))
+            }
+        }
+        let (report, records) = try await job.run(transport)
+        #expect(report.complete)
+        let byText = Self.records(records)
+        #expect(byText["good kettle"]?["json"] == .object(JSONObject(keys: ["sentiment", "score"], values: [.string("positive"), .number("1")])))
+        #expect(byText["good kettle"]?["output"] == .string(Self.label("good kettle")))
+        // Sent twice: both answers are the row's cost.
+        #expect(byText["good fan"]?["attempts"] == .number("2"))
+        #expect(Self.usage(byText["good fan"], "prompt_tokens") == 20)
+        #expect(byText["good fan"]?["json"] != nil)
+        guard case .object(let error)? = byText["bad lid"]?["error"] else {
+            Issue.record("no error record for the row that broke the schema")
+            return
+        }
+        #expect(error["type"] == .string("schema_mismatch"))
+        guard case .string(let message)? = error["message"] else { return }
+        #expect(message.contains("$.sentiment"))
+        #expect(message.contains("(enum)"))
+        #expect(Self.usage(byText["bad lid"], "prompt_tokens") == 20)
+        #expect(Self.usage(byText["bad lid"], "completion_tokens") == 14)
+        #expect(byText["bad lid"]?["json"] == nil)
+        #expect(transport.sent.count == 5)
+
+        // Nothing broken was kept: --retry-failed sends the failed row (twice), and only it.
+        let again = ScriptedTransport { request, _ in Self.answer(Self.label(Self.rowText(request))) }
+        let (_, rewritten) = try await job.run(
+            again, overrides: PipelineOverrides(mockBaseURL: "http://127.0.0.1:1/v1"), options: JobRunner.Options(retryFailed: true))
+        #expect(again.sent.map(Self.rowText) == ["bad lid"])
+        #expect(Self.records(rewritten)["bad lid"]?["json"] != nil)
+        #expect(rewritten.count == 3)
+    }
+
+    /// A refusal is the row's error record of type `refusal` with the model's words and its
+    /// cost, never an answer; `max_schema_retries: 0` keeps a broken answer from going again.
+    @Test func refusalsAreRecordedAndNotRetried() async throws {
+        let job = try Job(pipeline: Self.pipeline("max_schema_retries: 0"), rows: ["good kettle", "bad lid"])
+        let transport = ScriptedTransport { request, _ in
+            Self.rowText(request) == "bad lid" ? Self.answer("I can't help with that.", refusal: true) : Self.answer("not json")
+        }
+        let (_, records) = try await job.run(transport)
+        let byText = Self.records(records)
+        guard case .object(let refusal)? = byText["bad lid"]?["error"], case .object(let broken)? = byText["good kettle"]?["error"] else {
+            Issue.record("expected two error records")
+            return
+        }
+        #expect(refusal["type"] == .string("refusal"))
+        #expect(refusal["message"] == .string("the model refused: I can't help with that."))
+        #expect(broken["type"] == .string("schema_mismatch"))
+        #expect(transport.sent.count == 2)
+        #expect(Self.usage(byText["bad lid"], "completion_tokens") == 7)
+    }
+
+    /// The request a responses row sends: instructions first, the row's prompt as input, the
+    /// pipeline's params, `store: false`, and a prompt cache key naming the job.
+    @Test func responsesRequestBody() async throws {
+        let job = try Job(pipeline: Self.pipeline(), rows: ["good kettle"])
+        let transport = ScriptedTransport { request, _ in Self.answer(Self.label(Self.rowText(request))) }
+        let (_, records) = try await job.run(transport)
+        let body = Self.body(transport.sent[0])
+        #expect(transport.sent[0].url.hasSuffix("/v1/responses"))
+        #expect(body.keys.prefix(3) == ["model", "instructions", "input"])
+        #expect(body["instructions"] == .string("Label the review."))
+        #expect(body["input"] == .string("Review: good kettle"))
+        #expect(body["store"] == .bool(false))
+        #expect(body["prompt_cache_key"] == .string("labels"))
+        #expect(body["max_output_tokens"] == .number("50"))
+        // Usage details in the record, as the answer reported them.
+        guard case .object(let usage)? = records.first?["usage"] else { return }
+        #expect(
+            usage["prompt_tokens_details"]
+                == .object(JSONObject(keys: ["cached_tokens", "cache_write_tokens"], values: [.number("4"), .number("2")])))
+        #expect(usage["completion_tokens_details"] == .object(JSONObject(keys: ["reasoning_tokens"], values: [.number("3")])))
+    }
+
+    /// The items of a packed request: `i` and `input` of each row.
+    static func items(_ request: HTTPRequest) -> [(i: Int, input: String)] {
+        guard case .array(let input)? = body(request)["input"], case .object(let last)? = input.last,
+            case .string(let content)? = last["content"],
+            case .object(let object)? = try? Array(content.utf8).withUnsafeBytes({ try JSONParser.parse($0) }),
+            case .array(let items)? = object["items"]
+        else { return [] }
+        return items.compactMap { item in
+            guard case .object(let fields) = item, case .number(let i)? = fields["i"], let index = Int(i),
+                case .string(let text)? = fields["input"]
+            else { return nil }
+            return (index, text)
+        }
+    }
+
+    /// `pack: 8`: the rows go as items of one request and come back by `i` (here in reverse
+    /// order); the row the first answer left out goes again, and every row's record holds
+    /// the answer it gets alone, its share of the usage, and shares that add up.
+    @Test func packedRowsAreMappedByIndexAndLostOnesSentAgain() async throws {
+        let texts = (0..<8).map { $0 % 2 == 0 ? "good item \($0)" : "bad item number \($0)" }
+        let job = try Job(pipeline: Self.pipeline("pack: 8"), rows: texts)
+        let transport = ScriptedTransport { request, attempt in
+            let items = Self.items(request)
+            let answers = items.reversed().filter { !(items.count == 8 && $0.i == 3) }.map { item in
+                "{\"i\":\(item.i)," + Self.label(String(item.input.dropFirst("Review: ".count))).dropFirst()
+            }
+            return Self.answer("{\"answers\":[\(answers.joined(separator: ","))]}")
+        }
+        let (report, records) = try await job.run(transport)
+        #expect(report.complete)
+        #expect(transport.sent.map { Self.items($0).count } == [8, 1])
+        let first = Self.body(transport.sent[0])
+        guard case .object(let text)? = first["text"], case .object(let format)? = text["format"] else {
+            Issue.record("no text.format in the packed request")
+            return
+        }
+        #expect(format["name"] == .string("promptmill_pack"))
+        #expect(first["max_output_tokens"] == .number("400"))
+        guard case .string(let instructions)? = first["instructions"] else { return }
+        #expect(instructions.hasPrefix("Label the review.\n\n"))
+        let byText = Self.records(records)
+        for row in texts {
+            #expect(byText[row]?["output"] == .string(Self.label(row)))
+            #expect(byText[row]?["error"] == .null)
+        }
+        // 10 input tokens a request: shares of the two requests add up to 20.
+        let prompt = records.reduce(0) { $0 + (Self.usage($1, "prompt_tokens") ?? 0) }
+        let completion = records.reduce(0) { $0 + (Self.usage($1, "completion_tokens") ?? 0) }
+        #expect(prompt == 20)
+        #expect(completion == 14)
+        #expect(byText["bad item number 3"]?["attempts"] == .number("2"))
+    }
+
+    /// Keys that cannot work together are refused at validate time, naming the key.
+    @Test(arguments: [
+        (
+            "endpoint: chat\nmodel: gpt-4o-mini\nmessages: [{role: user, content: \"{{text}}\"}]\ninstructions: x",
+            "instructions is for endpoint responses"
+        ),
+        ("endpoint: completions\nmodel: gpt-3.5-turbo-instruct\nprompt: \"{{text}}\"\npack: 4", "pack is for endpoints responses and chat"),
+        ("endpoint: responses\nmodel: gpt-5-mini\nprompt: \"{{text}}\"\npack: 51", "pack must be between 1 and 50"),
+        ("endpoint: responses\nmodel: gpt-5-mini\ninstructions: \"About {{text}}\"\nprompt: \"{{text}}\"\npack: 5", "cannot read the row's fields"),
+        ("endpoint: responses\nmodel: gpt-5-mini\nprompt: x\nmessages: [{role: user, content: y}]", "not both"),
+        (
+            "endpoint: responses\nmodel: gpt-5-mini\nprompt: x\nparams: {text: {format: {type: json_schema, name: n, schema: {type: object, propertyNames: {}}}}}",
+            "params.text.format.schema"
+        ),
+        ("endpoint: responses\nmodel: gpt-5-mini\nprompt: x\nparams: {background: true}", "params.background"),
+    ])
+    func conflictingKeysAreRefused(keys: String, expected: String) throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("rows.jsonl", "{\"text\":\"a\"}\n")
+        try directory.write("p.yaml", "name: bad\ninput: {path: rows.jsonl}\n\(keys)\noutput: {path: out.jsonl.gz}\n")
+        do {
+            _ = try PipelineLoader.load(
+                path: directory.path + "/p.yaml", overrides: PipelineOverrides(mockBaseURL: "http://127.0.0.1:1/v1"), environment: [:],
+                apiKey: .required)
+            Issue.record("accepted: \(keys)")
+        } catch {
+            #expect("\(error)".contains(expected), "\(error)")
+        }
+    }
+}
