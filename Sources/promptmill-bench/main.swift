@@ -1,7 +1,7 @@
 import Foundation
 
 /// Benchmarks whose figures the README's performance table quotes:
-/// `promptmill-bench tokenizer|input|ratelimit|failures|steps|quota ...`.
+/// `promptmill-bench tokenizer|input|ratelimit|failures|steps|quota|pack ...`.
 let arguments = Array(CommandLine.arguments.dropFirst())
 do {
     switch arguments.first {
@@ -11,6 +11,8 @@ do {
         try await RateLimitBenchmark.run(arguments: Array(arguments.dropFirst()))
     case "quota":
         try await QuotaBenchmark.run(arguments: Array(arguments.dropFirst()))
+    case "pack":
+        try await PackBenchmark.run(arguments: Array(arguments.dropFirst()))
     case "steps":
         try await StepsBenchmark.run(arguments: Array(arguments.dropFirst()))
     case "tokenizer":
@@ -18,7 +20,7 @@ do {
     case "input":
         try InputBenchmark.run(arguments: Array(arguments.dropFirst()))
     default:
-        FileHandle.standardError.write(Data("usage: promptmill-bench tokenizer|input|ratelimit|failures|steps|quota [options]\n".utf8))
+        FileHandle.standardError.write(Data("usage: promptmill-bench tokenizer|input|ratelimit|failures|steps|quota|pack [options]\n".utf8))
         exit(2)
     }
 } catch {

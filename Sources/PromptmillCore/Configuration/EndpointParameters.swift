@@ -37,6 +37,7 @@ enum EndpointParameters {
     static let unsupported = [
         "stream": "promptmill reads whole answers; remove params.stream",
         "stream_options": "promptmill reads whole answers; remove params.stream_options",
-        "background": "promptmill waits for each answer itself (and `mode: batch` runs rows in the background at half price); remove params.background",
+        "background":
+            "promptmill waits for each answer itself (and `mode: batch` runs rows in the background at half price); remove params.background",
     ]
 }

@@ -129,7 +129,9 @@ extension PipelineFile {
             let path = "pricing.\(model)"
             let fields = reader.mapping(value, at: path, known: ["input", "output", "cached_input", "cache_write"])
             var override = PriceOverride()
-            for (key, keyPath) in [("input", \PriceOverride.input), ("output", \.output), ("cached_input", \.cachedInput), ("cache_write", \.cacheWrite)] {
+            for (key, keyPath) in [
+                ("input", \PriceOverride.input), ("output", \.output), ("cached_input", \.cachedInput), ("cache_write", \.cacheWrite),
+            ] {
                 guard let price = reader.number(fields[key], at: "\(path).\(key)") else { continue }
                 if price.value < 0 || !price.value.isFinite {
                     reader.report("\(path).\(key) must be a price of 0 or more in USD per 1M tokens, found \(price.value)", line: price.line)

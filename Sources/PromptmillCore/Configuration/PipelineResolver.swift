@@ -96,7 +96,8 @@ struct PipelineResolver {
         configuration.pricing = pricing
         configuration.userField = userField
         configuration.instructions = instructions
-        configuration.params = Self.withDefaults(params, endpoint: endpoint, api: api, cacheKey: [name.value, stepName].compactMap { $0 }.joined(separator: "/"))
+        configuration.params = Self.withDefaults(
+            params, endpoint: endpoint, api: api, cacheKey: [name.value, stepName].compactMap { $0 }.joined(separator: "/"))
         configuration.pack = pack
         configuration.maxSchemaRetries = maxSchemaRetries
         configuration.structuredOutput = structuredOutput

@@ -39,7 +39,9 @@ public struct StructuredOutput: Sendable {
             return nil
         }
         if endpoint == .responses {
-            guard case .string(let type)? = format["type"] else { throw StructuredOutputError("\(key) needs a type (text, json_object or json_schema)") }
+            guard case .string(let type)? = format["type"] else {
+                throw StructuredOutputError("\(key) needs a type (text, json_object or json_schema)")
+            }
             guard type == "json_schema" else { return nil }
         }
         guard case .string(let name)? = format["name"], !name.isEmpty else {
