@@ -219,6 +219,39 @@ import Testing
         #expect(byText["bad item number 3"]?["attempts"] == .number("2"))
     }
 
+    /// A reasoning model without `max_output_tokens` may spend its whole output window
+    /// (128,000 tokens for gpt-5-mini, $0.256 at $2/1M) on hidden reasoning: each request
+    /// reserves that under the budget, so a cap of $0.60 lets two go at a time, and answers
+    /// that use it all stop the job at the cap (exit 3) with the spend under it, each paid
+    /// answer's reasoning tokens in its record.
+    @Test func budgetHoldsWithAReasoningModel() async throws {
+        let pipeline = Self.pipeline("budget: {max_usd: 0.60}", params: "reasoning: {effort: high}")
+        let job = try Job(pipeline: pipeline, rows: (0..<6).map { "good \($0)" })
+        let transport = ScriptedTransport { request, _ in
+            let text = Self.label(Self.rowText(request))
+            var writer = JSONWriter()
+            writer.string(text)
+            let escaped = String(decoding: writer.bytes, as: UTF8.self)
+            return .respond(
+                .json(
+                    200,
+                    """
+                    {"id":"resp_2","object":"response","status":"completed","model":"gpt-5-mini","output":[{"type":"reasoning","id":"rs_2","summary":[]},\
+                    {"type":"message","id":"msg_2","status":"completed","role":"assistant","content":[{"type":"output_text","text":\(escaped),"annotations":[]}]}],\
+                    "usage":{"input_tokens":20,"output_tokens":128000,"output_tokens_details":{"reasoning_tokens":127990},"total_tokens":128020}}
+                    """))
+        }
+        let (report, records) = try await job.run(transport)
+        #expect(report.exitCode == 3)
+        #expect(transport.sent.count == 2)
+        #expect(records.count == 2)
+        #expect(records.allSatisfy { Self.usage($0, "completion_tokens") == 128_000 })
+        let spent = try #require(report.statistics.spent)
+        #expect(spent <= Money(dollars: 0.60))
+        // 2 × (20 × $0.25/1M + 128,000 × $2/1M), to the picodollar.
+        #expect(spent == Money(picodollars: 2 * (20 * 250_000 + 128_000 * 2_000_000)))
+    }
+
     /// Keys that cannot work together are refused at validate time, naming the key.
     @Test(arguments: [
         (
