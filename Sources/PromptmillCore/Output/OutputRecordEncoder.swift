@@ -83,9 +83,22 @@ enum OutputRecordEncoder {
         writer.number(usage.promptTokens)
         writer.raw(",\"completion_tokens\":")
         writer.number(usage.completionTokens)
-        if usage.cachedPromptTokens > 0 {
-            writer.raw(",\"prompt_tokens_details\":{\"cached_tokens\":")
-            writer.number(usage.cachedPromptTokens)
+        // The details, each only when there is some: the parts of the totals they name.
+        if usage.cachedPromptTokens > 0 || usage.cacheWriteTokens > 0 {
+            writer.raw(",\"prompt_tokens_details\":{")
+            if usage.cachedPromptTokens > 0 {
+                writer.raw("\"cached_tokens\":")
+                writer.number(usage.cachedPromptTokens)
+            }
+            if usage.cacheWriteTokens > 0 {
+                writer.raw(usage.cachedPromptTokens > 0 ? ",\"cache_write_tokens\":" : "\"cache_write_tokens\":")
+                writer.number(usage.cacheWriteTokens)
+            }
+            writer.raw("}")
+        }
+        if usage.reasoningTokens > 0 {
+            writer.raw(",\"completion_tokens_details\":{\"reasoning_tokens\":")
+            writer.number(usage.reasoningTokens)
             writer.raw("}")
         }
         if usage.counted { writer.raw(",\"counted\":true") }
