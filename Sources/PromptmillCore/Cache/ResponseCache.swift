@@ -119,6 +119,12 @@ public final class ResponseCache: Sendable {
         migrator.registerMigration("v2", foreignKeyChecks: .immediate) { db in
             try db.execute(sql: "ALTER TABLE responses ADD COLUMN usage_counted INTEGER NOT NULL DEFAULT 0")
         }
+        // The usage details of today's models (issue 14): prompt tokens written to the prompt
+        // cache, completion tokens spent reasoning. Entries stored before have 0 of each.
+        migrator.registerMigration("v3", foreignKeyChecks: .immediate) { db in
+            try db.execute(sql: "ALTER TABLE responses ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0")
+            try db.execute(sql: "ALTER TABLE responses ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 
@@ -132,8 +138,8 @@ public final class ResponseCache: Sendable {
                     sql: """
                         INSERT OR REPLACE INTO responses
                             (key, model, output, finish_reason, prompt_tokens, completion_tokens, paid_by, created_at, cached_tokens,
-                             usage_counted)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                             usage_counted, cache_write_tokens, reasoning_tokens)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """)
                 var output = JSONWriter(capacity: 256)
                 var finishReason = JSONWriter(capacity: 32)
@@ -146,7 +152,7 @@ public final class ResponseCache: Sendable {
                         Data(entry.key.digest), model, String(decoding: output.bytes, as: UTF8.self),
                         String(decoding: finishReason.bytes, as: UTF8.self),
                         entry.usage.promptTokens, entry.usage.completionTokens, entry.paidBy.map { Data($0.bytes) }, now,
-                        entry.usage.cachedPromptTokens, entry.usage.counted,
+                        entry.usage.cachedPromptTokens, entry.usage.counted, entry.usage.cacheWriteTokens, entry.usage.reasoningTokens,
                     ])
                 }
             }
@@ -163,7 +169,8 @@ public final class ResponseCache: Sendable {
             try pool.read { db in
                 let statement = try db.cachedStatement(
                     sql: """
-                        SELECT output, finish_reason, prompt_tokens, completion_tokens, paid_by, cached_tokens, usage_counted
+                        SELECT output, finish_reason, prompt_tokens, completion_tokens, paid_by, cached_tokens, usage_counted,
+                            cache_write_tokens, reasoning_tokens
                         FROM responses WHERE key = ?
                         """)
                 let handle = statement.sqliteStatement
@@ -180,6 +187,8 @@ public final class ResponseCache: Sendable {
                                 promptTokens: Int(sqlite3_column_int64(handle, 2)),
                                 completionTokens: Int(sqlite3_column_int64(handle, 3)),
                                 cachedPromptTokens: Int(sqlite3_column_int64(handle, 5)),
+                                cacheWriteTokens: Int(sqlite3_column_int64(handle, 7)),
+                                reasoningTokens: Int(sqlite3_column_int64(handle, 8)),
                                 counted: sqlite3_column_int64(handle, 6) != 0),
                             paidBy: Self.column(handle, 4))
                     }
@@ -201,14 +210,17 @@ public final class ResponseCache: Sendable {
                 let rows = try Row.fetchCursor(
                     db,
                     sql: """
-                        SELECT paid_by, prompt_tokens, completion_tokens, cached_tokens, model, usage_counted FROM responses
-                        WHERE length(paid_by) = 24 AND substr(paid_by, 1, 16) = ?
+                        SELECT paid_by, prompt_tokens, completion_tokens, cached_tokens, model, usage_counted, cache_write_tokens,
+                            reasoning_tokens
+                        FROM responses WHERE length(paid_by) = 24 AND substr(paid_by, 1, 16) = ?
                         """, arguments: [Data(generation.bytes)])
                 var answers: [(row: Int, model: String, usage: TokenUsage)] = []
                 while let row = try rows.next() {
                     let payer: Data = row[0]
                     let number = payer.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-                    let usage = TokenUsage(promptTokens: row[1], completionTokens: row[2], cachedPromptTokens: row[3], counted: row[5])
+                    let usage = TokenUsage(
+                        promptTokens: row[1], completionTokens: row[2], cachedPromptTokens: row[3], cacheWriteTokens: row[6],
+                        reasoningTokens: row[7], counted: row[5])
                     answers.append((Int(number), row[4], usage))
                 }
                 return answers

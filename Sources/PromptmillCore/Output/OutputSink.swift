@@ -55,11 +55,7 @@ final class OutputSink {
             switch outcome.kind {
             case .answered(_, let usage, _):
                 answered += 1
-                let cost = prices?.cost(of: usage)
-                figures.usage = usage
-                figures.cost = cost
-                totals.usage += usage
-                totals.cost += cost
+                figures.paid(usage, prices: prices)
             case .reused(_, let usage, _):
                 // Free now; what it would have cost at today's prices counts as saved.
                 answered += 1
@@ -73,14 +69,13 @@ final class OutputSink {
                 failed = true
                 // A withheld answer was billed: its cost is the job's like an answer's.
                 guard let usage = failure.usage else { continue }
-                let cost = prices?.cost(of: usage)
-                figures.usage = usage
-                figures.cost = cost
-                totals.usage += usage
-                totals.cost += cost
+                figures.paid(usage, prices: prices)
             case .skipped:
                 continue
             }
+            totals.usage += figures.usage
+            totals.cost += figures.cost
+            totals.promptCacheSaved += figures.promptCacheSaved
             if recordsEachStep { totals.models[models[outcome.step], default: JobLedger.ModelFigures()] += figures }
         }
         if failed { totals.failed += 1 } else { totals.succeeded += 1 }
@@ -101,6 +96,7 @@ final class OutputSink {
         if paidHere {
             totals.usage += hit.usage
             totals.cost += price
+            totals.promptCacheSaved += prices[row.renderedStep]?.promptCacheSavings(of: hit.usage)
         } else {
             totals.cacheHits += 1
             totals.savedUsage += hit.usage
@@ -152,6 +148,16 @@ final class OutputSink {
     func finish(_ counters: JobLedger.RunCounters, outcome: String) throws {
         try flush(counters)
         try writer.finish(counters, outcome: outcome)
+    }
+}
+
+extension JobLedger.ModelFigures {
+    /// An answer (or a withheld one) this job paid for: its usage, its cost and what the
+    /// prompt cache saved on it, at `prices` (nil: unknown).
+    fileprivate mutating func paid(_ usage: TokenUsage, prices: ModelPrices?) {
+        self.usage = usage
+        cost = prices?.cost(of: usage)
+        promptCacheSaved = prices?.promptCacheSavings(of: usage)
     }
 }
 

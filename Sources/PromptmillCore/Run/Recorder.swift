@@ -108,6 +108,7 @@ final class Recorder {
         statistics.savedUsage = records.savedUsage
         statistics.cost = priced ? records.cost : nil
         statistics.saved = priced ? records.saved : nil
+        statistics.promptCacheSaved = priced ? records.promptCacheSaved : nil
         statistics.models = records.models
     }
 }

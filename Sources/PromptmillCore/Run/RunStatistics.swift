@@ -20,6 +20,9 @@ public struct RunStatistics: Sendable, Equatable {
     public var cost: Money? = .zero
     /// What the cache hits would have cost at the job's prices; nil when unknown.
     public var saved: Money? = .zero
+    /// What OpenAI's prompt cache saved on the records this job paid for: their cached
+    /// prompt tokens at the input price less the cached-input price. nil when unknown.
+    public var promptCacheSaved: Money? = .zero
     /// What the job has spent or may have been billed (requests of unknown fate count):
     /// what the budget is kept against. nil when the model has no price.
     public var spent: Money?

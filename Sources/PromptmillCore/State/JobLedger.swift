@@ -23,6 +23,9 @@ public final class JobLedger: Sendable {
         /// Answers served from the cache, and what they would have cost.
         public var cacheHits = 0
         public var saved: Money? = .zero
+        /// What OpenAI's prompt cache saved on the answers this job paid for: their cached
+        /// prompt tokens at the input price less the cached-input price; nil when unknown.
+        public var promptCacheSaved: Money? = .zero
 
         public init() {}
 
@@ -31,6 +34,7 @@ public final class JobLedger: Sendable {
             lhs.cost += rhs.cost
             lhs.cacheHits += rhs.cacheHits
             lhs.saved += rhs.saved
+            lhs.promptCacheSaved += rhs.promptCacheSaved
         }
     }
 
@@ -50,6 +54,9 @@ public final class JobLedger: Sendable {
         public var cost: Money? = .zero
         /// What the cache hits would have cost at the job's prices; nil when unknown.
         public var saved: Money? = .zero
+        /// What OpenAI's prompt cache saved on the records this job paid for (their cached
+        /// prompt tokens at the input price less the cached-input price); nil when unknown.
+        public var promptCacheSaved: Money? = .zero
         /// Multi-step jobs: the same by model (empty for a one-step job, whose one model
         /// has the totals).
         public var models: [String: ModelFigures] = [:]
@@ -66,6 +73,7 @@ public final class JobLedger: Sendable {
             lhs.savedUsage += rhs.savedUsage
             lhs.cost += rhs.cost
             lhs.saved += rhs.saved
+            lhs.promptCacheSaved += rhs.promptCacheSaved
             for (model, figures) in rhs.models { lhs.models[model, default: ModelFigures()] += figures }
         }
 
@@ -78,9 +86,12 @@ public final class JobLedger: Sendable {
                 entry.append("prompt_tokens", .number(String(figures.usage.promptTokens)))
                 entry.append("completion_tokens", .number(String(figures.usage.completionTokens)))
                 entry.append("cached_prompt_tokens", .number(String(figures.usage.cachedPromptTokens)))
+                entry.append("cache_write_tokens", .number(String(figures.usage.cacheWriteTokens)))
+                entry.append("reasoning_tokens", .number(String(figures.usage.reasoningTokens)))
                 entry.append("cost", figures.cost.map { .number(String($0.picodollars)) } ?? .null)
                 entry.append("cache_hits", .number(String(figures.cacheHits)))
                 entry.append("saved", figures.saved.map { .number(String($0.picodollars)) } ?? .null)
+                entry.append("prompt_cache_saved", figures.promptCacheSaved.map { .number(String($0.picodollars)) } ?? .null)
                 object.append(model, .object(entry))
             }
             var writer = JSONWriter()
@@ -100,10 +111,17 @@ public final class JobLedger: Sendable {
                 var figures = ModelFigures()
                 figures.usage = TokenUsage(
                     promptTokens: Int(integer("prompt_tokens") ?? 0), completionTokens: Int(integer("completion_tokens") ?? 0),
-                    cachedPromptTokens: Int(integer("cached_prompt_tokens") ?? 0))
+                    cachedPromptTokens: Int(integer("cached_prompt_tokens") ?? 0),
+                    cacheWriteTokens: Int(integer("cache_write_tokens") ?? 0), reasoningTokens: Int(integer("reasoning_tokens") ?? 0))
                 figures.cost = integer("cost").map(Money.init(picodollars:))
                 figures.cacheHits = Int(integer("cache_hits") ?? 0)
                 figures.saved = integer("saved").map(Money.init(picodollars:))
+                // Written before the prompt cache's savings were kept: none when nothing was
+                // cached and the cost is known, else unknown.
+                figures.promptCacheSaved =
+                    entry["prompt_cache_saved"] == nil
+                    ? (figures.usage.cachedPromptTokens == 0 && figures.cost != nil ? .zero : nil)
+                    : integer("prompt_cache_saved").map(Money.init(picodollars:))
                 models[model] = figures
             }
             return models
@@ -203,6 +221,21 @@ public final class JobLedger: Sendable {
         migrator.registerMigration("v2") { db in
             try db.alter(table: "segments") { table in table.add(column: "counted_items", .integer).notNull().defaults(to: 0) }
         }
+        // The usage details of today's models (issue 14) and what the prompt cache saved.
+        // Segments written before have none of either detail; their savings are none where
+        // nothing was cached and the cost is known, and unknown where something was.
+        migrator.registerMigration("v3") { db in
+            try db.alter(table: "segments") { table in
+                table.add(column: "cache_write_tokens", .integer).notNull().defaults(to: 0)
+                table.add(column: "reasoning_tokens", .integer).notNull().defaults(to: 0)
+                table.add(column: "prompt_cache_saved_picodollars", .integer)
+            }
+            try db.execute(
+                sql: """
+                    UPDATE segments SET prompt_cache_saved_picodollars = 0
+                    WHERE cached_prompt_tokens = 0 AND cost_picodollars IS NOT NULL
+                    """)
+        }
         return migrator
     }
 
@@ -297,11 +330,14 @@ public final class JobLedger: Sendable {
             records.countedItems += (segment["counted_items"] as Int?) ?? 0
             records.usage += TokenUsage(
                 promptTokens: segment["prompt_tokens"], completionTokens: segment["completion_tokens"],
-                cachedPromptTokens: (segment["cached_prompt_tokens"] as Int?) ?? 0)
+                cachedPromptTokens: (segment["cached_prompt_tokens"] as Int?) ?? 0,
+                cacheWriteTokens: (segment["cache_write_tokens"] as Int?) ?? 0, reasoningTokens: (segment["reasoning_tokens"] as Int?) ?? 0)
             let cost: Int64? = segment["cost_picodollars"]
             let saved: Int64? = segment["saved_picodollars"]
+            let promptCacheSaved: Int64? = segment["prompt_cache_saved_picodollars"]
             records.cost += cost.map(Money.init(picodollars:))
             records.saved += saved.map(Money.init(picodollars:))
+            records.promptCacheSaved += promptCacheSaved.map(Money.init(picodollars:))
             if let models = segment["models"] as String? {
                 for (model, figures) in RecordTotals.models(json: models) { records.models[model, default: ModelFigures()] += figures }
             }
@@ -470,15 +506,17 @@ public final class JobLedger: Sendable {
                     sql: """
                         INSERT INTO segments (end_offset, rows, items, succeeded, failed, cache_hits, prompt_tokens,
                             completion_tokens, saved_prompt_tokens, saved_completion_tokens, committed_at,
-                            cached_prompt_tokens, cost_picodollars, saved_picodollars, models, counted_items)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            cached_prompt_tokens, cost_picodollars, saved_picodollars, models, counted_items,
+                            cache_write_tokens, reasoning_tokens, prompt_cache_saved_picodollars)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         Int64(segment.endOffset), Data(segment.rows.encoded), totals.items, totals.succeeded,
                         totals.failed, totals.cacheHits, totals.usage.promptTokens, totals.usage.completionTokens,
                         totals.savedUsage.promptTokens, totals.savedUsage.completionTokens, now,
                         totals.usage.cachedPromptTokens, totals.cost?.picodollars, totals.saved?.picodollars,
-                        totals.modelsJSON, totals.countedItems,
+                        totals.modelsJSON, totals.countedItems, totals.usage.cacheWriteTokens, totals.usage.reasoningTokens,
+                        totals.promptCacheSaved?.picodollars,
                     ])
             }
             try db.execute(

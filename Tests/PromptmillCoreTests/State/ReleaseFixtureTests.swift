@@ -169,17 +169,17 @@ import PromptmillTesting
         _ = try JobLedger(path: newLedger)
         _ = try ResponseCache(path: newCache)
         for path in [oldLedger, newLedger] {
-            #expect(try Self.migrations(path) == ["v1", "v2"], "\(path)")
+            #expect(try Self.migrations(path) == ["v1", "v2", "v3"], "\(path)")
         }
         for path in [oldCache, newCache] {
-            #expect(try Self.migrations(path) == ["v1", "v2"], "\(path)")
+            #expect(try Self.migrations(path) == ["v1", "v2", "v3"], "\(path)")
         }
         #expect(try Self.schema(oldLedger) == Self.schema(newLedger))
         #expect(try Self.schema(oldCache) == Self.schema(newCache))
-        #expect(try Self.schema(newLedger).count == 3 + 12 + 17 + 11)
+        #expect(try Self.schema(newLedger).count == 3 + 12 + 20 + 11)
         // Opened again, nothing is left to apply.
         #expect(try JobLedger(path: oldLedger).progress()?.done.count == 20)
-        #expect(try Self.migrations(oldLedger) == ["v1", "v2"])
+        #expect(try Self.migrations(oldLedger) == ["v1", "v2", "v3"])
     }
 
     static func readOnly(_ path: String) throws -> DatabaseQueue {
