@@ -1,3 +1,5 @@
+import Foundation
+
 /// `OUTPUT.summary.json`: the job's totals, earlier runs included (the contract's names).
 public struct JobSummary: Encodable, Sendable {
     /// The figures the summary gives for the job, and for its one model in a one-step job.
@@ -13,8 +15,12 @@ public struct JobSummary: Encodable, Sendable {
             case promptTokens = "prompt_tokens"
             case completionTokens = "completion_tokens"
             case cachedPromptTokens = "cached_prompt_tokens"
+            case cacheWriteTokens = "cache_write_tokens"
+            case reasoningTokens = "reasoning_tokens"
+            case promptCacheHitShare = "prompt_cache_hit_share"
             case costUSD = "cost_usd"
             case savedUSD = "saved_usd"
+            case promptCacheSavedUSD = "prompt_cache_saved_usd"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -30,9 +36,13 @@ public struct JobSummary: Encodable, Sendable {
             try container.encode(statistics.usage.promptTokens, forKey: .promptTokens)
             try container.encode(statistics.usage.completionTokens, forKey: .completionTokens)
             try container.encode(statistics.usage.cachedPromptTokens, forKey: .cachedPromptTokens)
+            try container.encode(statistics.usage.cacheWriteTokens, forKey: .cacheWriteTokens)
+            try container.encode(statistics.usage.reasoningTokens, forKey: .reasoningTokens)
+            try container.encode(JobSummary.promptCacheHitShare(statistics.usage), forKey: .promptCacheHitShare)
             // null says "the model has no price", never a wrong zero.
             try container.encode(statistics.cost, forKey: .costUSD)
             try container.encode(statistics.saved, forKey: .savedUSD)
+            try container.encode(statistics.promptCacheSaved, forKey: .promptCacheSavedUSD)
         }
     }
 
@@ -47,8 +57,12 @@ public struct JobSummary: Encodable, Sendable {
             case promptTokens = "prompt_tokens"
             case completionTokens = "completion_tokens"
             case cachedPromptTokens = "cached_prompt_tokens"
+            case cacheWriteTokens = "cache_write_tokens"
+            case reasoningTokens = "reasoning_tokens"
+            case promptCacheHitShare = "prompt_cache_hit_share"
             case costUSD = "cost_usd"
             case savedUSD = "saved_usd"
+            case promptCacheSavedUSD = "prompt_cache_saved_usd"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -58,8 +72,12 @@ public struct JobSummary: Encodable, Sendable {
             try container.encode(figures.usage.promptTokens, forKey: .promptTokens)
             try container.encode(figures.usage.completionTokens, forKey: .completionTokens)
             try container.encode(figures.usage.cachedPromptTokens, forKey: .cachedPromptTokens)
+            try container.encode(figures.usage.cacheWriteTokens, forKey: .cacheWriteTokens)
+            try container.encode(figures.usage.reasoningTokens, forKey: .reasoningTokens)
+            try container.encode(JobSummary.promptCacheHitShare(figures.usage), forKey: .promptCacheHitShare)
             try container.encode(figures.cost, forKey: .costUSD)
             try container.encode(figures.saved, forKey: .savedUSD)
+            try container.encode(figures.promptCacheSaved, forKey: .promptCacheSavedUSD)
         }
     }
 
@@ -142,6 +160,14 @@ public struct JobSummary: Encodable, Sendable {
             stopped: budgetStopped)
         pricesDate = configuration.pricesDate
         pricesSource = configuration.prices?.source
+    }
+
+    /// The share of `usage`'s prompt tokens served from the prompt cache, 0...1 rounded to
+    /// 4 places (half up) as an exact decimal; 0 without prompt tokens.
+    static func promptCacheHitShare(_ usage: TokenUsage) -> Decimal {
+        guard usage.promptTokens > 0 else { return 0 }
+        let tenThousandths = (usage.cachedPromptTokens * 10_000 * 2 + usage.promptTokens) / (usage.promptTokens * 2)
+        return Decimal(sign: .plus, exponent: -4, significand: Decimal(tenThousandths))
     }
 
     public func encode(to encoder: any Encoder) throws {

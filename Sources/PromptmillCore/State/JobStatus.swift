@@ -54,10 +54,14 @@ extension JobStatus: Encodable {
         case runs
         case promptTokens = "prompt_tokens"
         case completionTokens = "completion_tokens"
+        case cachedPromptTokens = "cached_prompt_tokens"
+        case cacheWriteTokens = "cache_write_tokens"
+        case reasoningTokens = "reasoning_tokens"
         case costUSD = "cost_usd"
         case unknownFateUSD = "unknown_fate_usd"
         case spentUSD = "spent_usd"
         case savedUSD = "saved_usd"
+        case promptCacheSavedUSD = "prompt_cache_saved_usd"
         case outputCompleteBytes = "output_complete_bytes"
         case output, changed
     }
@@ -82,12 +86,16 @@ extension JobStatus: Encodable {
             try container.encode(progress.runCount, forKey: .runs)
             try container.encode(records.usage.promptTokens, forKey: .promptTokens)
             try container.encode(records.usage.completionTokens, forKey: .completionTokens)
+            try container.encode(records.usage.cachedPromptTokens, forKey: .cachedPromptTokens)
+            try container.encode(records.usage.cacheWriteTokens, forKey: .cacheWriteTokens)
+            try container.encode(records.usage.reasoningTokens, forKey: .reasoningTokens)
             try container.encode(records.cost, forKey: .costUSD)
             // Requests of unknown fate: timeouts, and those in flight when a run was killed.
             let unknownFate = progress.runs.held + progress.runs.open
             try container.encode(unknownFate, forKey: .unknownFateUSD)
             try container.encode(records.cost.map { $0 + unknownFate }, forKey: .spentUSD)
             try container.encode(records.saved, forKey: .savedUSD)
+            try container.encode(records.promptCacheSaved, forKey: .promptCacheSavedUSD)
             try container.encode(progress.outputEnd, forKey: .outputCompleteBytes)
         }
         try container.encode(outputPath, forKey: .output)
