@@ -131,12 +131,12 @@ struct RunCommand: AsyncParsableCommand {
         if statistics.rejectedRows > 0 { records += "; \(statistics.rejectedRows) rejected rows" }
         row("rows", records)
         row("requests", "\(statistics.requests) (\(statistics.retries) retries, \(statistics.rateLimited) answered 429)")
-        var tokens = "\(grouped(statistics.usage.promptTokens)) in"
-        if statistics.usage.cachedPromptTokens > 0 { tokens += " (\(grouped(statistics.usage.cachedPromptTokens)) from the prompt cache)" }
-        row("tokens", tokens + ", \(grouped(statistics.usage.completionTokens)) out")
+        row("tokens", tokens(statistics.usage))
         if let cost = statistics.cost, let prices = configuration.prices {
             row("cost", "\(cost)  (prices: \(prices.source))")
-            row("saved", "\(statistics.saved ?? .zero) by the cache")
+            var saved = "\(statistics.saved ?? .zero) by the cache"
+            if let promptCache = statistics.promptCacheSaved, promptCache > .zero { saved += ", \(promptCache) by the prompt cache" }
+            row("saved", saved)
         } else {
             row(
                 "cost",
@@ -153,6 +153,24 @@ struct RunCommand: AsyncParsableCommand {
         let rate = Double(statistics.done - statistics.resumedRows) / max(seconds, 0.001)
         row("elapsed", String(format: "%.1f s, ", seconds) + (rate >= 100 ? String(Int(rate)) : String(format: "%.1f", rate)) + " rows/s")
         return lines.joined(separator: "\n")
+    }
+
+    /// `12,000 in (4,096 from the prompt cache, 34.1%; 1,024 written to it), 900 out (512 reasoning)`:
+    /// each detail only when there is some.
+    static func tokens(_ usage: TokenUsage) -> String {
+        var details: [String] = []
+        if usage.cachedPromptTokens > 0 {
+            let share = Double(usage.cachedPromptTokens) / Double(max(usage.promptTokens, 1)) * 100
+            details.append("\(grouped(usage.cachedPromptTokens)) from the prompt cache, " + String(format: "%.1f%%", share))
+        }
+        if usage.cacheWriteTokens > 0 {
+            details.append("\(grouped(usage.cacheWriteTokens)) written to " + (details.isEmpty ? "the prompt cache" : "it"))
+        }
+        var text = "\(grouped(usage.promptTokens)) in"
+        if !details.isEmpty { text += " (" + details.joined(separator: "; ") + ")" }
+        text += ", \(grouped(usage.completionTokens)) out"
+        if usage.reasoningTokens > 0 { text += " (\(grouped(usage.reasoningTokens)) reasoning)" }
+        return text
     }
 
     static func grouped(_ value: Int) -> String {
