@@ -7,23 +7,25 @@ enum OutputRecordEncoder {
         if eachStep {
             encode(row, outcomes: row.settled, stages: stages, into: &writer)
         } else if let outcome = row.settled.last {
-            encode(row, outcome: outcome, prices: stages[outcome.step].configuration.prices, into: &writer)
+            let configuration = stages[outcome.step].configuration
+            encode(row, outcome: outcome, prices: configuration.prices, structured: configuration.structuredOutput != nil, into: &writer)
         }
     }
 
     /// The contract's record for one step's outcome. `prices`: nil when the model has none
-    /// (an answer's cost is then null).
-    static func encode(_ row: PreparedRow, outcome: StepOutcome, prices: ModelPrices?, into writer: inout JSONWriter) {
+    /// (an answer's cost is then null). `structured`: the step has a schema, so the record
+    /// carries the parsed answer as `json`.
+    static func encode(_ row: PreparedRow, outcome: StepOutcome, prices: ModelPrices?, structured: Bool, into writer: inout JSONWriter) {
         head(row, into: &writer)
         let cost: Money?
         let cached: Bool
         let attempts: Int
         switch outcome.kind {
         case .answered(let answer, let usage, let tries):
-            write(answer, usage: usage, into: &writer)
+            write(answer, usage: usage, structured: structured, into: &writer)
             (cost, cached, attempts) = (prices?.cost(of: usage), false, tries)
         case .reused(let answer, let usage, _):
-            write(answer, usage: usage, into: &writer)
+            write(answer, usage: usage, structured: structured, into: &writer)
             (cost, cached, attempts) = (.zero, true, 0)
         case .failed(let failure, let tries):
             // A withheld answer (content filter, refusal) was billed: its usage and cost.
@@ -47,10 +49,11 @@ enum OutputRecordEncoder {
         writer.raw("}\n")
     }
 
-    /// `,"output":…,"finish_reason":…,"usage":{…}`.
-    private static func write(_ answer: Answer, usage: TokenUsage, into writer: inout JSONWriter) {
+    /// `,"output":…[,"json":…],"finish_reason":…,"usage":{…}`.
+    private static func write(_ answer: Answer, usage: TokenUsage, structured: Bool, into writer: inout JSONWriter) {
         writer.raw(",\"output\":")
         answer.writeOutput(into: &writer)
+        if structured, case .text(let text) = answer.output { json(text, into: &writer) }
         writer.raw(",\"finish_reason\":")
         answer.writeFinishReason(into: &writer)
         self.usage(usage, into: &writer)
@@ -59,16 +62,27 @@ enum OutputRecordEncoder {
     /// A record for an answer found in the cache: its stored JSON is copied as it is.
     /// `paidHere`: this job paid for it in a run whose record was lost (a kill), so it is
     /// the job's own answer, not a cache hit.
-    static func encode(_ row: PreparedRow, hit: ResponseCache.Hit, paidHere: Bool, cost: Money?, into writer: inout JSONWriter) {
+    static func encode(
+        _ row: PreparedRow, hit: ResponseCache.Hit, paidHere: Bool, cost: Money?, structured: Bool, into writer: inout JSONWriter
+    ) {
         head(row, into: &writer)
         writer.raw(",\"output\":")
         writer.raw(hit.output)
+        if structured, case .string(let text)? = try? JSONParser.parse(hit.output) { json(text, into: &writer) }
         writer.raw(",\"finish_reason\":")
         writer.raw(hit.finishReason)
         usage(hit.usage, into: &writer)
         writer.raw(",\"cost_usd\":")
         writer.money(cost)
         writer.raw(paidHere ? ",\"cached\":false,\"attempts\":1,\"error\":null}\n" : ",\"cached\":true,\"attempts\":0,\"error\":null}\n")
+    }
+
+    /// `,"json":…`: the answer's text parsed (only answers that passed the step's schema are
+    /// kept, so it parses; a text that does not is left out rather than written wrong).
+    static func json(_ text: String, into writer: inout JSONWriter) {
+        guard let value = try? Array(text.utf8).withUnsafeBytes({ try JSONParser.parse($0) }) else { return }
+        writer.raw(",\"json\":")
+        writer.value(value)
     }
 
     static func head(_ row: PreparedRow, into writer: inout JSONWriter) {
@@ -165,14 +179,14 @@ extension OutputRecordEncoder {
             writer.string(stage.configuration.model)
             switch step.kind {
             case .answered(let answer, let stepUsage, let tries):
-                write(answer, usage: stepUsage, into: &writer)
+                write(answer, usage: stepUsage, structured: stage.configuration.structuredOutput != nil, into: &writer)
                 writer.raw(",\"cost_usd\":")
                 writer.money(stage.configuration.prices?.cost(of: stepUsage))
                 writer.raw(",\"cached\":false,\"attempts\":")
                 writer.number(tries)
                 writer.raw(",\"skipped\":false,\"error\":null}")
             case .reused(let answer, let stepUsage, _):
-                write(answer, usage: stepUsage, into: &writer)
+                write(answer, usage: stepUsage, structured: stage.configuration.structuredOutput != nil, into: &writer)
                 writer.raw(",\"cost_usd\":0,\"cached\":true,\"attempts\":0,\"skipped\":false,\"error\":null}")
             case .skipped:
                 writer.raw(

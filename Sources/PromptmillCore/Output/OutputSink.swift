@@ -89,7 +89,9 @@ final class OutputSink {
     func append(_ row: PreparedRow, stored hit: ResponseCache.Hit, paidHere: Bool) {
         guard begin(row.number) else { return }
         let price = prices[row.renderedStep]?.cost(of: hit.usage)
-        OutputRecordEncoder.encode(row, hit: hit, paidHere: paidHere, cost: paidHere ? price : .zero, into: &buffer)
+        OutputRecordEncoder.encode(
+            row, hit: hit, paidHere: paidHere, cost: paidHere ? price : .zero,
+            structured: stages[row.renderedStep].configuration.structuredOutput != nil, into: &buffer)
         totals.items += 1
         totals.succeeded += 1
         if hit.usage.counted { totals.countedItems += 1 }

@@ -252,6 +252,59 @@ import Testing
         #expect(spent == Money(picodollars: 2 * (20 * 250_000 + 128_000 * 2_000_000)))
     }
 
+    /// Chat packs too: the fixed system message once, then how to answer, then the items;
+    /// the pack's format replaces `response_format`, and the output limit is per row.
+    @Test func chatRowsPackWithTheirFixedMessagesFirst() async throws {
+        let pipeline = """
+            name: chat-labels
+            input: {path: rows.jsonl}
+            endpoint: chat
+            model: gpt-4o-mini
+            messages:
+              - {role: system, content: Label the review.}
+              - {role: user, content: "Review: {{text}}"}
+            pack: 4
+            params: {max_completion_tokens: 30, response_format: {type: json_schema, json_schema: {name: label, strict: true, schema: \(Self.schema)}}}
+            output: {path: out.jsonl.gz, include: [text]}
+            """
+        let texts = ["good one", "bad two", "good three"]
+        let job = try Job(pipeline: pipeline, rows: texts)
+        let transport = ScriptedTransport { request, _ in
+            guard case .array(let messages)? = Self.body(request)["messages"], case .object(let last)? = messages.last,
+                case .string(let content)? = last["content"],
+                case .object(let object)? = try? Array(content.utf8).withUnsafeBytes({ try JSONParser.parse($0) }),
+                case .array(let items)? = object["items"]
+            else { return .respond(.json(400, "{}")) }
+            let answers = items.compactMap { item -> String? in
+                guard case .object(let fields) = item, case .number(let i)? = fields["i"], case .string(let input)? = fields["input"] else {
+                    return nil
+                }
+                return "{\"i\":\(i)," + Self.label(String(input.dropFirst("Review: ".count))).dropFirst()
+            }
+            var writer = JSONWriter()
+            writer.string("{\"answers\":[\(answers.joined(separator: ","))]}")
+            let escaped = String(decoding: writer.bytes, as: UTF8.self)
+            return .respond(
+                .json(
+                    200,
+                    "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\(escaped)},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":90,\"completion_tokens\":30}}"
+                ))
+        }
+        let (report, records) = try await job.run(transport)
+        #expect(report.complete)
+        #expect(transport.sent.count == 1)
+        let body = Self.body(transport.sent[0])
+        guard case .array(let messages)? = body["messages"] else { return }
+        #expect(messages.count == 3)
+        #expect(messages.first == .object(JSONObject(keys: ["role", "content"], values: [.string("system"), .string("Label the review.")])))
+        #expect(body["max_completion_tokens"] == .number("90"))
+        guard case .object(let format)? = body["response_format"], case .object(let named)? = format["json_schema"] else { return }
+        #expect(named["name"] == .string("promptmill_pack"))
+        let byText = Self.records(records)
+        for text in texts { #expect(byText[text]?["output"] == .string(Self.label(text))) }
+        #expect(records.reduce(0) { $0 + (Self.usage($1, "prompt_tokens") ?? 0) } == 90)
+    }
+
     /// Keys that cannot work together are refused at validate time, naming the key.
     @Test(arguments: [
         (
