@@ -474,7 +474,7 @@ struct PipelineResolver {
             if case .array(let items) = value, items.count <= 4, items.allSatisfy({ if case .string = $0 { true } else { false } }) { return }
             report("params.stop must be a string or a list of up to 4 strings", line: line)
         default:
-            return
+            if let problem = ParameterCheck.problem(key, value) { report(problem, line: line) }
         }
     }
 

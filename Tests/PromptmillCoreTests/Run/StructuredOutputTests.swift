@@ -320,6 +320,11 @@ import Testing
             "params.text.format.schema"
         ),
         ("endpoint: responses\nmodel: gpt-5-mini\nprompt: x\nparams: {background: true}", "params.background"),
+        ("endpoint: responses\nmodel: gpt-5-mini\nprompt: x\nparams: {service_tier: cheap}", "params.service_tier must be one of"),
+        ("endpoint: responses\nmodel: gpt-5-mini\nprompt: x\nparams: {reasoning: {effort: huge}}", "params.reasoning.effort"),
+        ("endpoint: responses\nmodel: gpt-5-mini\nprompt: x\nparams: {max_output_tokens: 0}", "params.max_output_tokens"),
+        ("endpoint: responses\nmodel: gpt-5-mini\nprompt: x\nparams: {text: {fromat: {type: text}}}", "params.text.fromat"),
+        ("endpoint: responses\nmodel: gpt-5-mini\nmessages: [{role: user, name: bob, content: x}]", "take no name"),
     ])
     func conflictingKeysAreRefused(keys: String, expected: String) throws {
         let directory = try TemporaryDirectory()
