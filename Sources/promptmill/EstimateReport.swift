@@ -14,12 +14,22 @@ enum EstimateReport {
         if estimate.cachedRows > 0 {
             lines.append("  cached rows        \(estimate.cachedRows)  (answers in the response cache: free, left out below)")
         }
-        lines.append("  requests           \(estimate.requests)" + (estimate.steps.isEmpty ? "  (up to \(batchSize) prompts each)" : ""))
+        let perRequest =
+            estimate.pack > 1
+            ? "  (up to \(estimate.pack) rows each, packed)" : batchSize == 1 ? "  (one row each)" : "  (up to \(batchSize) prompts each)"
+        lines.append("  requests           \(estimate.requests)" + (estimate.steps.isEmpty ? perRequest : ""))
         if let most = estimate.promptTokensMax {
             lines.append(
                 "  prompt tokens      \(estimate.promptTokens) to \(most)  (exact for the first step; later steps depend on earlier answers)")
+            if estimate.promptTokensBasis == .chatFramingRule {
+                lines.append("                     responses steps: \(estimate.promptTokensBasis.explanation)")
+            }
         } else {
-            lines.append("  prompt tokens      \(estimate.promptTokens)  (exact)")
+            lines.append("  prompt tokens      \(estimate.promptTokens)  (\(estimate.promptTokensBasis.explanation))")
+        }
+        if let unpacked = estimate.unpacked {
+            lines.append(
+                "  unpacked           \(unpacked.requests) requests, \(unpacked.promptTokens) prompt tokens  (the same rows sent one a request)")
         }
         lines.append("  completion tokens  0 to \(estimate.completionTokensMax)")
         if let low = estimate.costMin, let high = estimate.costMax {
@@ -32,14 +42,19 @@ enum EstimateReport {
         for step in estimate.steps {
             let tokens = step.exact ? "\(step.promptTokensMin)" : "\(step.promptTokensMin)–\(step.promptTokensMax)"
             let cost = step.costMin.flatMap { low in step.costMax.map { "\(low) to \($0)" } } ?? "cost unknown"
+            let packed = step.pack > 1 ? " (\(step.pack) rows a request; unpacked \(step.requestsUnpacked))" : ""
             lines.append(
-                "    step \(step.name) (\(step.endpoint), \(step.model)): up to \(step.rows) rows, \(step.requests) requests, \(tokens) prompt tokens, \(cost)"
+                "    step \(step.name) (\(step.endpoint), \(step.model)): up to \(step.rows) rows, \(step.requests) requests\(packed), \(tokens) prompt tokens, \(cost)"
             )
         }
         if let seconds = estimate.minSeconds {
-            lines.append("  least time         \(formatDuration(seconds))  (under the pipeline's rate limits)")
+            let unpacked = estimate.unpacked?.minSeconds.map { "; unpacked \(formatDuration($0))" } ?? ""
+            lines.append("  least time         \(formatDuration(seconds))  (under the pipeline's rate limits)\(unpacked)")
         } else {
             lines.append("  least time         not bounded: the pipeline sets no rate limits")
+        }
+        for uncapped in estimate.uncappedOutput {
+            lines.append("  output limit       " + (estimate.steps.isEmpty ? "" : "step \(uncapped.step): ") + uncapped.advice)
         }
         if !estimate.overContext.isEmpty {
             let shown = estimate.overContext.prefix(10).joined(separator: ", ")

@@ -1,20 +1,38 @@
 /// How many completion tokens a prompt may cost, as OpenAI reserves them.
 enum CompletionBudget {
     /// `max_completion_tokens` (or `max_tokens`); OpenAI's default for completions is 16.
-    /// A chat request without a limit may use the model's whole output window (4,096 when
-    /// the table does not say): what a budget must reserve. Embeddings and moderations
-    /// generate nothing.
+    /// A chat or responses request without a limit may use the model's whole output window
+    /// (4,096 when the table does not say): what a budget must reserve. Embeddings and
+    /// moderations generate nothing.
     static func maxTokens(_ params: JSONObject, endpoint: Endpoint, model: String? = nil) -> Int {
         switch endpoint {
         case .embeddings, .moderations: return 0
         case .completions, .chat, .responses: break
         }
-        for key in endpoint == .responses ? ["max_output_tokens"] : ["max_completion_tokens", "max_tokens"] {
-            if case .number(let text)? = params[key], let value = Int(text) { return value }
-        }
+        if let cap = cap(params, endpoint: endpoint) { return cap }
         if endpoint == .completions { return 16 }
         let info = model.flatMap { try? ModelCatalog.shared().info(for: $0) }
         return info?.maxOutputTokens ?? 4096
+    }
+
+    /// The output limit the pipeline sets (`max_output_tokens` for responses,
+    /// `max_completion_tokens` or `max_tokens` for the others); nil when it sets none.
+    static func cap(_ params: JSONObject, endpoint: Endpoint) -> Int? {
+        for key in endpoint == .responses ? ["max_output_tokens"] : ["max_completion_tokens", "max_tokens"] {
+            if case .number(let text)? = params[key], let value = Int(text) { return value }
+        }
+        return nil
+    }
+
+    /// The parameter that bounds an answer: `max_output_tokens` for responses,
+    /// `max_completion_tokens` for chat (it counts reasoning tokens; `max_tokens` does not
+    /// apply to reasoning models), `max_tokens` for completions.
+    static func capParameter(_ endpoint: Endpoint) -> String {
+        switch endpoint {
+        case .responses: "max_output_tokens"
+        case .chat: "max_completion_tokens"
+        case .completions, .embeddings, .moderations: "max_tokens"
+        }
     }
 
     /// The most completion tokens one prompt may cost: `max_tokens` × max(n, best_of).

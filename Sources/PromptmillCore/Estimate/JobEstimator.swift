@@ -16,22 +16,29 @@ public struct JobEstimator: Sendable {
     /// the steps' own estimates too.
     public func estimate() throws -> JobEstimate {
         let stages = configuration.stages
-        var job = try estimateFirstStep(stages[0].configuration)
-        var first = StepEstimate(name: stages[0].name, model: stages[0].configuration.model, endpoint: stages[0].configuration.endpoint.rawValue)
+        let firstStage = stages[0].configuration
+        var job = try estimateFirstStep(firstStage)
+        var first = StepEstimate(name: stages[0].name, model: firstStage.model, endpoint: firstStage.endpoint.rawValue)
         first.rows = job.uncachedRows
         first.requests = job.requests
         first.promptTokensMin = job.promptTokens
         first.promptTokensMax = job.promptTokens
+        first.promptTokensBasis = job.promptTokensBasis
         first.completionTokensMax = job.completionTokensMax
         first.costMin = job.costMin
         first.costMax = job.costMax
         first.exact = true
+        first.pack = firstStage.pack
+        first.requestsUnpacked = job.unpacked?.requests ?? job.requests
+        first.promptTokensUnpackedMin = job.unpacked?.promptTokens ?? job.promptTokens
+        first.promptTokensUnpackedMax = first.promptTokensUnpackedMin
         var steps = [first]
         for index in stages.indices.dropFirst() {
             steps.append(try estimateLaterStep(index))
         }
         job.requests = steps.reduce(0) { $0 + $1.requests }
         job.promptTokens = steps.reduce(0) { $0 + $1.promptTokensMin }
+        job.promptTokensBasis = steps.map(\.promptTokensBasis).max() ?? .exact
         job.completionTokensMax = steps.reduce(0) { $0 + $1.completionTokensMax }
         job.costMin = steps.reduce(Money.zero as Money?) { $0 + $1.costMin }
         job.costMax = steps.reduce(Money.zero as Money?) { $0 + $1.costMax }
@@ -40,6 +47,17 @@ public struct JobEstimator: Sendable {
         job.minSeconds = Self.minimumSeconds(
             requests: job.requests, tokens: promptTokensMax + job.completionTokensMax,
             limits: configuration.limits)
+        job.pack = stages.count == 1 ? firstStage.pack : 1
+        if steps.contains(where: { $0.pack > 1 }) {
+            let requests = steps.reduce(0) { $0 + $1.requestsUnpacked }
+            let most = steps.reduce(0) { $0 + $1.promptTokensUnpackedMax }
+            job.unpacked = JobEstimate.Unpacked(
+                requests: requests, promptTokens: steps.reduce(0) { $0 + $1.promptTokensUnpackedMin },
+                minSeconds: Self.minimumSeconds(requests: requests, tokens: most + job.completionTokensMax, limits: configuration.limits))
+        } else {
+            job.unpacked = nil
+        }
+        job.uncappedOutput = stages.compactMap { UncappedOutput(step: $0.name, configuration: $0.configuration, catalog: catalog) }
         if configuration.recordsEachStep {
             job.steps = steps
             job.promptTokensMax = promptTokensMax
@@ -48,7 +66,7 @@ public struct JobEstimator: Sendable {
     }
 
     /// The first step, exactly: every row rendered and counted, rows whose answer is in the
-    /// cache left out.
+    /// cache left out, the rest grouped into requests as the run groups them.
     private func estimateFirstStep(_ configuration: PipelineConfiguration) throws -> JobEstimate {
         let tokenizer = try Tokenizer.shared(configuration.encoding)
         let info = catalog.info(for: configuration.model)
@@ -56,8 +74,10 @@ public struct JobEstimator: Sendable {
         var estimate = JobEstimate(model: configuration.model, encoding: configuration.encoding.rawValue, pricesDate: catalog.pricesDate)
         estimate.contextWindow = info?.contextWindow
         estimate.pricesSource = prices?.source
+        estimate.promptTokensBasis = PromptTokensBasis(configuration.endpoint)
         let completionPerPrompt = CompletionBudget.perPrompt(configuration)
         let maxTokens = CompletionBudget.maxTokens(configuration.params, endpoint: configuration.endpoint, model: configuration.model)
+        var tally = RequestTally(configuration: configuration, tokenizer: tokenizer, prices: prices)
         // Rows whose answer is in the cache cost nothing: look each chunk of rows up, when
         // the cache exists (the estimate never creates one).
         let cache =
@@ -65,7 +85,6 @@ public struct JobEstimator: Sendable {
             ? try ResponseCache(path: configuration.cache.path) : nil
         var keyer = cache == nil ? nil : ResponseCacheKeyer(configuration: configuration)
         var chunk: [(row: PreparedRow, key: ResponseCacheKey)] = []
-        var promptMin = Money.zero
         func settle() throws {
             var found = [Bool](repeating: false, count: chunk.count)
             try cache?.lookUp(chunk.map(\.key)) { index, _ in found[index] = true }
@@ -79,14 +98,11 @@ public struct JobEstimator: Sendable {
             chunk.removeAll(keepingCapacity: true)
         }
         func add(_ row: PreparedRow) {
-            let tokens = APIRequest.promptTokens(row, tokenizer: tokenizer, endpoint: configuration.endpoint)
-            estimate.uncachedRows += 1
-            estimate.promptTokens += tokens
+            let tokens = tally.add(row)
             estimate.completionTokensMax += completionPerPrompt
             if let window = info?.contextWindow, tokens + maxTokens > window {
                 estimate.overContext.append(row.id)
             }
-            if let prices { promptMin += prices.leastCost(promptTokens: tokens) }
         }
         var preparer = try RowPreparer(configuration: configuration)
         while let result = try preparer.next() {
@@ -104,15 +120,17 @@ public struct JobEstimator: Sendable {
             }
         }
         try settle()
-        estimate.requests = (estimate.uncachedRows + configuration.batchSize - 1) / configuration.batchSize
+        tally.finish()
+        estimate.uncachedRows = tally.rows
+        estimate.requests = tally.requests
+        estimate.promptTokens = tally.promptTokens
+        if tally.packed {
+            estimate.unpacked = JobEstimate.Unpacked(requests: tally.unpackedRequests, promptTokens: tally.unpackedPromptTokens)
+        }
         if let prices {
-            estimate.costMin = promptMin
+            estimate.costMin = tally.costMin
             estimate.costMax = prices.worstCase(promptTokens: estimate.promptTokens, completionTokens: estimate.completionTokensMax)
         }
-        estimate.minSeconds = Self.minimumSeconds(
-            requests: estimate.requests,
-            tokens: estimate.promptTokens + estimate.completionTokensMax,
-            limits: configuration.limits)
         return estimate
     }
 
@@ -133,6 +151,8 @@ public struct JobEstimator: Sendable {
         let step = configuration.stages[index]
         let view = step.configuration
         var estimate = StepEstimate(name: step.name, model: view.model, endpoint: view.endpoint.rawValue)
+        estimate.promptTokensBasis = PromptTokensBasis(view.endpoint)
+        estimate.pack = view.pack
         let tokenizer = try Tokenizer.shared(view.encoding)
         let prices = catalog.prices(for: view.model, override: view.pricing[view.model])
         let earlier = Array(configuration.stages.prefix(index))
@@ -168,18 +188,23 @@ public struct JobEstimator: Sendable {
             prepared.prompt = rendered.prompt
             prepared.messages = rendered.messages
             prepared.instructions = rendered.instructions
-            let tokens = APIRequest.promptTokens(prepared, tokenizer: tokenizer, endpoint: view.endpoint)
+            let alone = APIRequest.promptTokens(prepared, tokenizer: tokenizer, endpoint: view.endpoint)
+            // Packed, a row's part of its request: its item and its share of the overhead.
+            let tokens = view.pack > 1 ? PackedRequest.promptTokens(prepared, configuration: view, tokenizer: tokenizer) : alone
             // An answer inserted can merge with the text around it: the least allows for that.
             let least = max(0, tokens - 2 * insertions)
             estimate.rows += 1
             estimate.promptTokensMax += tokens + insertion
+            estimate.promptTokensUnpackedMax += alone + insertion
             estimate.completionTokensMax += completionPerPrompt
             if !mayBeSkipped {
                 estimate.promptTokensMin += least
+                estimate.promptTokensUnpackedMin += max(0, alone - 2 * insertions)
                 if let prices { costMin += prices.leastCost(promptTokens: least) }
             }
         }
         estimate.requests = (estimate.rows + view.batchSize - 1) / view.batchSize
+        estimate.requestsUnpacked = view.pack > 1 ? estimate.rows : estimate.requests
         if let prices {
             estimate.costMin = costMin
             estimate.costMax = prices.worstCase(promptTokens: estimate.promptTokensMax, completionTokens: estimate.completionTokensMax)
