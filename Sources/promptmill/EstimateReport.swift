@@ -61,7 +61,48 @@ enum EstimateReport {
             let more = estimate.overContext.count > 10 ? " and \(estimate.overContext.count - 10) more" : ""
             lines.append("  over context       \(estimate.overContext.count) rows cannot fit \(estimate.contextWindow ?? 0) tokens: \(shown)\(more)")
         }
+        if let check = estimate.check {
+            lines.append("")
+            lines += self.check(check)
+        }
         return lines.joined(separator: "\n")
+    }
+
+    /// `--check N`: a line a request, offline count beside the API's, then the summary.
+    static func check(_ report: TokenCountCheckReport) -> [String] {
+        let sending =
+            report.pack > 1 ? "packed \(report.pack) to a request as the run sends them, each request compared whole" : "each row its own request"
+        var lines = ["check of POST \(report.url): \(report.rowsChecked) rows spread evenly over \(report.rowsInInput); \(sending)"]
+        let names = report.samples.map { sample in
+            sample.ids.count == 1 ? sample.ids[0] : "\(sample.ids[0]) … \(sample.ids[sample.ids.count - 1]) (\(sample.ids.count) rows)"
+        }
+        let heading = report.pack > 1 ? "rows" : "row"
+        let width = max(heading.count, names.map(\.count).max() ?? 0) + 2
+        func line(_ name: String, _ offline: String, _ api: String, _ difference: String) -> String {
+            "  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + offline.padding(toLength: 9, withPad: " ", startingAt: 0)
+                + api.padding(toLength: 9, withPad: " ", startingAt: 0) + difference
+        }
+        lines.append(line(heading, "offline", "API", "difference"))
+        for (name, sample) in zip(names, report.samples) {
+            lines.append(line(name, "\(sample.offline)", "\(sample.api)", signed(sample.difference)))
+        }
+        let unit = report.pack > 1 ? "requests" : "rows"
+        var summary = "  \(report.equal) of \(report.samples.count) \(unit) equal"
+        if let largest = report.largest, largest.difference != 0 {
+            let share = Double(largest.difference) / Double(max(largest.offline, 1)) * 100
+            let name = names[report.samples.firstIndex(of: largest) ?? 0]
+            summary +=
+                "; largest difference \(signed(largest.difference)) tokens (" + String(format: "%+.1f%%", share)
+                + ") at \(name): the API counts \(largest.difference > 0 ? "more" : "fewer")"
+        } else {
+            summary += "; largest difference 0 tokens"
+        }
+        lines.append(summary)
+        return lines
+    }
+
+    static func signed(_ value: Int) -> String {
+        value > 0 ? "+\(value)" : "\(value)"
     }
 
     static func formatDuration(_ seconds: Double) -> String {

@@ -1,5 +1,6 @@
 /// `estimate --json`: the contract's names; `prompt_tokens_max` and `steps` when the
-/// records carry each step; the unpacked figures when a step packs.
+/// records carry each step; the unpacked figures when a step packs; `check` after
+/// `--check N`.
 extension JobEstimate: Encodable {
     enum CodingKeys: String, CodingKey {
         case rows
@@ -23,6 +24,7 @@ extension JobEstimate: Encodable {
         case promptTokensUnpacked = "prompt_tokens_unpacked"
         case minSecondsUnpacked = "min_seconds_unpacked"
         case uncappedOutput = "uncapped_output"
+        case check
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -55,6 +57,7 @@ extension JobEstimate: Encodable {
             try container.encode(unpacked.promptTokens, forKey: .promptTokensUnpacked)
             try container.encode(unpacked.minSeconds.map(Self.milliseconds), forKey: .minSecondsUnpacked)
         }
+        if let check { try container.encode(check, forKey: .check) }
     }
 
     /// Seconds to the millisecond.

@@ -40,6 +40,8 @@ public struct JobEstimate: Sendable {
     /// Steps of chat or responses without an output limit: their worst case reserves the
     /// model's whole output window for every row.
     public var uncappedOutput: [UncappedOutput] = []
+    /// `estimate --check N`: the offline counts of sample requests beside the API's.
+    public var check: TokenCountCheckReport?
 
     public struct Unpacked: Sendable, Equatable {
         public var requests = 0
