@@ -84,7 +84,7 @@ let package = Package(
                 "PromptmillCore", "PromptmillTesting", "PromptmillSimulator", "PromptmillTokenizer",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
-            resources: [.copy("Fixtures/release-0.1")]
+            resources: [.copy("Fixtures/release-0.1"), .copy("Fixtures/openai")]
         ),
         .testTarget(
             name: "PromptmillSimulatorTests",

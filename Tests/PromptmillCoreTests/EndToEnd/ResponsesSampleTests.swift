@@ -1,0 +1,144 @@
+import Foundation
+import PromptmillCore
+import PromptmillSimulator
+import Testing
+
+/// The Responses API samples (`review-responses`, a JSON schema on gpt-5-mini, and
+/// `review-responses-packed`, the same job 20 rows a request), run against the simulator
+/// as a new user runs them.
+@Suite struct ResponsesSampleTests {
+    static let names = ["review-responses", "review-responses-packed"]
+
+    func run(_ name: String) async throws -> SampleRun {
+        try await SampleRuns.shared.run(name) { try await SamplePipelineTests.runOnce(name) }
+    }
+
+    /// OpenAI's request type for `POST /v1/responses`, from the fixture written from its
+    /// reference.
+    static func requestSchema() throws -> JSONSchema {
+        let url = try #require(Bundle.module.url(forResource: "openai/responses-create.schema", withExtension: "json"))
+        let bytes = try [UInt8](Data(contentsOf: url))
+        return try JSONSchema(try bytes.withUnsafeBytes { try JSONParser.parse($0) })
+    }
+
+    /// Every body either sample sends is inside OpenAI's type for the endpoint (no key it
+    /// does not define, each value of its type), and carries `store: false`.
+    @Test(arguments: names)
+    func requestBodiesAreInsideOpenAIsType(_ name: String) async throws {
+        let run = try await run(name)
+        let schema = try Self.requestSchema()
+        #expect(!run.requests.isEmpty)
+        for request in run.requests {
+            #expect(request.path == "/v1/responses")
+            let body = try request.body.withUnsafeBytes { try JSONParser.parse($0) }
+            if let violation = schema.firstViolation(of: body) {
+                Issue.record("\(name): \(violation)")
+                break
+            }
+            guard case .object(let object) = body else { continue }
+            #expect(object["store"] == .bool(false))
+        }
+    }
+
+    /// Every row ends once: with a `json` that follows the sample's schema, or an error
+    /// record of a type of its own; the job's cost is its tokens priced by the table.
+    @Test(arguments: names)
+    func everyRowHasAValidAnswerOrItsError(_ name: String) async throws {
+        let run = try await run(name)
+        #expect(run.report.complete)
+        #expect(run.records.count == 2400)
+        #expect(Set(run.records.compactMap { if case .string(let id)? = $0["id"] { id } else { nil } }).count == 2400)
+        let labels: [JSONValue] = [.string("positive"), .string("negative"), .string("neutral")]
+        for record in run.records {
+            if case .object(let json)? = record["json"] {
+                #expect(labels.contains(json["sentiment"] ?? .null))
+                #expect(record["error"] == .null)
+            } else {
+                guard case .object(let error)? = record["error"] else {
+                    Issue.record("\(name): a record with neither json nor error: \(record)")
+                    continue
+                }
+                #expect([.string("schema_mismatch"), .string("refusal")].contains(error["type"]))
+            }
+        }
+        try await SamplePipelineTests().checkCost(name)
+    }
+
+    /// Packed or not, each row gets the same answer.
+    @Test func packedRowsGetTheAnswersTheyGetAlone() async throws {
+        let alone = try await run("review-responses")
+        let packed = try await run("review-responses-packed")
+        func answers(_ records: [JSONObject]) -> [String: JSONValue] {
+            var byID: [String: JSONValue] = [:]
+            for record in records { if case .string(let id)? = record["id"], let json = record["json"] { byID[id] = json } }
+            return byID
+        }
+        let (one, many) = (answers(alone.records), answers(packed.records))
+        #expect(one.count == 2400)
+        #expect(one == many)
+        // 20 rows a request: 120 requests where the unpacked job sends 2,400.
+        #expect(packed.served.requests == 120)
+        #expect(alone.served.requests == 2400)
+    }
+}
+
+/// Acceptance 2 of issue 14: with 5% of answers breaking the schema and 1% refusals, every
+/// row ends with a valid `json` or an error record of its own type, nothing broken is kept
+/// in the cache, and `run --retry-failed` sends only the failed rows.
+@Suite struct BrokenAnswersTests {
+    static func pipeline(pack: Int) -> String {
+        let sample = SamplePipelineTests.repository.appendingPathComponent("pipelines/review-responses.yaml").path
+        var text = (try? String(contentsOfFile: sample, encoding: .utf8)) ?? ""
+        text = text.replacingOccurrences(of: "../samples/reviews.csv", with: SamplePipelineTests.repository.path + "/samples/reviews.csv")
+        text = text.replacingOccurrences(of: "../out/review-responses.jsonl.gz", with: "out.jsonl.gz")
+        return text + (pack > 1 ? "\npack: \(pack)\n" : "")
+    }
+
+    @Test(arguments: [1, 20])
+    func everyRowEndsWithValidJSONOrItsError(pack: Int) async throws {
+        var simulated = SimulatorConfiguration()
+        simulated.schemaViolations = 0.05
+        simulated.refusals = 0.01
+        let harness = try await RunHarness(simulator: simulated)
+        defer { harness.directory.remove() }
+        try harness.writePipeline(Self.pipeline(pack: pack))
+        let (report, records) = try await harness.runAgain()
+        #expect(report.complete)
+        #expect(records.count == 2400)
+        var failed: Set<String> = []
+        for record in records {
+            guard case .string(let id)? = record["id"] else { continue }
+            if case .object(let error)? = record["error"] {
+                #expect([.string("schema_mismatch"), .string("refusal")].contains(error["type"]), "\(error)")
+                failed.insert(id)
+            } else {
+                guard case .object(let json)? = record["json"] else {
+                    Issue.record("no json: \(record)")
+                    continue
+                }
+                #expect(
+                    [.string("positive"), .string("negative"), .string("neutral")].contains(json["sentiment"] ?? .null), "\(json)")
+            }
+        }
+        // Refusals (1%) and answers broken twice (0.05² = 0.25%) of 2,400 rows.
+        #expect(!failed.isEmpty)
+        #expect(failed.count < 100)
+
+        // Without faults, --retry-failed sends exactly the failed rows: every other row's
+        // answer is in the cache and nothing broken is.
+        let clean = try await RunHarness(simulator: SimulatorConfiguration())
+        defer { clean.directory.remove() }
+        let (again, rewritten) = try await harness.runAgain(options: JobRunner.Options(retryFailed: true)) { overrides in
+            overrides.mockBaseURL = clean.simulator.baseURL
+        }
+        #expect(again.complete)
+        #expect(rewritten.count == 2400)
+        #expect(rewritten.allSatisfy { $0["error"] == .null })
+        let sentAgain = clean.simulator.receivedRequests()
+        if pack == 1 {
+            #expect(sentAgain.count == failed.count)
+        } else {
+            #expect(sentAgain.count == (failed.count + pack - 1) / pack)
+        }
+    }
+}
