@@ -136,4 +136,31 @@ import PromptmillTokenizer
                 == "--check is for endpoint responses only: OpenAI counts input tokens free of charge (POST /v1/responses/input_tokens) only for the Responses API, and the pipeline's endpoint is chat — run estimate without --check"
         )
     }
+
+    /// A multi-step pipeline is checked on its first step, and the refusal names that step.
+    @Test func namesTheFirstStepOfAMultiStepPipeline() throws {
+        let (configuration, directory) = try Self.configuration(
+            """
+            name: check
+            input: {path: rows.jsonl, id: id}
+            steps:
+              - name: screen
+                endpoint: moderations
+                model: omni-moderation-latest
+                input_field: text
+              - name: label
+                endpoint: responses
+                model: gpt-5-mini
+                prompt: "Review: {{text}}"
+            output: {path: out.jsonl.gz}
+            """)
+        defer { directory.remove() }
+        #expect(throws: TokenCountCheckError.notResponses(endpoint: "moderations", step: "screen")) {
+            try TokenCountCheck.validate(configuration)
+        }
+        #expect(
+            TokenCountCheckError.notResponses(endpoint: "moderations", step: "screen").description
+                == "--check is for endpoint responses only: OpenAI counts input tokens free of charge (POST /v1/responses/input_tokens) only for the Responses API, and the pipeline's first step, screen, has endpoint moderations (--check counts the first step) — run estimate without --check"
+        )
+    }
 }
