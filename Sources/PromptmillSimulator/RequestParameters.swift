@@ -17,14 +17,23 @@ enum RequestParameters {
         ],
         .embeddings: ["model", "input", "dimensions", "encoding_format", "user"],
         .moderations: ["model", "input"],
+        .responses: [
+            "model", "input", "background", "conversation", "include", "instructions", "max_output_tokens", "max_tool_calls",
+            "metadata", "parallel_tool_calls", "previous_response_id", "prompt", "prompt_cache_key", "prompt_cache_retention",
+            "reasoning", "safety_identifier", "service_tier", "store", "stream", "stream_options", "temperature", "text",
+            "tool_choice", "tools", "top_logprobs", "top_p", "truncation", "user",
+        ],
     ]
 
-    static let integers: Set<String> = ["n", "best_of", "max_tokens", "max_completion_tokens", "logprobs", "seed", "dimensions", "top_logprobs"]
+    static let integers: Set<String> = [
+        "n", "best_of", "max_tokens", "max_completion_tokens", "max_output_tokens", "max_tool_calls", "logprobs", "seed", "dimensions",
+        "top_logprobs",
+    ]
     static let numbers: Set<String> = ["temperature", "top_p", "frequency_penalty", "presence_penalty"]
-    static let booleans: Set<String> = ["echo", "stream", "store", "parallel_tool_calls"]
+    static let booleans: Set<String> = ["echo", "stream", "store", "parallel_tool_calls", "background"]
     static let strings: Set<String> = [
         "model", "suffix", "user", "encoding_format", "reasoning_effort", "service_tier", "verbosity",
-        "prompt_cache_key", "safety_identifier",
+        "prompt_cache_key", "safety_identifier", "instructions", "previous_response_id", "truncation", "prompt_cache_retention",
     ]
 
     static func integer(_ value: JSONValue?) -> Int? {

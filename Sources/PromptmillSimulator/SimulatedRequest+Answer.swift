@@ -14,11 +14,12 @@ extension SimulatedRequest {
         case .chat: chatAnswer(engine)
         case .embeddings: embeddingsAnswer(engine)
         case .moderations: moderationsAnswer(engine)
+        case .responses: responsesAnswer(engine)
         }
     }
 
     /// A generated text cut to `max_tokens` and at the first stop sequence.
-    private func generate(_ prompt: String, choice: Int, engine: SimulatorEngine) -> (text: String, finish: String, tokens: Int) {
+    func generate(_ prompt: String, choice: Int, engine: SimulatorEngine) -> (text: String, finish: String, tokens: Int) {
         var text = AnswerRules.text(for: prompt, choice: choice)
         var finish = "stop"
         if let limit = maxTokens, engine.counter.count(text, model) > limit {
@@ -109,29 +110,42 @@ extension SimulatedRequest {
         header(&writer, prefix: "chatcmpl", object: "chat.completion", engine: engine)
         writer.raw(",\"choices\":[")
         var completionTokens = 0
-        let wantsJSON: Bool = {
-            if case .object(let format)? = object["response_format"], case .string(let type)? = format["type"] { return type != "text" }
-            return false
-        }()
+        let pack = self.pack
+        let fault = engine.answerFault(structured: format.isJSON, packed: pack != nil)
         let order = engine.configuration.shuffleChoices ? engine.shuffledOrder(choices) : Array(0..<choices)
         for (position, index) in order.enumerated() {
             var generatedText = generate(texts[0], choice: index, engine: engine)
-            if wantsJSON {
+            switch format {
+            case .text: break
+            case .jsonObject:
                 var json = JSONWriter()
                 json.raw("{\"answer\":")
                 json.string(generatedText.text.trimmingCharacters(in: .whitespaces))
                 json.raw("}")
                 generatedText.text = String(decoding: json.bytes, as: UTF8.self)
-                generatedText.tokens = engine.counter.count(generatedText.text, model)
+                if case .schemaViolation(let draw)? = fault { generatedText.text = Self.notJSON(generatedText.text, draw: draw) }
+            case .jsonSchema(_, let schema, _):
+                let whole = schemaText(schema, pack: pack, choice: index, fault: fault, engine: engine)
+                generatedText.text = maxTokens.map { cut(whole, toTokens: $0, engine: engine) } ?? whole
+                generatedText.finish = generatedText.text == whole ? "stop" : "length"
             }
-            completionTokens += generatedText.tokens
+            if fault == .incomplete {
+                generatedText.text = cut(generatedText.text, toTokens: engine.counter.count(generatedText.text, model) / 2, engine: engine)
+                generatedText.finish = "length"
+            }
+            let refused = fault == .refusal
+            let content = refused ? Self.refusalText : generatedText.text.trimmingCharacters(in: .whitespaces)
+            // The untrimmed text's tokens, as OpenAI counts the leading space it generated.
+            completionTokens += engine.counter.count(refused ? content : generatedText.text, model)
             if position > 0 { writer.raw(",") }
             writer.raw("{\"index\":")
             writer.number(index)
             writer.raw(",\"message\":{\"role\":\"assistant\",\"content\":")
-            writer.string(generatedText.text.trimmingCharacters(in: .whitespaces))
-            writer.raw(",\"refusal\":null},\"logprobs\":null,\"finish_reason\":")
-            writer.string(generatedText.finish)
+            if refused { writer.raw("null") } else { writer.string(content) }
+            writer.raw(",\"refusal\":")
+            if refused { writer.string(content) } else { writer.raw("null") }
+            writer.raw("},\"logprobs\":null,\"finish_reason\":")
+            writer.string(refused ? "stop" : generatedText.finish)
             writer.raw("}")
         }
         writer.raw("],\"system_fingerprint\":\"fp_simulator\"")

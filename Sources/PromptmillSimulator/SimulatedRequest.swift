@@ -5,7 +5,8 @@ struct SimulatedRequest: Sendable {
     let endpoint: Endpoint
     let model: String
     let object: JSONObject
-    /// completions: the prompts; chat: the last user message; embeddings/moderations: the inputs.
+    /// completions: the prompts; chat: the last user message; responses: the last user
+    /// message (a string input is one); embeddings/moderations: the inputs.
     let texts: [String]
     /// Token-array inputs count their length, not their text.
     let tokenArrayLengths: [Int?]
@@ -15,6 +16,8 @@ struct SimulatedRequest: Sendable {
     let choices: Int
     let generated: Int
     let stops: [String]
+    /// chat and responses: the answer format asked for.
+    var format = ResponseFormat.text
 
     /// What the request costs against tokens-per-minute, as OpenAI reckons it.
     var rateLimitCost: Int {
@@ -22,6 +25,7 @@ struct SimulatedRequest: Sendable {
         switch endpoint {
         case .completions: return prompt + (maxTokens ?? 16) * generated * texts.count
         case .chat: return prompt + (maxTokens ?? 0) * generated
+        case .responses: return prompt + (maxTokens ?? 0)
         case .embeddings, .moderations: return prompt
         }
     }
@@ -55,7 +59,9 @@ struct SimulatedRequest: Sendable {
         let count = { (text: String) in engine.counter.count(text, model) }
         let n = RequestParameters.integer(object["n"]) ?? 1
         let bestOf = RequestParameters.integer(object["best_of"]) ?? n
-        let maxTokens = RequestParameters.integer(object["max_completion_tokens"]) ?? RequestParameters.integer(object["max_tokens"])
+        let maxTokens =
+            RequestParameters.integer(object["max_completion_tokens"]) ?? RequestParameters.integer(object["max_tokens"])
+            ?? RequestParameters.integer(object["max_output_tokens"])
         var stops: [String] = []
         if case .string(let stop)? = object["stop"] { stops = [stop] }
         if case .array(let list)? = object["stop"] { stops = list.compactMap { if case .string(let s) = $0 { s } else { nil } } }
@@ -104,9 +110,22 @@ struct SimulatedRequest: Sendable {
             }
             texts = [messages.last(where: { $0.role == "user" })?.content ?? messages.last?.content ?? ""]
             lengths = [nil]
+        case .responses:
+            if let limit = RequestParameters.integer(object["max_output_tokens"]), limit < 16 {
+                return .failure(
+                    .error(
+                        400, message: "Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got \(limit) instead.",
+                        type: "invalid_request_error", code: "integer_below_min_value", param: "max_output_tokens"))
+            }
+            switch responsesMessages(object) {
+            case .failure(let reply): return .failure(reply)
+            case .success(let parsed): messages = parsed
+            }
+            texts = [messages.last(where: { $0.role == "user" })?.content ?? messages.last?.content ?? ""]
+            lengths = [nil]
         }
         var promptTokens = zip(texts, lengths).map { $1 ?? count($0) }
-        if endpoint == .chat { promptTokens = [engine.counter.chat(messages, model)] }
+        if endpoint == .chat || endpoint == .responses { promptTokens = [engine.counter.chat(messages, model)] }
         if endpoint == .embeddings {
             // OpenAI's limits: 2,048 inputs, 8,192 tokens an input, 300,000 tokens a request.
             if texts.count > 2048 {
@@ -142,11 +161,17 @@ struct SimulatedRequest: Sendable {
                         type: "invalid_request_error", code: "context_length_exceeded", param: "prompt"))
             }
         }
-        return .success(
-            SimulatedRequest(
-                endpoint: endpoint, model: model, object: object, texts: texts, tokenArrayLengths: lengths,
-                promptTokens: promptTokens, chatMessages: messages, maxTokens: maxTokens, choices: n,
-                generated: max(n, bestOf), stops: stops))
+        var request = SimulatedRequest(
+            endpoint: endpoint, model: model, object: object, texts: texts, tokenArrayLengths: lengths,
+            promptTokens: promptTokens, chatMessages: messages, maxTokens: maxTokens, choices: n,
+            generated: max(n, bestOf), stops: stops)
+        if endpoint == .chat || endpoint == .responses {
+            switch endpoint == .chat ? ResponseFormat.chat(object) : ResponseFormat.responses(object) {
+            case .failure(let reply): return .failure(reply)
+            case .success(let format): request.format = format
+            }
+        }
+        return .success(request)
     }
 
     /// A prompt or input: a string, a list of strings, a list of token ids, or a list of such lists.

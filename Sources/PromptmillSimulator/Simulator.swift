@@ -4,8 +4,9 @@ import NIOHTTP1
 import NIOPosix
 
 /// The built-in OpenAI-compatible simulator: `/v1/completions`, `/v1/chat/completions`,
-/// `/v1/embeddings`, `/v1/moderations` and `/v1/models` with OpenAI's shapes, usage counts,
-/// limits and errors, and switches for the faults a real job must survive.
+/// `/v1/responses`, `/v1/responses/input_tokens`, `/v1/embeddings`, `/v1/moderations` and
+/// `/v1/models` with OpenAI's shapes, usage counts, limits and errors, structured outputs,
+/// and switches for the faults a real job must survive.
 public final class Simulator: Sendable {
     private let engine: SimulatorEngine
     private let channel = NIOLockedValueBox<Channel?>(nil)

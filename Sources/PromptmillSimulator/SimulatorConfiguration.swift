@@ -27,7 +27,7 @@ public struct SimulatorConfiguration: Sendable {
     public var shuffleChoices = false
     /// When set, a request with any other bearer token gets 401 `invalid_api_key`.
     public var requiredAPIKey: String?
-    /// Seeds the faults and the shuffling.
+    /// Seeds the faults (those of the transport and of the answers) and the shuffling.
     public var seed: UInt64 = 42
     /// Models served beyond OpenAI's (as a self-hosted OpenAI-compatible server serves its
     /// own); they have no price in the table.
@@ -35,6 +35,16 @@ public struct SimulatorConfiguration: Sendable {
     /// Report `prompt_tokens_details.cached_tokens` as OpenAI's prompt cache would: a
     /// prompt of 1,024 tokens or more answered before is mostly served from the cache.
     public var promptCaching = false
+    /// The share (0...1) of structured-output answers (`json_schema`, `json_object`; chat and
+    /// responses) that break their schema: an enum value outside the enum, a required property
+    /// missing, or text that is not JSON. In a packed request (`promptmill_pack`) each item
+    /// meets it alone, and a wrong item may instead be missing or come twice.
+    public var schemaViolations = 0.0
+    /// The share of chat and responses answers that are refusals (billed like answers).
+    public var refusals = 0.0
+    /// The share of chat and responses answers cut off halfway as at `max_output_tokens`
+    /// (responses: status `incomplete`; chat: `finish_reason: length`).
+    public var incompleteAnswers = 0.0
     /// Keep every request received, for tests.
     public var recordRequests = false
 

@@ -18,12 +18,14 @@ final class SimulatorEngine: Sendable {
         var inFlight = 0
         /// Hashes of the prompts answered so far, for the prompt cache.
         var seenPrompts: Set<Int> = []
+        /// Hashes of the responses prompts' prefixes (cache key, model, first messages) answered so far.
+        var seenPrefixes: Set<Int> = []
     }
 
     let configuration: SimulatorConfiguration
     let counter: SimulatorTokenCounter
     let catalog: ModelCatalog?
-    private let state: NIOLockedValueBox<State>
+    let state: NIOLockedValueBox<State>
     private let clock = ContinuousClock()
     private let started = ContinuousClock().now
 
@@ -140,21 +142,13 @@ final class SimulatorEngine: Sendable {
     private func decide(method: String, path: String, bearer: String?, body: [UInt8]) -> SimulatorReply {
         let route = path.split(separator: "?").first.map(String.init) ?? path
         if method == "GET", route == "/v1/models" { return modelsList() }
+        if method == "POST", route == "/v1/responses/input_tokens" {
+            return authenticationProblem(bearer) ?? inputTokens(body)
+        }
         guard method == "POST", let endpoint = Self.endpoints[route] else {
             return .error(404, message: "Invalid URL (\(method) \(route))", type: "invalid_request_error", code: nil)
         }
-        guard let bearer, !bearer.isEmpty else {
-            return .error(
-                401,
-                message:
-                    "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-                type: "invalid_request_error", code: nil)
-        }
-        if let required = configuration.requiredAPIKey, bearer != required {
-            return .error(
-                401, message: "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
-                type: "invalid_request_error", code: "invalid_api_key")
-        }
+        if let problem = authenticationProblem(bearer) { return problem }
         if configuration.insufficientQuota || state.withLockedValue({ $0.quotaLeft.map { $0 <= 0 } ?? false }) {
             return .error(
                 429,
@@ -167,6 +161,28 @@ final class SimulatorEngine: Sendable {
         case .failure(let reply): return reply
         case .success(let parsed): request = parsed
         }
+        return answer(request)
+    }
+
+    /// 401 without a bearer token, or with the wrong one when `requiredAPIKey` is set.
+    private func authenticationProblem(_ bearer: String?) -> SimulatorReply? {
+        guard let bearer, !bearer.isEmpty else {
+            return .error(
+                401,
+                message:
+                    "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+                type: "invalid_request_error", code: nil)
+        }
+        if let required = configuration.requiredAPIKey, bearer != required {
+            return .error(
+                401, message: "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.",
+                type: "invalid_request_error", code: "invalid_api_key")
+        }
+        return nil
+    }
+
+    /// A checked request past the rate limits and faults to its answer, paid and logged.
+    private func answer(_ request: SimulatedRequest) -> SimulatorReply {
         let (verdict, limitHeaders) = admit(request)
         if case .limited(let kind, let wait, let limit, let used, let requested) = verdict {
             let unit = kind == "requests" ? "requests per min (RPM)" : "tokens per min (TPM)"
@@ -275,6 +291,7 @@ final class SimulatorEngine: Sendable {
 
     static let endpoints: [String: Endpoint] = [
         "/v1/completions": .completions, "/v1/chat/completions": .chat, "/v1/embeddings": .embeddings, "/v1/moderations": .moderations,
+        "/v1/responses": .responses,
     ]
 
     static let listedModels = [
