@@ -32,6 +32,21 @@ struct MockServerCommand: AsyncParsableCommand {
         help: "Share of requests (0..1) answered with a fault: 500, 503, a dropped connection or a truncated body, evenly.")
     var failRate = 0.0
 
+    @Option(
+        name: .customLong("schema-violations"),
+        help:
+            "Share of structured-output answers (0..1) that break their schema: an enum value outside it, a required property missing, or not JSON (packed requests: per item, or the item missing or twice)."
+    )
+    var schemaViolations = 0.0
+
+    @Option(help: "Share of chat and responses answers (0..1) that are refusals.")
+    var refusals = 0.0
+
+    @Option(
+        name: .customLong("incomplete-answers"),
+        help: "Share of chat and responses answers (0..1) cut off halfway, as at max_output_tokens (responses: status incomplete).")
+    var incompleteAnswers = 0.0
+
     @Flag(name: .customLong("insufficient-quota"), help: "Answer every request 429 insufficient_quota.")
     var insufficientQuota = false
 
@@ -40,7 +55,9 @@ struct MockServerCommand: AsyncParsableCommand {
 
     @Flag(
         name: .customLong("prompt-caching"),
-        help: "Report cached prompt tokens as OpenAI's prompt cache would (prompts of 1,024+ tokens seen before).")
+        help:
+            "Report cached prompt tokens as OpenAI's prompt cache would (prompts of 1,024+ tokens seen before), and responses' cache writes for models priced for them."
+    )
     var promptCaching = false
 
     @Option(name: .customLong("quota-requests"), help: "Answer this many requests, then 429 insufficient_quota.")
@@ -52,6 +69,13 @@ struct MockServerCommand: AsyncParsableCommand {
     @Option(help: "Seed for faults and shuffling.")
     var seed: UInt64 = 42
 
+    func validate() throws {
+        for (flag, share) in [("--schema-violations", schemaViolations), ("--refusals", refusals), ("--incomplete-answers", incompleteAnswers)]
+        where !(0...1).contains(share) {
+            throw ValidationError("\(flag) is a share of answers: give a number from 0 to 1, not \(share).")
+        }
+    }
+
     func run() async throws {
         var configuration = SimulatorConfiguration()
         configuration.host = host
@@ -61,6 +85,9 @@ struct MockServerCommand: AsyncParsableCommand {
         configuration.limitsPerModel = limitsPerModel
         configuration.latency = .milliseconds(latencyMs)
         configuration.faults = .mixed(rate: failRate)
+        configuration.schemaViolations = schemaViolations
+        configuration.refusals = refusals
+        configuration.incompleteAnswers = incompleteAnswers
         configuration.insufficientQuota = insufficientQuota
         configuration.shuffleChoices = shuffleChoices
         configuration.promptCaching = promptCaching
