@@ -35,9 +35,14 @@ enum CompletionBudget {
         }
     }
 
-    /// The most completion tokens one prompt may cost: `max_tokens` × max(n, best_of).
+    /// The most completion tokens one prompt may cost: `max_tokens` × max(n, best_of). A
+    /// packed row's share of the model's output window at most: a packed request asks for
+    /// this times its rows (`PackedRequest.body`), which stays within the window.
     static func perPrompt(_ configuration: PipelineConfiguration) -> Int {
-        maxTokens(configuration.params, endpoint: configuration.endpoint, model: configuration.model) * choices(configuration.params)
+        let tokens = maxTokens(configuration.params, endpoint: configuration.endpoint, model: configuration.model)
+        guard configuration.pack > 1 else { return tokens * choices(configuration.params) }
+        let window = (try? ModelCatalog.shared().info(for: configuration.model))?.maxOutputTokens ?? 4096
+        return max(1, min(tokens, window / configuration.pack))
     }
 
     /// max(n, best_of), at least 1.

@@ -118,7 +118,9 @@ enum PackedRequest {
     }
 
     /// The request body: the fixed parts, the instruction, the items; the pipeline's params
-    /// with the pack's format and with output limits (per row, as written) times the rows.
+    /// with the pack's format, and an output limit of the rows' (`CompletionBudget.perPrompt`
+    /// per row: the pipeline's limit, within the row's share of the model's output window),
+    /// so a packed request never reserves or spends more than its rows may.
     static func body(_ configuration: PipelineConfiguration, rows: [PreparedRow]) -> [UInt8] {
         let first = rows.first
         let fixed = fixedMessages(first, template: configuration.template)
@@ -136,14 +138,14 @@ enum PackedRequest {
             body.append("messages", .array((fixed + [guide, itemsMessage]).map(\.json)))
         }
         if let user = first?.user { body.append(configuration.endpoint == .responses ? "safety_identifier" : "user", .string(user)) }
+        let limitKey =
+            ["max_output_tokens", "max_completion_tokens", "max_tokens"].first { configuration.params[$0] != nil }
+            ?? CompletionBudget.capParameter(configuration.endpoint)
+        body.append(limitKey, .number(String(CompletionBudget.perPrompt(configuration) * rows.count)))
         for (key, value) in zip(configuration.params.keys, configuration.params.values) {
             switch key {
             case "max_output_tokens", "max_completion_tokens", "max_tokens":
-                if case .number(let text) = value, let limit = Int(text) {
-                    body.append(key, .number(String(limit * rows.count)))
-                } else {
-                    body.append(key, value)
-                }
+                continue
             case "text" where configuration.endpoint == .responses:
                 var text = JSONObject()
                 if case .object(let written) = value { text = written }
