@@ -61,6 +61,7 @@ enum PackBenchmark {
             pack: \(pack)
             params:
               max_output_tokens: 40
+              reasoning: {effort: minimal}
               text:
                 format:
                   type: json_schema

@@ -20,6 +20,20 @@ public struct APIConfiguration: Sendable, CustomStringConvertible {
         self.project = project
     }
 
+    /// The headers of every request: the key as a bearer token, JSON both ways, and the
+    /// organisation and project when set.
+    var requestHeaders: [(name: String, value: String)] {
+        var headers: [(name: String, value: String)] = [
+            ("Authorization", "Bearer " + apiKey),
+            ("Content-Type", "application/json"),
+            ("Accept", "application/json"),
+            ("User-Agent", "promptmill/0.1"),
+        ]
+        if let organization { headers.append(("OpenAI-Organization", organization)) }
+        if let project { headers.append(("OpenAI-Project", project)) }
+        return headers
+    }
+
     public var description: String {
         "APIConfiguration(baseURL: \(baseURL), apiKey: <hidden>, organization: \(organization ?? "none"), project: \(project ?? "none"))"
     }

@@ -82,7 +82,7 @@ public struct TokenCountCheck: Sendable {
 
     /// One request's `input_tokens`, or an error naming the status and the body.
     private func count(_ body: [UInt8], timeout: Duration) async throws(TokenCountCheckError) -> Int {
-        let request = HTTPRequest(url: url, headers: headers(), body: body)
+        let request = HTTPRequest(url: url, headers: configuration.api.requestHeaders, body: body)
         let response: HTTPResponse
         do {
             response = try await transport.send(request, timeout: timeout)
@@ -97,18 +97,6 @@ public struct TokenCountCheck: Sendable {
             throw .unreadable(url: url, body: TokenCountCheckError.excerpt(response.body))
         }
         return tokens
-    }
-
-    private func headers() -> [(name: String, value: String)] {
-        var headers: [(name: String, value: String)] = [
-            ("Authorization", "Bearer " + configuration.api.apiKey),
-            ("Content-Type", "application/json"),
-            ("Accept", "application/json"),
-            ("User-Agent", "promptmill/0.1"),
-        ]
-        if let organization = configuration.api.organization { headers.append(("OpenAI-Organization", organization)) }
-        if let project = configuration.api.project { headers.append(("OpenAI-Project", project)) }
-        return headers
     }
 
     /// The input's good rows.

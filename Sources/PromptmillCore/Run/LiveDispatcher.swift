@@ -44,7 +44,7 @@ struct LiveDispatcher: RequestDispatcher {
         let n = APIRequest.choicesPerPrompt(configuration.params)
         let request = HTTPRequest(
             url: configuration.api.baseURL + configuration.endpoint.path,
-            headers: headers(),
+            headers: configuration.api.requestHeaders,
             body: APIRequest.body(configuration, rows: rows))
         var report = DispatchReport()
         var random = JitterSource(seed: seed.map { $0 ^ UInt64(rows.first?.number ?? 0) })
@@ -235,17 +235,5 @@ struct LiveDispatcher: RequestDispatcher {
     /// A 400 that names a parameter other than the prompt is the same for every row: no split.
     static func concernsPrompts(_ failure: RowFailure) -> Bool {
         failure.parameter == nil || ["prompt", "messages", "input"].contains(failure.parameter!)
-    }
-
-    private func headers() -> [(name: String, value: String)] {
-        var headers: [(name: String, value: String)] = [
-            ("Authorization", "Bearer " + configuration.api.apiKey),
-            ("Content-Type", "application/json"),
-            ("Accept", "application/json"),
-            ("User-Agent", "promptmill/0.1"),
-        ]
-        if let organization = configuration.api.organization { headers.append(("OpenAI-Organization", organization)) }
-        if let project = configuration.api.project { headers.append(("OpenAI-Project", project)) }
-        return headers
     }
 }
