@@ -79,7 +79,7 @@ import PromptmillTesting
         let yaml = Self.valid.replacingOccurrences(of: "endpoint: completions", with: "endpoint: completion")
         #expect(
             try problems(yaml) == [
-                "\(file):4: endpoint must be one of completions, chat, embeddings, moderations, found 'completion' — did you mean 'completions'?"
+                "\(file):4: endpoint must be one of completions, chat, embeddings, moderations, responses, found 'completion' — did you mean 'completions'?"
             ])
     }
 
@@ -114,7 +114,7 @@ import PromptmillTesting
             Self.valid.replacingOccurrences(of: "endpoint: completions", with: "endpoint: chats") + "\nlimits:\n  max_concurency: 4\n  timeout_s: -1"
         #expect(
             try problems(yaml) == [
-                "\(file):4: endpoint must be one of completions, chat, embeddings, moderations, found 'chats' — did you mean 'chat'?",
+                "\(file):4: endpoint must be one of completions, chat, embeddings, moderations, responses, found 'chats' — did you mean 'chat'?",
                 "\(file):10: unknown key 'limits.max_concurency' — did you mean 'limits.max_concurrency'?",
                 "\(file):11: limits.timeout_s must be more than 0, found -1.0",
             ])

@@ -120,8 +120,9 @@ import Testing
                     [.string("positive"), .string("negative"), .string("neutral")].contains(json["sentiment"] ?? .null), "\(json)")
             }
         }
-        // Refusals (1%) and answers broken twice (0.05² = 0.25%) of 2,400 rows.
-        #expect(!failed.isEmpty)
+        // Alone: refusals (1%) and answers broken twice (0.05² = 0.25%) of 2,400 rows. Packed,
+        // a broken item or a refused request goes again by halves, so few rows end failed.
+        if pack == 1 { #expect(!failed.isEmpty) }
         #expect(failed.count < 100)
 
         // Without faults, --retry-failed sends exactly the failed rows: every other row's
