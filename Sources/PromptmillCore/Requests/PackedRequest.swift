@@ -127,7 +127,9 @@ enum PackedRequest {
         let itemsMessage = ChatMessage(role: "user", name: nil, content: items(rows, template: configuration.template))
         var body = JSONObject()
         body.append("model", .string(configuration.model))
-        let format = schema(configuration.structuredOutput)
+        let packed = packFormat(
+            schema(configuration.structuredOutput), strict: configuration.structuredOutput?.strict ?? true,
+            responses: configuration.endpoint == .responses)
         switch configuration.endpoint {
         case .responses:
             let instructions = first?.instructions.map { $0 + "\n\n" + instruction } ?? instruction
@@ -149,27 +151,29 @@ enum PackedRequest {
             case "text" where configuration.endpoint == .responses:
                 var text = JSONObject()
                 if case .object(let written) = value { text = written }
-                text.append("format", packFormat(format, responses: true))
+                text.append("format", packed)
                 body.append(key, .object(text))
             case "response_format" where configuration.endpoint == .chat:
-                body.append(key, packFormat(format, responses: false))
+                body.append(key, packed)
             default:
                 body.append(key, value)
             }
         }
         if configuration.endpoint == .responses, body["text"] == nil {
-            body.append("text", .object(JSONObject(keys: ["format"], values: [packFormat(format, responses: true)])))
+            body.append("text", .object(JSONObject(keys: ["format"], values: [packed])))
         }
         if configuration.endpoint == .chat, body["response_format"] == nil {
-            body.append("response_format", packFormat(format, responses: false))
+            body.append("response_format", packed)
         }
         var writer = JSONWriter(capacity: 1024)
         writer.value(.object(body))
         return writer.bytes
     }
 
-    private static func packFormat(_ schema: JSONValue, responses: Bool) -> JSONValue {
-        let named = JSONObject(keys: ["name", "strict", "schema"], values: [.string(formatName), .bool(true), schema])
+    /// The pack's format, strict as the pipeline's own (OpenAI refuses a strict schema with
+    /// optional properties, so a schema written without `strict` stays without it).
+    private static func packFormat(_ schema: JSONValue, strict: Bool, responses: Bool) -> JSONValue {
+        let named = JSONObject(keys: ["name", "strict", "schema"], values: [.string(formatName), .bool(strict), schema])
         if responses {
             var format = JSONObject(keys: ["type"], values: [.string("json_schema")])
             for (key, value) in zip(named.keys, named.values) { format.append(key, value) }
@@ -203,88 +207,5 @@ enum PackedRequest {
         let item = tokenizer.count(String(decoding: writer.bytes, as: UTF8.self))
         let overhead = overheadTokens(configuration, row: row, tokenizer: tokenizer)
         return item + (overhead + configuration.pack - 1) / configuration.pack
-    }
-
-    /// Maps a packed answer back onto its rows. `answer`: the request's one answer, as the
-    /// endpoint's parser read it.
-    static func unpack(
-        _ answer: APIResponse.RowAnswer, rows: [PreparedRow], structured: StructuredOutput?, tokenizer: Tokenizer
-    ) -> [APIResponse.RowAnswer] {
-        func allAgain(_ type: String, _ message: String) -> [APIResponse.RowAnswer] {
-            rows.map { _ in
-                APIResponse.RowAnswer(
-                    answer: answer.answer, completionWeight: 1,
-                    withheld: RowFailure(type: type, message: message, status: 200, sendAgain: true))
-            }
-        }
-        if let withheld = answer.withheld {
-            // Alone, a refusal or a filtered answer is the row's own; among others, any of
-            // them may have caused it.
-            if rows.count == 1 { return [answer] }
-            return allAgain(withheld.type, withheld.message + " (in a request of \(rows.count) packed rows)")
-        }
-        guard case .text(let text) = answer.answer.output else { return allAgain("schema_mismatch", "the packed answer has no text") }
-        let parsed: JSONValue
-        do {
-            parsed = try Array(text.utf8).withUnsafeBytes { bytes throws(JSONParseError) in try JSONParser.parse(bytes) }
-        } catch {
-            let finish = answer.answer.finishReasons.first ?? nil
-            let cut = finish == "length" ? " (cut at the output limit)" : ""
-            return allAgain("schema_mismatch", "the packed answer is not valid JSON\(cut): \(error)")
-        }
-        guard case .object(let root) = parsed, case .array(let items)? = root["answers"] else {
-            return allAgain("schema_mismatch", "the packed answer has no answers array")
-        }
-        var found = [[JSONObject]](repeating: [], count: rows.count)
-        for item in items {
-            guard case .object(let fields) = item, case .number(let indexText)? = fields["i"], let index = Int(indexText),
-                found.indices.contains(index)
-            else { continue }
-            found[index].append(fields)
-        }
-        let itemShape = shape(structured)
-        let finish = answer.answer.finishReasons.first ?? "stop"
-        return rows.indices.map { index in
-            let again = { (message: String) in
-                APIResponse.RowAnswer(
-                    answer: answer.answer, completionWeight: 0,
-                    withheld: RowFailure(type: "schema_mismatch", message: message, status: 200, sendAgain: true))
-            }
-            guard found[index].count == 1, let fields = found[index].first else {
-                return again(
-                    found[index].isEmpty
-                        ? "the packed answer has no item for this row (i: \(index))"
-                        : "the packed answer has \(found[index].count) items for this row (i: \(index))")
-            }
-            var own = JSONObject()
-            for (key, value) in zip(fields.keys, fields.values) where key != "i" { own.append(key, value) }
-            let value: JSONValue
-            let rowText: String
-            switch itemShape {
-            case .text:
-                guard case .string(let output)? = own["output"], own.count == 1 else {
-                    return again("the packed answer's item for this row has no output text")
-                }
-                value = .string(output)
-                rowText = output
-            case .merged:
-                value = .object(own)
-                rowText = compact(value)
-            case .wrapped:
-                guard let inner = own["answer"], own.count == 1 else { return again("the packed answer's item for this row has no answer") }
-                value = inner
-                rowText = compact(inner)
-            }
-            if let structured, let problem = structured.check(value) { return again(problem) }
-            return APIResponse.RowAnswer(
-                answer: Answer(output: .text(rowText), finishReasons: [finish]), completionWeight: max(1, tokenizer.count(compact(.object(fields)))),
-                withheld: nil)
-        }
-    }
-
-    static func compact(_ value: JSONValue) -> String {
-        var writer = JSONWriter()
-        writer.value(value)
-        return String(decoding: writer.bytes, as: UTF8.self)
     }
 }
