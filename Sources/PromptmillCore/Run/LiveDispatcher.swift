@@ -189,7 +189,8 @@ struct LiveDispatcher: RequestDispatcher {
                 continue
             }
             var row = result.row
-            row.spent += failure.usage ?? .zero
+            // The settler has added what the row cost before to its failure's usage.
+            row.spent = failure.usage ?? row.spent
             row.sentAgain += 1
             if !packedWithOthers { row.schemaRetries += 1 }
             again.append(row)
