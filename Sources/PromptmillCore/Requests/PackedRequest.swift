@@ -46,32 +46,34 @@ enum PackedRequest {
     static func schema(_ structured: StructuredOutput?) -> JSONValue {
         var properties = JSONObject(keys: ["i"], values: [.object(JSONObject(keys: ["type"], values: [.string("integer")]))])
         var required: [JSONValue] = [.string("i")]
-        var definitions: [(String, JSONValue)] = []
+        var referencesRoot = false
+        let rowSchema = structured.map { rebased($0.schema, referencesRoot: &referencesRoot) }
+        var definitions = JSONObject()
+        var ownSchema = JSONObject()
+        if case .object(let schema)? = rowSchema {
+            for (key, value) in zip(schema.keys, schema.values) {
+                if key == "$defs" || key == "definitions" { definitions.append(key, value) } else { ownSchema.append(key, value) }
+            }
+        }
         switch shape(structured) {
         case .text:
             properties.append("output", .object(JSONObject(keys: ["type"], values: [.string("string")])))
             required.append(.string("output"))
         case .merged:
-            guard case .object(let schema)? = structured?.schema else { break }
-            if case .object(let own)? = schema["properties"] {
+            if case .object(let own)? = ownSchema["properties"] {
                 for (key, value) in zip(own.keys, own.values) where key != "i" { properties.append(key, value) }
             }
-            if case .array(let names)? = schema["required"] { required += names.filter { $0 != .string("i") } }
-            for key in ["$defs", "definitions"] { if let value = schema[key] { definitions.append((key, value)) } }
+            if case .array(let names)? = ownSchema["required"] { required += names.filter { $0 != .string("i") } }
         case .wrapped:
-            guard let structured else { break }
-            var answer = structured.schema
-            if case .object(var schema) = answer {
-                for key in ["$defs", "definitions"] {
-                    if let value = schema[key] { definitions.append((key, value)) }
-                }
-                schema = JSONObject(
-                    keys: schema.keys.filter { $0 != "$defs" && $0 != "definitions" },
-                    values: zip(schema.keys, schema.values).filter { $0.0 != "$defs" && $0.0 != "definitions" }.map(\.1))
-                answer = .object(schema)
-            }
-            properties.append("answer", answer)
+            properties.append("answer", .object(ownSchema))
             required.append(.string("answer"))
+        }
+        if referencesRoot {
+            // The row schema refers to its own root: keep it whole under $defs for those refs.
+            var defs = JSONObject()
+            if case .object(let written)? = definitions["$defs"] { defs = written }
+            defs.append(rowDefinition, .object(ownSchema))
+            definitions.append("$defs", .object(defs))
         }
         let item = JSONObject(
             keys: ["type", "properties", "required", "additionalProperties"],
@@ -83,8 +85,36 @@ enum PackedRequest {
                 .string("object"), .object(JSONObject(keys: ["answers"], values: [.object(answers)])), .array([.string("answers")]),
                 .bool(false),
             ])
-        for (key, value) in definitions { root.append(key, value) }
+        for (key, value) in zip(definitions.keys, definitions.values) { root.append(key, value) }
         return .object(root)
+    }
+
+    /// Where the row schema is kept when it refers to its own root.
+    static let rowDefinition = "promptmill_row"
+
+    /// `schema` with every `$ref` into its root other than its definitions (`#`,
+    /// `#/properties/...`) pointed at `#/$defs/promptmill_row` instead: once the row schema
+    /// sits inside the pack's, `#` means the pack's root.
+    static func rebased(_ schema: JSONValue, referencesRoot: inout Bool) -> JSONValue {
+        switch schema {
+        case .object(let object):
+            var rebuilt = JSONObject()
+            for (key, value) in zip(object.keys, object.values) {
+                if key == "$ref", case .string(let reference) = value, reference.hasPrefix("#"),
+                    !reference.hasPrefix("#/$defs/"), !reference.hasPrefix("#/definitions/")
+                {
+                    referencesRoot = true
+                    rebuilt.append(key, .string("#/$defs/\(rowDefinition)" + reference.dropFirst()))
+                } else {
+                    rebuilt.append(key, rebased(value, referencesRoot: &referencesRoot))
+                }
+            }
+            return .object(rebuilt)
+        case .array(let items):
+            return .array(items.map { rebased($0, referencesRoot: &referencesRoot) })
+        default:
+            return schema
+        }
     }
 
     /// The row's own text, as its item's `input`: the prompt, or the one message that reads

@@ -191,10 +191,12 @@ import Testing
         let transport = ScriptedTransport { request, attempt in
             let items = Self.items(request)
             // Alone, the lost row's first answer is not JSON: it goes a third time.
-            if items.count == 1, alone.withLock({ count in
-                count += 1
-                return count == 1
-            }) {
+            if items.count == 1,
+                alone.withLock({ count in
+                    count += 1
+                    return count == 1
+                })
+            {
                 return Self.answer("{\"answers\": [")
             }
             let answers = items.reversed().filter { !(items.count == 8 && $0.i == 3) }.map { item in
@@ -311,6 +313,45 @@ import Testing
         let byText = Self.records(records)
         for text in texts { #expect(byText[text]?["output"] == .string(Self.label(text))) }
         #expect(records.reduce(0) { $0 + (Self.usage($1, "prompt_tokens") ?? 0) } == 90)
+    }
+
+    /// A schema that refers to its own root (`$ref: "#"`, a tree) still means itself once
+    /// packed: the pack's format keeps it under `$defs` and points the references there, so
+    /// a packed answer of trees follows the format the server was given.
+    @Test func packedSchemaKeepsReferencesToItsRoot() async throws {
+        let tree = """
+            {type: object, properties: {value: {type: string}, children: {type: array, items: {$ref: "#"}}}, \
+            required: [value, children], additionalProperties: false}
+            """
+        let pipeline = """
+            name: trees
+            input: {path: rows.jsonl}
+            endpoint: responses
+            model: gpt-5-mini
+            prompt: "{{text}}"
+            pack: 2
+            params: {max_output_tokens: 100, text: {format: {type: json_schema, name: tree, strict: true, schema: \(tree)}}}
+            output: {path: out.jsonl.gz, include: [text]}
+            """
+        let job = try Job(pipeline: pipeline, rows: ["a", "b"])
+        let answer = """
+            {"answers":[{"i":0,"value":"a","children":[{"value":"a1","children":[]}]},{"i":1,"value":"b","children":[]}]}
+            """
+        let transport = ScriptedTransport { _, _ in Self.answer(answer) }
+        let (_, records) = try await job.run(transport)
+        #expect(records.allSatisfy { $0["error"] == .null })
+        guard case .object(let text)? = Self.body(transport.sent[0])["text"], case .object(let format)? = text["format"],
+            let schema = format["schema"]
+        else {
+            Issue.record("no pack format sent")
+            return
+        }
+        let compiled = try JSONSchema(schema)
+        #expect(compiled.firstViolation(of: try Array(answer.utf8).withUnsafeBytes { try JSONParser.parse($0) }) == nil)
+        #expect(
+            compiled.firstViolation(
+                of: try Array("{\"answers\":[{\"i\":0,\"value\":\"a\",\"children\":[{}]}]}".utf8).withUnsafeBytes { try JSONParser.parse($0) }) != nil
+        )
     }
 
     /// Keys that cannot work together are refused at validate time, naming the key.
