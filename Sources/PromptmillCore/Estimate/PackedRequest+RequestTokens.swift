@@ -15,7 +15,8 @@ extension PackedRequest {
         if !chat {
             messages.append(ChatMessageTokens(role: "developer", content: (rows.first?.instructions.map { $0 + "\n\n" } ?? "") + instruction))
         }
-        for message in fixedMessages(rows.first, template: configuration.template) {
+        let fixed = fixedMessages(rows.first, template: configuration.template)
+        for message in fixed.before + fixed.after {
             // The Responses API's input items carry no name.
             messages.append(ChatMessageTokens(role: message.role, content: message.content, name: chat ? message.name : nil))
         }

@@ -4,7 +4,8 @@ import PromptmillTokenizer
 /// answered as an item of a JSON array, under a strict schema.
 ///
 /// The request: the template's fixed parts once (responses' instructions, the messages that
-/// read no field), then an instruction saying how to answer, then one user message holding
+/// read no field), an instruction saying how to answer, and in place of the message that
+/// reads the row's fields one user message holding
 /// `{"items": [{"i": 0, "input": "…the row's rendered text…"}, …]}`. The format asks for
 /// `{"answers": [{"i": 0, …the answer…}, …]}`, named `promptmill_pack`: each item is the
 /// pipeline's own schema's properties with `i` first (or `output`, a string, without a
@@ -19,7 +20,7 @@ enum PackedRequest {
 
     static let instruction = """
         You are given several items as JSON: {"items": [{"i": index, "input": text}, ...]}. Treat each item's \
-        input on its own, as if it were the only one, following the instructions above. Answer with JSON \
+        input on its own, as if it were the only one, as the rest of this conversation asks. Answer with JSON \
         {"answers": [...]}: one answer for every item, each with "i" set to its item's index.
         """
 
@@ -125,10 +126,13 @@ enum PackedRequest {
         return messages.indices.contains(index) ? messages[index].content : row.prompt
     }
 
-    /// The template's messages that read no field: sent once, first.
-    static func fixedMessages(_ row: PreparedRow?, template: RequestTemplate) -> [ChatMessage] {
-        guard case .messages(let templates) = template, let messages = row?.messages else { return [] }
-        return zip(templates, messages).filter { $0.0.content.fieldPaths.isEmpty }.map(\.1)
+    /// The template's messages that read no field: sent once, those before the row's
+    /// message before the items and those after it after them, in the template's order.
+    static func fixedMessages(_ row: PreparedRow?, template: RequestTemplate) -> (before: [ChatMessage], after: [ChatMessage]) {
+        guard case .messages(let templates) = template, let messages = row?.messages else { return ([], []) }
+        let varying = templates.firstIndex { !$0.content.fieldPaths.isEmpty } ?? templates.count
+        let fixed = zip(templates, messages).enumerated().filter { $0.element.0.content.fieldPaths.isEmpty }
+        return (fixed.filter { $0.offset < varying }.map(\.element.1), fixed.filter { $0.offset > varying }.map(\.element.1))
     }
 
     /// `{"items": [{"i": 0, "input": "…"}, …]}` as compact JSON.
@@ -164,10 +168,10 @@ enum PackedRequest {
         case .responses:
             let instructions = first?.instructions.map { $0 + "\n\n" + instruction } ?? instruction
             body.append("instructions", .string(instructions))
-            body.append("input", .array((fixed + [itemsMessage]).map(\.inputItem)))
+            body.append("input", .array((fixed.before + [itemsMessage] + fixed.after).map(\.inputItem)))
         default:
             let guide = ChatMessage(role: "system", name: nil, content: instruction)
-            body.append("messages", .array((fixed + [guide, itemsMessage]).map(\.json)))
+            body.append("messages", .array((fixed.before + [guide, itemsMessage] + fixed.after).map(\.json)))
         }
         if let user = first?.user { body.append(configuration.endpoint == .responses ? "safety_identifier" : "user", .string(user)) }
         let limitKey =
@@ -219,7 +223,8 @@ enum PackedRequest {
         if configuration.endpoint == .responses {
             messages.append(ChatMessageTokens(role: "developer", content: (row.instructions.map { $0 + "\n\n" } ?? "") + instruction, name: nil))
         }
-        for message in fixedMessages(row, template: configuration.template) {
+        let fixed = fixedMessages(row, template: configuration.template)
+        for message in fixed.before + fixed.after {
             messages.append(ChatMessageTokens(role: message.role, content: message.content, name: nil))
         }
         if configuration.endpoint == .chat { messages.append(ChatMessageTokens(role: "system", content: instruction, name: nil)) }

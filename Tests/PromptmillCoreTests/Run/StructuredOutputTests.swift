@@ -273,6 +273,7 @@ import Testing
             messages:
               - {role: system, content: Label the review.}
               - {role: user, content: "Review: {{text}}"}
+              - {role: user, content: Answer now.}
             pack: 4
             params: {max_completion_tokens: 30, response_format: {type: json_schema, json_schema: {name: label, strict: true, schema: \(Self.schema)}}}
             output: {path: out.jsonl.gz, include: [text]}
@@ -280,7 +281,7 @@ import Testing
         let texts = ["good one", "bad two", "good three"]
         let job = try Job(pipeline: pipeline, rows: texts)
         let transport = ScriptedTransport { request, _ in
-            guard case .array(let messages)? = Self.body(request)["messages"], case .object(let last)? = messages.last,
+            guard case .array(let messages)? = Self.body(request)["messages"], case .object(let last)? = messages.dropLast().last,
                 case .string(let content)? = last["content"],
                 case .object(let object)? = try? Array(content.utf8).withUnsafeBytes({ try JSONParser.parse($0) }),
                 case .array(let items)? = object["items"]
@@ -305,8 +306,10 @@ import Testing
         #expect(transport.sent.count == 1)
         let body = Self.body(transport.sent[0])
         guard case .array(let messages)? = body["messages"] else { return }
-        #expect(messages.count == 3)
+        // The template's order kept: the fixed message after the row's comes after the items.
+        #expect(messages.count == 4)
         #expect(messages.first == .object(JSONObject(keys: ["role", "content"], values: [.string("system"), .string("Label the review.")])))
+        #expect(messages.last == .object(JSONObject(keys: ["role", "content"], values: [.string("user"), .string("Answer now.")])))
         #expect(body["max_completion_tokens"] == .number("90"))
         guard case .object(let format)? = body["response_format"], case .object(let named)? = format["json_schema"] else { return }
         #expect(named["name"] == .string("promptmill_pack"))
