@@ -47,7 +47,7 @@ enum ResponseFormat: Sendable {
             guard case .string(let name)? = fields["name"] else { return .failure(missing("\(fieldsBase).name")) }
             guard let schema = fields["schema"] else { return .failure(missing("\(fieldsBase).schema")) }
             let strict = fields["strict"] == .bool(true)
-            if strict, let problem = StrictSchemaCheck.firstProblem(in: schema) {
+            if strict, let problem = StrictSchemaRules.firstProblem(in: schema) {
                 return .failure(
                     .error(
                         400, message: "Invalid schema for response_format '\(name)': \(problem)", type: "invalid_request_error",

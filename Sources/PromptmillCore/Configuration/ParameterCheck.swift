@@ -11,8 +11,15 @@ enum ParameterCheck {
     static func problem(_ key: String, _ value: JSONValue) -> String? {
         switch key {
         case "max_output_tokens":
-            if case .number(let text) = value, let number = Int(text), (1...10_000_000).contains(number) { return nil }
-            return "params.max_output_tokens must be a whole number from 1 to 10000000 (it bounds reasoning and answer tokens together)"
+            // OpenAI refuses less than 16 ("integer_below_min_value").
+            if case .number(let text) = value, let number = Int(text), (16...10_000_000).contains(number) { return nil }
+            return "params.max_output_tokens must be a whole number from 16 to 10000000 (it bounds reasoning and answer tokens together)"
+        case "temperature":
+            if case .number(let text) = value, let number = Double(text), (0...2).contains(number) { return nil }
+            return "params.temperature must be a number from 0 to 2"
+        case "top_p":
+            if case .number(let text) = value, let number = Double(text), (0...1).contains(number) { return nil }
+            return "params.top_p must be a number from 0 to 1"
         case "store", "parallel_tool_calls":
             if case .bool = value { return nil }
             return "params.\(key) must be true or false"

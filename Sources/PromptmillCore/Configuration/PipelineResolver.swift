@@ -457,9 +457,11 @@ struct PipelineResolver {
             let most = ["n": 128, "best_of": 128, "logprobs": 20, "dimensions": 65_536][key] ?? 10_000_000
             if let number = integer(value), number >= (key == "logprobs" ? 0 : 1), number <= most { return }
             report("params.\(key) must be a whole number from \(key == "logprobs" ? 0 : 1) to \(most)", line: line)
-        case "temperature", "top_p", "frequency_penalty", "presence_penalty":
-            if case .number = value { return }
-            report("params.\(key) must be a number", line: line)
+        case "temperature", "top_p":
+            if let problem = ParameterCheck.problem(key, value) { report(problem, line: line) }
+        case "frequency_penalty", "presence_penalty":
+            if case .number(let text) = value, let number = Double(text), (-2...2).contains(number) { return }
+            report("params.\(key) must be a number from -2 to 2", line: line)
         case "encoding_format":
             if value == .string("float") || value == .string("base64") { return }
             report("params.encoding_format must be float or base64 (base64 answers are decoded to numbers in the output)", line: line)

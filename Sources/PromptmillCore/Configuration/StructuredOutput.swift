@@ -56,7 +56,11 @@ public struct StructuredOutput: Sendable {
         } catch {
             throw StructuredOutputError("\(key).schema: \(error)")
         }
-        return StructuredOutput(name: name, schema: schema, strict: format["strict"] == .bool(true), compiled: compiled, key: key)
+        let strict = format["strict"] == .bool(true)
+        if strict, let problem = StrictSchemaRules.firstProblem(in: schema) {
+            throw StructuredOutputError("\(key).schema breaks OpenAI's rules for strict: true — \(problem) (or set strict: false)")
+        }
+        return StructuredOutput(name: name, schema: schema, strict: strict, compiled: compiled, key: key)
     }
 
     /// Why an answer's text is not an answer of this schema; nil when it is one. `value`

@@ -374,7 +374,19 @@ import Testing
         ("endpoint: responses\nmodel: gpt-5-mini\nprompt: x\nparams: {background: true}", "params.background"),
         ("endpoint: responses\nmodel: gpt-5-mini\nprompt: x\nparams: {service_tier: cheap}", "params.service_tier must be one of"),
         ("endpoint: responses\nmodel: gpt-5-mini\nprompt: x\nparams: {reasoning: {effort: huge}}", "params.reasoning.effort"),
-        ("endpoint: responses\nmodel: gpt-5-mini\nprompt: x\nparams: {max_output_tokens: 0}", "params.max_output_tokens"),
+        (
+            "endpoint: responses\nmodel: gpt-5-mini\nprompt: x\nparams: {max_output_tokens: 10}",
+            "params.max_output_tokens must be a whole number from 16"
+        ),
+        ("endpoint: responses\nmodel: gpt-5-mini\nprompt: x\nparams: {temperature: 3}", "params.temperature must be a number from 0 to 2"),
+        (
+            "endpoint: responses\nmodel: gpt-5-mini\nprompt: x\nparams: {text: {format: {type: json_schema, name: n, strict: true, schema: {type: object, properties: {a: {type: string}}, required: [a]}}}}",
+            "'additionalProperties' is required to be supplied and to be false"
+        ),
+        (
+            "endpoint: responses\nmodel: gpt-5-mini\nprompt: x\nparams: {text: {format: {type: json_schema, name: n, strict: true, schema: {anyOf: [{type: object, properties: {}, additionalProperties: false}]}}}}",
+            "the root must be an object"
+        ),
         ("endpoint: responses\nmodel: gpt-5-mini\nprompt: x\nparams: {text: {fromat: {type: text}}}", "params.text.fromat"),
         ("endpoint: responses\nmodel: gpt-5-mini\nmessages: [{role: user, name: bob, content: x}]", "take no name"),
     ])

@@ -1,12 +1,15 @@
-import PromptmillCore
-
-/// OpenAI's two rules for a `strict: true` schema that a sender most often breaks: every
-/// object says `additionalProperties: false`, and lists every property in `required`. The
-/// simulator refuses a schema that breaks them as OpenAI does, so tests prove the schemas
-/// promptmill sends (its packed one above all) are accepted.
-enum StrictSchemaCheck {
+/// OpenAI's rules for a `strict: true` schema that a sender most often breaks
+/// (platform.openai.com/docs/guides/structured-outputs, "Supported schemas"): the root is an
+/// object, and every object says `additionalProperties: false` and lists every property in
+/// `required`. `validate` refuses a pipeline whose schema breaks them, and the simulator
+/// refuses such a request as OpenAI does, so tests prove the schemas promptmill sends (its
+/// packed one above all) are accepted.
+public enum StrictSchemaRules {
     /// The first problem, worded as OpenAI words it, or nil.
-    static func firstProblem(in schema: JSONValue) -> String? {
+    public static func firstProblem(in schema: JSONValue) -> String? {
+        if case .object(let root) = schema, root["type"] != .string("object") {
+            return "Invalid schema: the root must be an object (type: object), not anyOf or another type."
+        }
         var context: [String] = []
         return problem(in: schema, context: &context)
     }
