@@ -147,6 +147,16 @@ public struct JobEstimator: Sendable {
         }
     }
 
+    /// The least answer of `schema` a later template can read: each property of an object
+    /// present and empty (objects of their properties, empty lists and texts).
+    static func placeholder(_ schema: JSONValue) -> JSONValue {
+        guard case .object(let node) = schema else { return .string("") }
+        if case .object(let properties)? = node["properties"] {
+            return .object(JSONObject(keys: properties.keys, values: properties.values.map(placeholder)))
+        }
+        return node["type"] == .string("array") ? .array([]) : .string("")
+    }
+
     private func estimateLaterStep(_ index: Int) throws -> StepEstimate {
         let step = configuration.stages[index]
         let view = step.configuration
@@ -178,7 +188,10 @@ public struct JobEstimator: Sendable {
             var context = row.context ?? JSONObject()
             var steps = JSONObject()
             for previous in earlier {
-                steps.append(previous.name, .object(JSONObject(keys: ["output", "skipped"], values: [.string(""), .bool(false)])))
+                var result = JSONObject(keys: ["output", "skipped"], values: [.string(""), .bool(false)])
+                // A step with a schema answers an object of it: `steps.NAME.json.FIELD` renders.
+                if let schema = previous.configuration.structuredOutput?.schema { result.append("json", Self.placeholder(schema)) }
+                steps.append(previous.name, .object(result))
             }
             context.append("steps", .object(steps))
             if let condition = step.when, !mayBeSkipped, !condition.holds(in: context) { continue }
