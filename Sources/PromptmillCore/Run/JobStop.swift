@@ -73,7 +73,7 @@ public enum JobStop: Error, Sendable, Equatable {
         case .unreachable(let url, let cause):
             "cannot reach the API at \(url): \(cause) — check base_url / --base-url / OPENAI_BASE_URL and that the server is up; every row is still pending, run the same command again to continue"
         case .budget(let cap, let spent):
-            "stopped at the budget: \(spent) spent of the \(cap) cap, and the next request could cost more than is left — raise budget.max_usd or pass --max-usd, then run the same command again to continue"
+            "stopped at the budget: \(spent) spent of the \(cap) cap, and the next request could cost more than is left — raise budget.max_usd or pass --max-usd, then run the same command again to continue (a request reserves its whole output limit: set params.max_output_tokens or max_completion_tokens to bound it, or it is the model's whole output window)"
         }
     }
 
