@@ -32,7 +32,7 @@ struct ValidateCommand: ParsableCommand {
             print("\(pipeline): ok — \(scan.rows) rows, every first-step prompt renders; \(steps.count) steps: \(steps.joined(separator: " → "))")
         } else {
             print(
-                "\(pipeline): ok — \(scan.rows) rows, every prompt renders; \(requests) requests of up to \(configuration.batchSize) \(configuration.pack > 1 ? "packed rows" : "prompts") to \(configuration.endpoint.rawValue) with \(configuration.model)"
+                "\(pipeline): ok — \(scan.rows) rows, every prompt renders; \(configuration.userField == nil ? "" : "at least ")\(requests) requests of up to \(configuration.batchSize) \(configuration.pack > 1 ? "packed rows" : "prompts") to \(configuration.endpoint.rawValue) with \(configuration.model)\(configuration.userField == nil ? "" : " (one end user a request; `estimate` counts them)")"
             )
         }
     }

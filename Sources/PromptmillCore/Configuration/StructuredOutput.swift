@@ -63,16 +63,14 @@ public struct StructuredOutput: Sendable {
         return StructuredOutput(name: name, schema: schema, strict: strict, compiled: compiled, key: key)
     }
 
-    /// Why an answer's text is not an answer of this schema; nil when it is one. `value`
-    /// receives the parsed answer.
-    func check(_ text: String, value: inout JSONValue?) -> String? {
+    /// Why an answer's text is not an answer of this schema; nil when it is one.
+    func check(text: String) -> String? {
         let parsed: JSONValue
         do {
             parsed = try Array(text.utf8).withUnsafeBytes { bytes throws(JSONParseError) in try JSONParser.parse(bytes) }
         } catch {
             return "the answer is not valid JSON (\(error))"
         }
-        value = parsed
         return check(parsed)
     }
 

@@ -195,8 +195,7 @@ extension APIResponse {
         guard let structured = configuration.structuredOutput else { return }
         for index in rows.indices where rows[index].withheld == nil {
             guard case .text(let text) = rows[index].answer.output else { continue }
-            var value: JSONValue?
-            if let problem = structured.check(text, value: &value) {
+            if let problem = structured.check(text: text) {
                 let finish = rows[index].answer.finishReasons.first ?? nil
                 let cut = finish == "length" ? " (the answer was cut at the output limit)" : ""
                 rows[index].withheld = RowFailure(type: "schema_mismatch", message: problem + cut, status: 200, sendAgain: true)
