@@ -78,11 +78,22 @@ public struct JobRunner: Sendable {
             scanned = (scan.rows, scan.badRows)
             duplicates = scan.duplicates
         }
-        let start = try store.start(
+        var start = try store.start(
             name: configuration.name, fingerprint: fingerprint, outputPath: configuration.output.path,
             mode: options.fresh ? .fresh : options.retryFailed ? .rewrite : .resume)
         try store.recordInputScan(fingerprint: fingerprint, rows: scanned.rows, badRows: scanned.badRows)
-        let known = start.progress
+        var known = start.progress
+        if start.rewriting {
+            // The failed records about to be written again were billed: keep their cost.
+            let billed = BilledFailures.totals(inOutput: configuration.output.path, configuration: configuration)
+            if billed.usage != .zero {
+                try store.commit(
+                    JobLedger.Segment(endOffset: 0, rows: RowRanges(), totals: billed), run: start.runID, counters: JobLedger.RunCounters(),
+                    outcome: nil)
+                known.records += billed
+                start.progress = known
+            }
+        }
         if let reason = start.restartReason {
             progress.note(reason + (configuration.cache.enabled ? "; rows whose request is unchanged come from the cache, the rest are sent" : ""))
         } else if start.resumed {

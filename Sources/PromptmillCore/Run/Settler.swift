@@ -27,7 +27,7 @@ struct Settler: Sendable {
         let cached = UsageSplitter.split(response.usage.cachedPromptTokens, weights: prompts)
         let written = UsageSplitter.split(response.usage.cacheWriteTokens, weights: zip(prompts, cached).map { $0 - $1 })
         let reasoning = UsageSplitter.split(response.usage.reasoningTokens, weights: completions)
-        let results = rows.indices.map { index in
+        let own = rows.indices.map { index in
             let usage = TokenUsage(
                 promptTokens: prompts[index], completionTokens: completions[index], cachedPromptTokens: cached[index],
                 cacheWriteTokens: written[index], reasoningTokens: reasoning[index], counted: response.usage.counted)
@@ -38,13 +38,10 @@ struct Settler: Sendable {
             }
             return RowResult(row: rows[index], outcome: .answered(response.rows[index].answer, usage: usage), attempts: attempts)
         }
-        // Stored before the reservation is settled: a kill in between counts the answer
-        // twice against the budget, never not at all.
-        await keep(results)
-        await spend?.settle(reserved: reserved, cost: prices?.cost(of: response.usage) ?? .zero)
         // The row's earlier answers that could not be kept were paid for too: its record
-        // carries them (the store keeps what this answer alone cost).
-        return results.map { result in
+        // carries them, and so does the store, so that a rewrite (`--retry-failed`), which
+        // takes the job's own answers back from the store, counts what they cost in full.
+        let results = own.map { result in
             guard result.row.spent != .zero else { return result }
             var result = result
             switch result.outcome {
@@ -56,6 +53,11 @@ struct Settler: Sendable {
             result.attempts += result.row.sentAgain
             return result
         }
+        // Stored before the reservation is settled: a kill in between counts the answer
+        // twice against the budget, never not at all.
+        await keep(results)
+        await spend?.settle(reserved: reserved, cost: prices?.cost(of: response.usage) ?? .zero)
+        return results
     }
 
     /// A store that cannot be written costs only the protection against paying twice after

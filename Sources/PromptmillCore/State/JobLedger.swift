@@ -181,6 +181,9 @@ public final class JobLedger: Sendable {
         /// An earlier run of this generation may have been paid for answers it did not
         /// record (it was killed, or the output was lost): what a budget must look up.
         public var mayHaveUnrecordedAnswers = false
+        /// `--retry-failed` on the same generation: the output is written again, and its
+        /// old records (the failed ones' billed cost among them) are about to go.
+        public var rewriting = false
     }
 
     public let path: String
@@ -396,6 +399,7 @@ public final class JobLedger: Sendable {
             return try queue.write { db in
                 let now = Date().timeIntervalSince1970
                 var reason: String?
+                var rewriting = false
                 if let existing = try Self.readProgress(db) {
                     let changes = fingerprint.changes(from: existing.fingerprint)
                     if fresh {
@@ -420,7 +424,10 @@ public final class JobLedger: Sendable {
                     // A missing output file keeps the generation, so answers this job paid
                     // for still count as its own when they come back from the cache.
                     let keepGeneration = !fresh && changes.isEmpty
-                    try db.execute(sql: "DELETE FROM segments")
+                    rewriting = keepGeneration && mode == .rewrite
+                    // A generation kept keeps what its lost records were billed for (segments
+                    // of no rows, `BilledFailures`).
+                    try db.execute(sql: keepGeneration ? "DELETE FROM segments WHERE items > 0" : "DELETE FROM segments")
                     if !keepGeneration {
                         try db.execute(sql: "DELETE FROM runs")
                         try db.execute(
@@ -450,7 +457,7 @@ public final class JobLedger: Sendable {
                 }
                 return Start(
                     progress: progress, restartReason: reason, resumed: false, runID: runID,
-                    mayHaveUnrecordedAnswers: progress.runCount > 1)
+                    mayHaveUnrecordedAnswers: progress.runCount > 1, rewriting: rewriting)
             }
         } catch let error as StateError {
             throw error

@@ -79,7 +79,7 @@ import Testing
     /// answers keep breaking it ends as `schema_mismatch` naming the violation, carrying the
     /// cost of both answers, and is not in the cache: `--retry-failed` asks for it alone.
     @Test func answersBreakingTheSchemaAreSentAgainThenRecorded() async throws {
-        let job = try Job(pipeline: Self.pipeline(), rows: ["good kettle", "bad lid", "good fan"])
+        let job = try Job(pipeline: Self.pipeline("budget: {max_usd: 1.0}"), rows: ["good kettle", "bad lid", "good fan"])
         let asked = Mutex<[String: Int]>([:])
         let transport = ScriptedTransport { request, _ in
             let text = Self.rowText(request)
@@ -115,13 +115,19 @@ import Testing
         #expect(byText["bad lid"]?["json"] == nil)
         #expect(transport.sent.count == 5)
 
-        // Nothing broken was kept: --retry-failed sends the failed row (twice), and only it.
+        // Nothing broken was kept: --retry-failed sends the failed row (once more), and only
+        // it; what its two broken answers cost stays the job's: 6 answers paid in all.
+        let firstCost = try #require(report.statistics.cost)
         let again = ScriptedTransport { request, _ in Self.answer(Self.label(Self.rowText(request))) }
-        let (_, rewritten) = try await job.run(
+        let (rerun, rewritten) = try await job.run(
             again, overrides: PipelineOverrides(mockBaseURL: "http://127.0.0.1:1/v1"), options: JobRunner.Options(retryFailed: true))
         #expect(again.sent.map(Self.rowText) == ["bad lid"])
         #expect(Self.records(rewritten)["bad lid"]?["json"] != nil)
         #expect(rewritten.count == 3)
+        let oneAnswer = firstCost.picodollars / 5
+        #expect(rerun.statistics.cost == Money(picodollars: firstCost.picodollars + oneAnswer))
+        #expect(rerun.statistics.usage.promptTokens == 60)
+        #expect(rerun.statistics.spent == rerun.statistics.cost)
     }
 
     /// A refusal is the row's error record of type `refusal` with the model's words and its
