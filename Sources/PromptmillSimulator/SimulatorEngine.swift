@@ -149,7 +149,7 @@ final class SimulatorEngine: Sendable {
             return .error(404, message: "Invalid URL (\(method) \(route))", type: "invalid_request_error", code: nil)
         }
         if let problem = authenticationProblem(bearer) { return problem }
-        if configuration.insufficientQuota || state.withLockedValue({ $0.quotaLeft.map { $0 <= 0 } ?? false }) {
+        if configuration.insufficientQuota || !reserveQuota() {
             return .error(
                 429,
                 message:
@@ -158,10 +158,30 @@ final class SimulatorEngine: Sendable {
         }
         let request: SimulatedRequest
         switch SimulatedRequest.parse(endpoint: endpoint, body: body, engine: self) {
-        case .failure(let reply): return reply
+        case .failure(let reply):
+            returnQuota()
+            return reply
         case .success(let parsed): request = parsed
         }
         return answer(request)
+    }
+
+    /// Takes one answer of the quota, if there is one: checked and taken under one lock, so
+    /// requests arriving together never get more answers than the quota holds.
+    private func reserveQuota() -> Bool {
+        state.withLockedValue { state in
+            guard let left = state.quotaLeft else { return true }
+            guard left > 0 else { return false }
+            state.quotaLeft = left - 1
+            return true
+        }
+    }
+
+    /// Gives back a request's answer of the quota: it was not answered (refused, limited, a fault).
+    private func returnQuota() {
+        state.withLockedValue { state in
+            if let left = state.quotaLeft { state.quotaLeft = left + 1 }
+        }
     }
 
     /// 401 without a bearer token, or with the wrong one when `requiredAPIKey` is set.
@@ -190,11 +210,13 @@ final class SimulatorEngine: Sendable {
             let message =
                 "Rate limit reached for \(request.model) in organization org-simulator on \(unit): Limit \(limit), Used \(used), Requested \(requested). Please try again in \(seconds)s. Visit https://platform.openai.com/account/rate-limits to learn more."
             let milliseconds = Int((wait * 1000).rounded(.up))
+            returnQuota()
             return .error(
                 429, message: message, type: kind, code: "rate_limit_exceeded",
                 headers: limitHeaders + [("retry-after-ms", String(milliseconds)), ("retry-after", String(Int(wait.rounded(.up))))])
         }
         if let fault = drawFault() {
+            returnQuota()
             var reply = fault
             reply.headers += limitHeaders
             if reply.kind == .truncate || reply.kind == .stall {
@@ -206,7 +228,6 @@ final class SimulatorEngine: Sendable {
         let answer = request.answer(engine: self)
         count(usage: answer.promptTokens, answer.completionTokens)
         state.withLockedValue { state in
-            if let left = state.quotaLeft { state.quotaLeft = left - 1 }
             if let log = state.paidLog {
                 var writer = JSONWriter(capacity: 256)
                 writer.raw("{\"t\":")
