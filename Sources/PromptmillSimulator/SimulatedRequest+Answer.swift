@@ -54,7 +54,7 @@ extension SimulatedRequest {
         writer.string(model)
     }
 
-    private func usage(_ writer: inout JSONWriter, prompt: Int, completion: Int?, cached: Int? = nil) {
+    private func usage(_ writer: inout JSONWriter, prompt: Int, completion: Int?, cached: Int? = nil, reasoning: Int = 0) {
         writer.raw(",\"usage\":{\"prompt_tokens\":")
         writer.number(prompt)
         if let completion {
@@ -64,6 +64,11 @@ extension SimulatedRequest {
         if let cached {
             writer.raw(",\"prompt_tokens_details\":{\"cached_tokens\":")
             writer.number(cached)
+            writer.raw("}")
+        }
+        if reasoning > 0 {
+            writer.raw(",\"completion_tokens_details\":{\"reasoning_tokens\":")
+            writer.number(reasoning)
             writer.raw("}")
         }
         writer.raw(",\"total_tokens\":")
@@ -110,6 +115,9 @@ extension SimulatedRequest {
         header(&writer, prefix: "chatcmpl", object: "chat.completion", engine: engine)
         writer.raw(",\"choices\":[")
         var completionTokens = 0
+        var reasoningTokens = 0
+        // A reasoning model thinks before each choice, within max_completion_tokens.
+        let thinking = (engine.catalog?.info(for: model)?.reasons ?? false) && reasoningEffort != "none" ? self.reasoningTokens : 0
         let pack = self.pack
         let fault = engine.answerFault(structured: format.isJSON, packed: pack != nil)
         let order = engine.configuration.shuffleChoices ? engine.shuffledOrder(choices) : Array(0..<choices)
@@ -133,10 +141,20 @@ extension SimulatedRequest {
                 generatedText.text = cut(generatedText.text, toTokens: engine.counter.count(generatedText.text, model) / 2, engine: engine)
                 generatedText.finish = "length"
             }
+            var thought = thinking
+            if thinking > 0, let cap = maxTokens {
+                if thinking >= cap {
+                    (thought, generatedText.text, generatedText.finish) = (cap, "", "length")
+                } else if engine.counter.count(generatedText.text, model) > cap - thinking {
+                    generatedText.text = cut(generatedText.text, toTokens: cap - thinking, engine: engine)
+                    generatedText.finish = "length"
+                }
+            }
+            reasoningTokens += thought
             let refused = fault == .refusal
             let content = refused ? Self.refusalText : generatedText.text.trimmingCharacters(in: .whitespaces)
             // The untrimmed text's tokens, as OpenAI counts the leading space it generated.
-            completionTokens += engine.counter.count(refused ? content : generatedText.text, model)
+            completionTokens += thought + engine.counter.count(refused ? content : generatedText.text, model)
             if position > 0 { writer.raw(",") }
             writer.raw("{\"index\":")
             writer.number(index)
@@ -151,7 +169,7 @@ extension SimulatedRequest {
         writer.raw("],\"system_fingerprint\":\"fp_simulator\"")
         usage(
             &writer, prompt: promptTokens[0], completion: completionTokens,
-            cached: engine.cachedPromptTokens([texts.joined(separator: "\u{0}")], promptTokens) ?? 0)
+            cached: engine.cachedPromptTokens([texts.joined(separator: "\u{0}")], promptTokens) ?? 0, reasoning: reasoningTokens)
         return Answer(body: writer.bytes, promptTokens: promptTokens[0], completionTokens: completionTokens)
     }
 

@@ -9,13 +9,13 @@ extension SimulatedRequest {
 
     /// A reasoning model's hidden tokens: `(64 + input / 4)` per effort step (medium: 2).
     var reasoningTokens: Int {
-        var effort = "medium"
-        if case .object(let reasoning)? = object["reasoning"], case .string(let written)? = reasoning["effort"] { effort = written }
-        return (Self.effortSteps[effort] ?? 2) * (64 + promptTokens[0] / 4)
+        (Self.effortSteps[reasoningEffort ?? "medium"] ?? 2) * (64 + promptTokens[0] / 4)
     }
 
+    /// `reasoning.effort` (responses) or `reasoning_effort` (chat), as asked.
     var reasoningEffort: String? {
         if case .object(let reasoning)? = object["reasoning"], case .string(let written)? = reasoning["effort"] { return written }
+        if case .string(let written)? = object["reasoning_effort"] { return written }
         return nil
     }
 

@@ -99,6 +99,31 @@ import Testing
 
     /// `max_output_tokens` caps reasoning and text together: over it the answer is incomplete
     /// for `max_output_tokens`, its text cut (to nothing when reasoning took it all).
+    /// Chat with a reasoning model thinks as responses does (`reasoning_effort`): its
+    /// reasoning tokens are in `completion_tokens` and `completion_tokens_details`, within
+    /// `max_completion_tokens`, which a long thought can use up before any text.
+    @Test func chatReasoningTokensCountInsideCompletionTokens() async throws {
+        let client = try await SimulatorClient.started()
+        let messages = #""messages":[{"role":"user","content":"Review: great kettle\nSentiment:"}]"#
+        let free = try await client.post("/chat/completions", #"{"model":"gpt-5-mini",\#(messages),"reasoning_effort":"low"}"#)
+        let capped = try await client.post(
+            "/chat/completions", #"{"model":"gpt-5-mini",\#(messages),"reasoning_effort":"high","max_completion_tokens":20}"#)
+        let plain = try await client.post("/chat/completions", #"{"model":"gpt-4o-mini",\#(messages)}"#)
+        await client.stop()
+        let reasoning = free.usage.object("completion_tokens_details").int("reasoning_tokens") ?? 0
+        #expect(reasoning > 0)
+        guard case .object(let choice)? = free.body.array("choices").first, case .string(let content)? = choice.object("message")["content"]
+        else {
+            Issue.record("no message content")
+            return
+        }
+        #expect(free.usage.int("completion_tokens") == reasoning + Self.tokenizer.count(" " + content))
+        #expect(capped.usage.int("completion_tokens") == 20)
+        #expect(capped.usage.object("completion_tokens_details").int("reasoning_tokens") == 20)
+        #expect(capped.body.array("choices").first?.object?.string("finish_reason") == "length")
+        #expect(plain.usage["completion_tokens_details"] == nil)
+    }
+
     @Test func maxOutputTokensMakesTheAnswerIncomplete() async throws {
         let client = try await SimulatorClient.started()
         let reasoning = try await client.post(
