@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import PromptmillCore
-import PromptmillSimulator
 
 struct EstimateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,18 +40,10 @@ struct EstimateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var simulated = SimulatorConfiguration()
-        simulated.latency = .zero
-        let simulator = mock ? Simulator(configuration: simulated) : nil
         var overrides = PipelineOverrides(baseURL: baseURL)
         overrides.noCache = noCache
         overrides.cachePath = cache
-        if let simulator {
-            _ = try await simulator.start()
-            overrides.mockBaseURL = simulator.baseURL
-        }
-        let code = await execute(overrides: overrides)
-        if let simulator { try? await simulator.stop() }
+        let code = try await MockSimulator.run(if: mock, latency: .zero, overrides: overrides) { await execute(overrides: $0) }
         if code != 0 { throw ExitCode(code) }
     }
 

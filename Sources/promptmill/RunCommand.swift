@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import PromptmillCore
-import PromptmillSimulator
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,20 +47,14 @@ struct RunCommand: AsyncParsableCommand {
     var mockLatencyMs = 50
 
     func run() async throws {
-        var simulated = SimulatorConfiguration()
-        simulated.latency = .milliseconds(mockLatencyMs)
-        let simulator = mock ? Simulator(configuration: simulated) : nil
         var overrides = PipelineOverrides(outputPath: output, baseURL: baseURL)
         overrides.noCache = noCache
         overrides.cachePath = cache
         overrides.stateDirectory = stateDir
         overrides.maxUSD = maxUSD
-        if let simulator {
-            _ = try await simulator.start()
-            overrides.mockBaseURL = simulator.baseURL
+        let code = try await MockSimulator.run(if: mock, latency: .milliseconds(mockLatencyMs), overrides: overrides) {
+            await execute(overrides: $0)
         }
-        let code = await execute(overrides: overrides)
-        if let simulator { try? await simulator.stop() }
         if code != 0 { throw ExitCode(code) }
     }
 
