@@ -182,6 +182,7 @@ public struct JobEstimator: Sendable {
         var preparer = try RowPreparer(configuration: configuration.stages[0].configuration)
         preparer.keepFields = true
         var buffer = ""
+        var packOverhead: Int?
         var costMin = Money.zero
         while let result = try preparer.next() {
             guard case .row(let row) = result else { continue }
@@ -203,7 +204,12 @@ public struct JobEstimator: Sendable {
             prepared.instructions = rendered.instructions
             let alone = APIRequest.promptTokens(prepared, tokenizer: tokenizer, endpoint: view.endpoint)
             // Packed, a row's part of its request: its item and its share of the overhead.
-            let tokens = view.pack > 1 ? PackedRequest.promptTokens(prepared, configuration: view, tokenizer: tokenizer) : alone
+            var tokens = alone
+            if view.pack > 1 {
+                let overhead = packOverhead ?? PackedRequest.overheadTokens(view, row: prepared, tokenizer: tokenizer)
+                packOverhead = overhead
+                tokens = PackedRequest.promptTokens(prepared, overhead: overhead, configuration: view, tokenizer: tokenizer)
+            }
             // An answer inserted can merge with the text around it: the least allows for that.
             let least = max(0, tokens - 2 * insertions)
             estimate.rows += 1

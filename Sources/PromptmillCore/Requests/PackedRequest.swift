@@ -233,14 +233,14 @@ enum PackedRequest {
     }
 
     /// A row's prompt tokens in a packed request: its item's exact tokens and its part of
-    /// the shared overhead in a full pack.
-    static func promptTokens(_ row: PreparedRow, configuration: PipelineConfiguration, tokenizer: Tokenizer) -> Int {
+    /// the shared `overhead` (`overheadTokens`, the same for every row of a step: a packed
+    /// step's instructions and fixed messages read no field) in a full pack.
+    static func promptTokens(_ row: PreparedRow, overhead: Int, configuration: PipelineConfiguration, tokenizer: Tokenizer) -> Int {
         var writer = JSONWriter(capacity: row.prompt.utf8.count + 24)
         writer.raw("{\"i\":0,\"input\":")
         writer.string(input(row, template: configuration.template))
         writer.raw("},")
         let item = tokenizer.count(String(decoding: writer.bytes, as: UTF8.self))
-        let overhead = overheadTokens(configuration, row: row, tokenizer: tokenizer)
         return item + (overhead + configuration.pack - 1) / configuration.pack
     }
 }

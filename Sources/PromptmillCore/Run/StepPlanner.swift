@@ -23,6 +23,8 @@ struct StepPlanner {
     private var keyer: ResponseCacheKeyer?
     private let tokenizer: Tokenizer
     private var buffer = ""
+    /// A packed step's tokens shared by the rows of a request, counted at its first row.
+    private var packOverhead: Int?
     /// Rows waiting for a request, in arrival order (`unsent[unsentStart...]`).
     private var unsent: [PreparedRow] = []
     private var unsentStart = 0
@@ -133,10 +135,13 @@ struct StepPlanner {
             }
             followers[key] = []
         }
-        row.promptTokens =
-            step.configuration.pack > 1
-            ? PackedRequest.promptTokens(row, configuration: step.configuration, tokenizer: tokenizer)
-            : APIRequest.promptTokens(row, tokenizer: tokenizer, endpoint: step.configuration.endpoint)
+        if step.configuration.pack > 1 {
+            let overhead = packOverhead ?? PackedRequest.overheadTokens(step.configuration, row: row, tokenizer: tokenizer)
+            packOverhead = overhead
+            row.promptTokens = PackedRequest.promptTokens(row, overhead: overhead, configuration: step.configuration, tokenizer: tokenizer)
+        } else {
+            row.promptTokens = APIRequest.promptTokens(row, tokenizer: tokenizer, endpoint: step.configuration.endpoint)
+        }
         unsent.append(row)
     }
 
