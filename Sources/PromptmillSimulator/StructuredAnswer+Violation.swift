@@ -42,44 +42,32 @@ extension StructuredAnswer {
             while choices.contains(.string(wrong)) { wrong += "_" }
             return .string(wrong)
         }
-        switch value {
-        case .object(let object):
-            guard case .object(let properties)? = node["properties"] else { return nil }
-            for (index, key) in object.keys.enumerated() {
-                guard let member = properties[key], let broken = outsideEnum(object.values[index], member) else { continue }
-                var values = object.values
-                values[index] = broken
-                return .object(JSONObject(keys: object.keys, values: values))
-            }
-        case .array(var items):
-            guard let itemSchema = node["items"] else { return nil }
-            for index in items.indices {
-                guard let broken = outsideEnum(items[index], itemSchema) else { continue }
-                items[index] = broken
-                return .array(items)
-            }
-        default: break
-        }
-        return nil
+        return firstMember(of: value, node) { outsideEnum($0, $1) }
     }
 
     /// The first object (in document order) missing a property its schema requires.
     private func withoutRequired(_ value: JSONValue, _ schema: JSONValue) -> JSONValue? {
         guard case .object(let node) = resolved(schema) else { return nil }
+        if case .object(let object) = value, case .array(let required)? = node["required"],
+            let index = object.keys.firstIndex(where: { $0 != "i" && required.contains(.string($0)) })
+        {
+            var keys = object.keys
+            var values = object.values
+            keys.remove(at: index)
+            values.remove(at: index)
+            return .object(JSONObject(keys: keys, values: values))
+        }
+        return firstMember(of: value, node) { withoutRequired($0, $1) }
+    }
+
+    /// `value` with its first member or item (in document order) that `breaking` breaks
+    /// against its schema in `node` replaced by the broken one; nil when none breaks.
+    private func firstMember(of value: JSONValue, _ node: JSONObject, breaking: (JSONValue, JSONValue) -> JSONValue?) -> JSONValue? {
         switch value {
         case .object(let object):
-            if case .array(let required)? = node["required"],
-                let index = object.keys.firstIndex(where: { $0 != "i" && required.contains(.string($0)) })
-            {
-                var keys = object.keys
-                var values = object.values
-                keys.remove(at: index)
-                values.remove(at: index)
-                return .object(JSONObject(keys: keys, values: values))
-            }
             guard case .object(let properties)? = node["properties"] else { return nil }
             for (index, key) in object.keys.enumerated() {
-                guard let member = properties[key], let broken = withoutRequired(object.values[index], member) else { continue }
+                guard let member = properties[key], let broken = breaking(object.values[index], member) else { continue }
                 var values = object.values
                 values[index] = broken
                 return .object(JSONObject(keys: object.keys, values: values))
@@ -87,7 +75,7 @@ extension StructuredAnswer {
         case .array(var items):
             guard let itemSchema = node["items"] else { return nil }
             for index in items.indices {
-                guard let broken = withoutRequired(items[index], itemSchema) else { continue }
+                guard let broken = breaking(items[index], itemSchema) else { continue }
                 items[index] = broken
                 return .array(items)
             }
