@@ -13,6 +13,12 @@ struct EstimateCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
+    @Option(help: "Plan for this mode: live, batch or auto (beats mode:).")
+    var mode: JobMode?
+
+    @Option(help: "With --mode auto: the deadline to plan for, as 8h, 90m or a time with zone (beats deadline:).")
+    var deadline: String?
+
     @Flag(name: .customLong("no-cache"), help: "Price every row as if the response cache were empty.")
     var noCache = false
 
@@ -42,6 +48,8 @@ struct EstimateCommand: AsyncParsableCommand {
     func run() async throws {
         var overrides = PipelineOverrides(baseURL: baseURL)
         overrides.noCache = noCache
+        overrides.mode = mode
+        overrides.deadline = deadline
         overrides.cachePath = cache
         let code = try await MockSimulator.run(if: mock, latency: .zero, overrides: overrides) { await execute(overrides: $0) }
         if code != 0 { throw ExitCode(code) }

@@ -37,6 +37,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-usd"), help: "A hard cap on the job's spend in USD, earlier runs included (beats budget.max_usd).")
     var maxUSD: Double?
 
+    @Option(help: "How rows reach the API: live, batch (the Batch API, half price, within 24 h) or auto (by --deadline) (beats mode:).")
+    var mode: JobMode?
+
+    @Option(help: "With --mode auto: when the job must be done, as 8h, 90m or a time with zone (beats deadline:).")
+    var deadline: String?
+
     @Option(help: "How to show progress on stderr: auto, bar, plain or quiet.")
     var progress: ProgressMode = .auto
 
@@ -52,6 +58,8 @@ struct RunCommand: AsyncParsableCommand {
         overrides.cachePath = cache
         overrides.stateDirectory = stateDir
         overrides.maxUSD = maxUSD
+        overrides.mode = mode
+        overrides.deadline = deadline
         let code = try await MockSimulator.run(if: mock, latency: .milliseconds(mockLatencyMs), overrides: overrides) {
             await execute(overrides: $0)
         }
@@ -178,3 +186,4 @@ struct RunCommand: AsyncParsableCommand {
 }
 
 extension ProgressMode: ExpressibleByArgument {}
+extension JobMode: ExpressibleByArgument {}

@@ -37,6 +37,20 @@ public struct PipelineConfiguration: Sendable {
         /// `max_wait_s` (default 900 s): a server asking to wait longer than this stops the
         /// run (exit 4, resumable) instead of holding it.
         public var maxWait: Duration = .seconds(900)
+        /// `timeout_s` as written; nil: 60 s, and 900 s for flex requests (flex answers
+        /// slowly by design: platform.openai.com/docs/guides/flex-processing).
+        public var timeoutWritten: Duration?
+        /// `batch_queue_tokens`: the account's Batch API enqueued-token limit for the model
+        /// (the prompt tokens of its batches not yet finished); nil: unknown until a batch
+        /// fails with `token_limit_exceeded`, which teaches it.
+        public var batchQueueTokens: Int?
+
+        /// How long a request at `tier` waits for its answer.
+        public func timeout(for tier: ServiceTier) -> Duration {
+            timeoutWritten ?? (tier == .flex ? Self.flexTimeout : timeout)
+        }
+
+        public static let flexTimeout: Duration = .seconds(900)
 
         /// The ceiling on requests in flight when `max_concurrency` is not set: enough for
         /// 10,000 requests a minute at 3 s each.
@@ -134,6 +148,11 @@ public struct PipelineConfiguration: Sendable {
     /// The JSON schema each answer must follow (`params.text.format` or
     /// `params.response_format` of type `json_schema`), checked per row; nil without one.
     public var structuredOutput: StructuredOutput? = nil
+
+    /// `mode:` (`--mode`): live (default), batch or auto.
+    public var mode: JobMode = .live
+    /// `deadline:` (`--deadline`): when an `auto` job must be done; nil: none.
+    public var deadline: Deadline? = nil
 
     /// The most rows packed into one request.
     public static let packLimit = 50

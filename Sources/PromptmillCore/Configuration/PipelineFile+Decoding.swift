@@ -4,7 +4,7 @@ extension PipelineFile {
     static let topLevelKeys = [
         "name", "input", "endpoint", "model", "tokenizer", "prompt", "messages", "input_field",
         "params", "batch_size", "limits", "budget", "cache", "output", "pricing", "base_url", "user_field", "steps",
-        "instructions", "pack", "max_schema_retries",
+        "instructions", "pack", "max_schema_retries", "mode", "deadline",
     ]
     /// Decodes the composed YAML tree, reporting every problem to `reader`.
     static func decode(_ root: Node, reader: YAMLNodeReader) -> PipelineFile {
@@ -13,6 +13,8 @@ extension PipelineFile {
         file.name = reader.string(top["name"], at: "name")
         decodeRequestKeys(top, into: &file, path: "", reader: reader)
         file.baseURL = reader.string(top["base_url"], at: "base_url")
+        file.mode = reader.string(top["mode"], at: "mode")
+        file.deadline = reader.string(top["deadline"], at: "deadline")
         if let node = top["steps"] {
             file.steps = decodeSteps(node, reader: reader)
         }
@@ -30,6 +32,7 @@ extension PipelineFile {
                 node, at: "limits",
                 known: [
                     "requests_per_minute", "tokens_per_minute", "max_concurrency", "max_retries", "timeout_s", "max_wait_s",
+                    "batch_queue_tokens",
                 ])
             file.limits.requestsPerMinute = reader.integer(limits["requests_per_minute"], at: "limits.requests_per_minute")
             file.limits.tokensPerMinute = reader.integer(limits["tokens_per_minute"], at: "limits.tokens_per_minute")
@@ -37,6 +40,7 @@ extension PipelineFile {
             file.limits.maxRetries = reader.integer(limits["max_retries"], at: "limits.max_retries")
             file.limits.timeoutSeconds = reader.number(limits["timeout_s"], at: "limits.timeout_s")
             file.limits.maxWaitSeconds = reader.number(limits["max_wait_s"], at: "limits.max_wait_s")
+            file.limits.batchQueueTokens = reader.integer(limits["batch_queue_tokens"], at: "limits.batch_queue_tokens")
         }
         if let node = top["cache"] {
             let cache = reader.mapping(node, at: "cache", known: ["enabled", "path"])
@@ -87,7 +91,7 @@ extension PipelineFile {
 
     static let stepKeys = [
         "name", "endpoint", "model", "tokenizer", "prompt", "messages", "input_field", "params", "batch_size",
-        "user_field", "when", "instructions", "pack", "max_schema_retries",
+        "user_field", "when", "instructions", "pack", "max_schema_retries", "mode", "deadline",
     ]
 
     /// `steps:`, a list of mappings, each with its own request keys and optional `when`.

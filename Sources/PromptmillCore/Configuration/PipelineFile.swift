@@ -24,6 +24,7 @@ struct PipelineFile: Sendable {
         var maxRetries: Located<Int>?
         var timeoutSeconds: Located<Double>?
         var maxWaitSeconds: Located<Double>?
+        var batchQueueTokens: Located<Int>?
     }
 
     struct Cache: Sendable {
@@ -68,4 +69,8 @@ struct PipelineFile: Sendable {
     /// `pricing:` overrides by model name.
     var pricing: [String: Located<PriceOverride>] = [:]
     var baseURL: Located<String>?
+    /// `mode:` live, batch or auto.
+    var mode: Located<String>?
+    /// `deadline:` a duration or a time with zone.
+    var deadline: Located<String>?
 }

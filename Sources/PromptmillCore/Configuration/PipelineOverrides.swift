@@ -13,6 +13,10 @@ public struct PipelineOverrides: Sendable {
     public var stateDirectory: String?
     /// `--max-usd N`: beats `budget.max_usd`.
     public var maxUSD: Double?
+    /// `--mode live|batch|auto`: beats `mode:`.
+    public var mode: JobMode?
+    /// `--deadline`: beats `deadline:`.
+    public var deadline: String?
 
     public init(outputPath: String? = nil, baseURL: String? = nil, mockBaseURL: String? = nil) {
         self.outputPath = outputPath

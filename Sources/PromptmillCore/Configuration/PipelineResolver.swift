@@ -74,6 +74,7 @@ struct PipelineResolver {
         }
         if pack > 1, let template { checkPackable(template, instructions: instructions, line: file.pack?.line) }
         let budget = resolveBudget()
+        let mode = resolveMode()
         let catalog = resolveCatalog()
         let pricing = file.pricing.mapValues(\.value)
         let prices = model.flatMap { catalog?.prices(for: $0.value, override: pricing[$0.value]) }
@@ -84,13 +85,14 @@ struct PipelineResolver {
         }
 
         guard problems.isEmpty, let name, let endpoint, let model, let encoding, let template, let batchSize,
-            let input, let limits, let output, let api, let budget, let catalog
+            let input, let limits, let output, let api, let budget, let catalog, let mode
         else { return nil }
         var configuration = PipelineConfiguration(
             name: name.value, pipelinePath: pipelinePath, input: input, endpoint: endpoint,
             model: model.value, encoding: encoding, template: template, params: params, batchSize: batchSize,
             limits: limits, output: output, cache: cache, stateDirectory: resolveStateDirectory(), api: api)
         configuration.budget = budget
+        (configuration.mode, configuration.deadline) = mode
         configuration.prices = prices
         configuration.pricesDate = catalog.pricesDate
         configuration.pricing = pricing
@@ -565,6 +567,10 @@ struct PipelineResolver {
             report("limits.timeout_s must be more than 0, found \(timeout.value)", line: timeout.line)
             valid = false
         }
+        if let queue = written.batchQueueTokens, queue.value < 1 {
+            report("limits.batch_queue_tokens must be at least 1, found \(queue.value)", line: queue.line)
+            valid = false
+        }
         if let wait = written.maxWaitSeconds, !(wait.value >= 0) {
             report("limits.max_wait_s must be 0 or more, found \(wait.value)", line: wait.line)
             valid = false
@@ -576,7 +582,39 @@ struct PipelineResolver {
             maxConcurrency: written.maxConcurrency?.value,
             maxRetries: written.maxRetries?.value ?? 8,
             timeout: .milliseconds(Int64((written.timeoutSeconds?.value ?? 60) * 1000)),
-            maxWait: .milliseconds(Int64((written.maxWaitSeconds?.value ?? 900) * 1000)))
+            maxWait: .milliseconds(Int64((written.maxWaitSeconds?.value ?? 900) * 1000)),
+            timeoutWritten: written.timeoutSeconds.map { .milliseconds(Int64($0.value * 1000)) },
+            batchQueueTokens: written.batchQueueTokens?.value)
+    }
+
+    /// `mode:` and `deadline:`, flags over keys. A deadline without `auto` is an error: only
+    /// `auto` reads it.
+    mutating func resolveMode() -> (JobMode, Deadline?)? {
+        var mode = JobMode.live
+        if let flag = overrides.mode {
+            mode = flag
+        } else if let written = file.mode {
+            guard let parsed = JobMode(rawValue: written.value) else {
+                report("mode must be live, batch or auto, found '\(written.value)'", line: written.line)
+                return nil
+            }
+            mode = parsed
+        }
+        let text = overrides.deadline ?? file.deadline?.value
+        guard let text else { return (mode, nil) }
+        guard let deadline = Deadline(parsing: text) else {
+            report(
+                "deadline must be a duration such as 8h, 90m or 2d, or a time with its zone such as 2026-12-02T07:00:00Z, found '\(text)'",
+                line: file.deadline?.line)
+            return nil
+        }
+        if mode != .auto {
+            report(
+                "deadline is read only with mode: auto (the plan it sets chooses batch, flex or standard); found mode \(mode.rawValue)",
+                line: file.deadline?.line)
+            return nil
+        }
+        return (mode, deadline)
     }
 
     private mutating func resolveOutput() -> PipelineConfiguration.Output? {

@@ -20,11 +20,16 @@ public struct TokenUsage: Sendable, Equatable {
     /// tokenizer (by OpenAI's rules, as the estimate does) and the completion tokens from
     /// the answer's text. Records show it as `"counted": true`.
     public var counted: Bool
+    /// The way these tokens were served and are priced: the Batch API, or the live tier the
+    /// answer's `service_tier` names (not the one asked for). A sum of usages of different
+    /// tiers keeps the left one's: sum per tier before pricing (`RunStatistics.byTier`).
+    public var tier: ServiceTier
 
     public init(
         promptTokens: Int, completionTokens: Int, cachedPromptTokens: Int = 0, cacheWriteTokens: Int = 0, reasoningTokens: Int = 0,
-        counted: Bool = false
+        counted: Bool = false, tier: ServiceTier = .standard
     ) {
+        self.tier = tier
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
         self.cachedPromptTokens = cachedPromptTokens
