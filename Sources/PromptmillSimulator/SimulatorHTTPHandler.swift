@@ -10,7 +10,8 @@ final class SimulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
     private let engine: SimulatorEngine
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
-    private static let maximumBodyBytes = 64 * 1024 * 1024
+    /// A batch input file of 200 MB (OpenAI's limit) and its multipart framing.
+    private static let maximumBodyBytes = 201 * 1024 * 1024
 
     init(engine: SimulatorEngine) {
         self.engine = engine
@@ -36,7 +37,7 @@ final class SimulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
                 method: requestHead.method.rawValue, path: requestHead.uri,
                 headers: requestHead.headers.map { ($0.name, $0.value) }, body: bytes)
             let keepAlive = requestHead.isKeepAlive
-            let latency = engine.configuration.latency
+            let latency = reply.latency ?? engine.configuration.latency
             if latency > .zero {
                 let nanoseconds = latency.components.seconds * 1_000_000_000 + latency.components.attoseconds / 1_000_000_000
                 context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) {
@@ -56,7 +57,9 @@ final class SimulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
             context.close(promise: nil)
         case .answer, .truncate, .stall:
             var headers = HTTPHeaders()
-            headers.add(name: "content-type", value: "application/json")
+            if !reply.headers.contains(where: { $0.0.lowercased() == "content-type" }) {
+                headers.add(name: "content-type", value: "application/json")
+            }
             headers.add(name: "content-length", value: String(reply.body.count))
             for (name, value) in reply.headers { headers.add(name: name, value: value) }
             if !keepAlive { headers.add(name: "connection", value: "close") }

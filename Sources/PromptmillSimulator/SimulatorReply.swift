@@ -17,6 +17,8 @@ struct SimulatorReply: Sendable, Error {
     var status: Int
     var headers: [(String, String)]
     var body: [UInt8]
+    /// How long the reply waits before it is sent; nil: the configured live latency.
+    var latency: Duration?
 
     static func json(_ status: Int, _ body: [UInt8], headers: [(String, String)] = []) -> SimulatorReply {
         SimulatorReply(kind: .answer, status: status, headers: headers, body: body)
@@ -38,5 +40,15 @@ struct SimulatorReply: Sendable, Error {
         if let code { writer.string(code) } else { writer.raw("null") }
         writer.raw("}}")
         return .json(status, writer.bytes, headers: headers)
+    }
+}
+
+extension SimulatorReply {
+    /// The same reply with another content type (when it is a 200).
+    func with(contentType: String) -> SimulatorReply {
+        guard status == 200 else { return self }
+        var reply = self
+        reply.headers.append(("content-type", contentType))
+        return reply
     }
 }
