@@ -166,7 +166,9 @@ extension SimulatedRequest {
             writer.string(refused ? "stop" : generatedText.finish)
             writer.raw("}")
         }
-        writer.raw("],\"system_fingerprint\":\"fp_simulator\"")
+        writer.raw("],\"service_tier\":")
+        writer.string(serviceTier)
+        writer.raw(",\"system_fingerprint\":\"fp_simulator\"")
         usage(
             &writer, prompt: promptTokens[0], completion: completionTokens,
             cached: engine.cachedPromptTokens([texts.joined(separator: "\u{0}")], promptTokens) ?? 0, reasoning: reasoningTokens)

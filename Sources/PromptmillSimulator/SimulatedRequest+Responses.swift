@@ -108,11 +108,7 @@ extension SimulatedRequest {
         writer.raw(",\"reasoning\":{\"effort\":")
         writer.value((reasoningEffort ?? (reasons ? "medium" : nil)).map(JSONValue.string) ?? .null)
         writer.raw(",\"summary\":null},\"service_tier\":")
-        switch object["service_tier"] {
-        case .string("flex")?: writer.string("flex")
-        case .string("priority")?: writer.string("priority")
-        default: writer.string("default")
-        }
+        writer.string(serviceTier)
         writer.raw(",\"store\":")
         writer.value(object["store"] ?? .bool(true))
         writer.raw(",\"temperature\":")

@@ -19,6 +19,16 @@ struct SimulatedRequest: Sendable {
     /// chat and responses: the answer format asked for.
     var format = ResponseFormat.text
 
+    /// The tier that answers it, as the answer's `service_tier` says: `flex` and `priority`
+    /// when asked for, otherwise (`auto`, `default`, none) `default`.
+    var serviceTier: String {
+        switch object["service_tier"] {
+        case .string("flex")?: "flex"
+        case .string("priority")?: "priority"
+        default: "default"
+        }
+    }
+
     /// What the request costs against tokens-per-minute, as OpenAI reckons it.
     var rateLimitCost: Int {
         let prompt = promptTokens.reduce(0, +)

@@ -47,6 +47,12 @@ public struct SimulatorConfiguration: Sendable {
     public var incompleteAnswers = 0.0
     /// Keep every request received, for tests.
     public var recordRequests = false
+    /// The share (0...1) of `service_tier: flex` requests answered 429 `resource_unavailable`
+    /// (flex has no capacity), drawn with the seeded generator; they take nothing from the
+    /// rate-limit buckets and carry no retry-after.
+    public var flexUnavailable = 0.0
+    /// Added to the latency of flex answers.
+    public var flexLatency: Duration = .zero
 
     public init() {}
 }

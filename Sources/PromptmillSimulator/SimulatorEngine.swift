@@ -203,6 +203,11 @@ final class SimulatorEngine: Sendable {
 
     /// A checked request past the rate limits and faults to its answer, paid and logged.
     private func answer(_ request: SimulatedRequest) -> SimulatorReply {
+        let tier = request.serviceTier
+        if tier == "flex", let refusal = flexRefusal() {
+            returnQuota()
+            return refusal
+        }
         let (verdict, limitHeaders) = admit(request)
         if case .limited(let kind, let wait, let limit, let used, let requested) = verdict {
             let unit = kind == "requests" ? "requests per min (RPM)" : "tokens per min (TPM)"
@@ -228,23 +233,15 @@ final class SimulatorEngine: Sendable {
         let answer = request.answer(engine: self)
         count(usage: answer.promptTokens, answer.completionTokens)
         state.withLockedValue { state in
-            if let log = state.paidLog {
-                var writer = JSONWriter(capacity: 256)
-                writer.raw("{\"t\":")
-                writer.raw(String(format: "%.6f", Date().timeIntervalSince1970))
-                writer.raw(",\"texts\":")
-                writer.value(.array(request.texts.map(JSONValue.string)))
-                writer.raw(",\"prompt_tokens\":")
-                writer.number(answer.promptTokens)
-                writer.raw(",\"completion_tokens\":")
-                writer.number(answer.completionTokens)
-                writer.raw("}\n")
-                log.write(Data(writer.bytes))
-            }
+            Self.logPaid(
+                &state, time: Date().timeIntervalSince1970, texts: request.texts, prompt: answer.promptTokens,
+                completion: answer.completionTokens, marks: tier == "default" ? [] : [("service_tier", tier)])
         }
-        return .json(
-            200, answer.body, headers: limitHeaders + [("openai-processing-ms", String(max(1, Int(configuration.latency.components.seconds * 1000))))]
-        )
+        let latency = configuration.latency + (tier == "flex" ? configuration.flexLatency : .zero)
+        var reply = SimulatorReply.json(
+            200, answer.body, headers: limitHeaders + [("openai-processing-ms", String(max(1, Int(latency / .milliseconds(1)))))])
+        reply.latency = latency
+        return reply
     }
 
     /// Takes the request's cost from its buckets (its model's with `limitsPerModel`, created

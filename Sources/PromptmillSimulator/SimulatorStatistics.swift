@@ -14,4 +14,6 @@ public struct SimulatorStatistics: Sendable, Equatable {
     public var peakInFlight = 0
     /// Admitted and refused requests by model (requests the simulator could parse).
     public var byModel: [String: SimulatorModelStatistics] = [:]
+    /// Flex requests answered 429 `resource_unavailable` (also in `byStatus[429]` and `rateLimited`).
+    public var flexUnavailable = 0
 }

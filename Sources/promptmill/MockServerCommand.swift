@@ -66,13 +66,26 @@ struct MockServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("paid-log"), help: "Append one JSON line per paid answer (time and prompts), for kill tests.")
     var paidLog: String?
 
-    @Option(help: "Seed for faults and shuffling.")
+    @Option(
+        name: .customLong("flex-unavailable"),
+        help:
+            "Share of service_tier flex requests (0..1) answered 429 resource_unavailable (flex has no capacity), with no retry-after and nothing taken from --rpm/--tpm."
+    )
+    var flexUnavailable = 0.0
+
+    @Option(name: .customLong("flex-latency-ms"), help: "Milliseconds added to --latency-ms for service_tier flex answers.")
+    var flexLatencyMs = 0
+
+    @Option(help: "Seed for faults, flex refusals and shuffling.")
     var seed: UInt64 = 42
 
     func validate() throws {
-        for (flag, share) in [("--schema-violations", schemaViolations), ("--refusals", refusals), ("--incomplete-answers", incompleteAnswers)]
-        where !(0...1).contains(share) {
-            throw ValidationError("\(flag) is a share of answers: give a number from 0 to 1, not \(share).")
+        let shares = [
+            ("--schema-violations", schemaViolations), ("--refusals", refusals), ("--incomplete-answers", incompleteAnswers),
+            ("--flex-unavailable", flexUnavailable),
+        ]
+        for (flag, share) in shares where !(0...1).contains(share) {
+            throw ValidationError("\(flag) is a share: give a number from 0 to 1, not \(share).")
         }
     }
 
@@ -94,6 +107,8 @@ struct MockServerCommand: AsyncParsableCommand {
         configuration.seed = seed
         configuration.quotaRequests = quotaRequests
         configuration.paidLogPath = paidLog
+        configuration.flexUnavailable = flexUnavailable
+        configuration.flexLatency = .milliseconds(flexLatencyMs)
         let simulator = Simulator(configuration: configuration)
         _ = try await simulator.start()
         Terminal.say(
