@@ -3,16 +3,25 @@
 
 Usage: scripts/price-table.py PATH/model_prices_and_context_window_backup.json
 (from the litellm wheel on PyPI: pip download litellm==VERSION --no-deps; unzip it).
-Keeps the models already in the table and the keys promptmill reads.
+Keeps the models already in the table and the keys promptmill reads: the standard prices
+and, where litellm has them, the Batch API's (`_batches`), flex's (`_flex`) and priority's
+(`_priority`) prices for input, cached input, cache writes and output.
+
+Left out on purpose: the `above_272k_tokens` prices (long prompts of a few models) and the
+`above_12hr` cache-write prices (extended prompt-cache retention). promptmill prices every
+prompt at the short-context figures and does not ask for extended retention; a pipeline
+that needs either may set its own prices with `pricing:`.
 """
 import json
 import sys
 
-KEYS = [
-    "cache_creation_input_token_cost", "cache_read_input_token_cost", "deprecation_date", "input_cost_per_token",
-    "input_cost_per_token_batches", "max_input_tokens", "max_output_tokens", "mode", "output_cost_per_token",
-    "output_cost_per_token_batches", "supports_reasoning",
-]
+TIERS = ["batches", "flex", "priority"]
+PRICES = ["input_cost_per_token", "output_cost_per_token", "cache_read_input_token_cost", "cache_creation_input_token_cost"]
+KEYS = sorted(
+    ["deprecation_date", "max_input_tokens", "max_output_tokens", "mode", "supports_reasoning"]
+    + PRICES
+    + [f"{price}_{tier}" for price in PRICES for tier in TIERS]
+)
 TABLE = "Sources/PromptmillCore/Resources/openai-models.json"
 
 source = json.load(open(sys.argv[1]))

@@ -14,10 +14,29 @@ public struct ModelInfo: Sendable, Equatable {
     /// Prompt tokens written to the prompt cache, where they cost more than input (the
     /// newest models); nil: at the input price.
     public var cacheWritePrice: Money? = nil
-    public var batchInputPrice: Money?
-    public var batchOutputPrice: Money?
+    /// The table's figures for the other ways of serving: `.batch` (the Batch API), `.flex`
+    /// and `.priority`, each present only when the table gives its input price.
+    public var tiers: [ServiceTier: PriceFigures] = [:]
     /// The model spends hidden reasoning tokens (billed as output) before it answers.
     public var reasons = false
+
+    public var batchInputPrice: Money? { tiers[.batch]?.input }
+    public var batchOutputPrice: Money? { tiers[.batch]?.output }
+}
+
+/// One tier's prices per token as the table writes them; a figure it leaves out is nil.
+public struct PriceFigures: Sendable, Equatable {
+    public var input: Money?
+    public var output: Money?
+    public var cachedInput: Money?
+    public var cacheWrite: Money?
+
+    public init(input: Money? = nil, output: Money? = nil, cachedInput: Money? = nil, cacheWrite: Money? = nil) {
+        self.input = input
+        self.output = output
+        self.cachedInput = cachedInput
+        self.cacheWrite = cacheWrite
+    }
 }
 
 /// The price and context table carried in the project (`Resources/openai-models.json`),
@@ -74,16 +93,30 @@ public struct ModelCatalog: Sendable {
                 if case .string(let text)? = fields[key] { return text }
                 return nil
             }
+            // litellm's names: `input_cost_per_token`, and `input_cost_per_token_batches`,
+            // `_flex`, `_priority` for the other tiers; the same for the other three figures.
+            func figures(_ suffix: String) -> PriceFigures {
+                PriceFigures(
+                    input: number("input_cost_per_token" + suffix).map(Money.init(dollars:)),
+                    output: number("output_cost_per_token" + suffix).map(Money.init(dollars:)),
+                    cachedInput: number("cache_read_input_token_cost" + suffix).map(Money.init(dollars:)),
+                    cacheWrite: number("cache_creation_input_token_cost" + suffix).map(Money.init(dollars:)))
+            }
+            let standard = figures("")
+            var tiers: [ServiceTier: PriceFigures] = [:]
+            for (tier, suffix) in [(ServiceTier.batch, "_batches"), (.flex, "_flex"), (.priority, "_priority")] {
+                let priced = figures(suffix)
+                if priced.input != nil { tiers[tier] = priced }
+            }
             models[name] = ModelInfo(
                 mode: string("mode"),
                 contextWindow: number("max_input_tokens").map { Int($0) },
                 maxOutputTokens: number("max_output_tokens").map { Int($0) },
-                inputPrice: number("input_cost_per_token").map(Money.init(dollars:)),
-                outputPrice: number("output_cost_per_token").map(Money.init(dollars:)),
-                cachedInputPrice: number("cache_read_input_token_cost").map(Money.init(dollars:)),
-                cacheWritePrice: number("cache_creation_input_token_cost").map(Money.init(dollars:)),
-                batchInputPrice: number("input_cost_per_token_batches").map(Money.init(dollars:)),
-                batchOutputPrice: number("output_cost_per_token_batches").map(Money.init(dollars:)),
+                inputPrice: standard.input,
+                outputPrice: standard.output,
+                cachedInputPrice: standard.cachedInput,
+                cacheWritePrice: standard.cacheWrite,
+                tiers: tiers,
                 reasons: fields["supports_reasoning"] == .bool(true))
         }
         return ModelCatalog(models: models, pricesDate: date, source: source)

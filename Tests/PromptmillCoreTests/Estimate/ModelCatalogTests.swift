@@ -5,7 +5,7 @@ import PromptmillCore
     /// The built-in table loads with its date, and prices become exact picodollars per token.
     @Test func builtInTableHasPricesAndDate() throws {
         let catalog = try ModelCatalog.builtIn()
-        #expect(catalog.pricesDate == "2026-11-23")
+        #expect(catalog.pricesDate == "2026-12-01")
         let instruct = try #require(catalog.info(for: "gpt-3.5-turbo-instruct"))
         #expect(instruct.inputPrice == Money(picodollars: 1_500_000))
         #expect(instruct.outputPrice == Money(picodollars: 2_000_000))
