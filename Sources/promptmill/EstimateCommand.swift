@@ -5,7 +5,9 @@ import PromptmillCore
 struct EstimateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "estimate",
-        abstract: "Dry run, no network: exact prompt tokens, requests, the cost range and the least time the limits allow.")
+        abstract:
+            "Dry run, no network: exact prompt tokens, requests, the cost range of each way (standard, flex, batch), the plan mode: follows and the least time the limits allow."
+    )
 
     @Argument(help: "The pipeline file (YAML).")
     var pipeline: String

@@ -33,7 +33,9 @@ enum EstimateReport {
         }
         lines.append("  completion tokens  0 to \(estimate.completionTokensMax)")
         if let low = estimate.costMin, let high = estimate.costMax {
-            lines.append("  cost               \(low) to \(high)  (prices: \(estimate.pricesSource ?? estimate.pricesDate))")
+            let way = estimate.plan.map { "as planned: \(planned($0)); " } ?? ""
+            lines.append("  cost               \(low) to \(high)  (\(way)prices: \(estimate.pricesSource ?? estimate.pricesDate))")
+            lines += costEachWay(estimate)
         } else {
             lines.append(
                 "  cost               unknown: '\(estimate.model)' has no price in the table of \(estimate.pricesDate) — add 'pricing: {\(estimate.model): {input: USD per 1M, output: USD per 1M}}'"
@@ -53,6 +55,9 @@ enum EstimateReport {
         } else {
             lines.append("  least time         not bounded: the pipeline sets no rate limits")
         }
+        if let plan = estimate.plan {
+            lines += self.plan(plan, mode: estimate.mode)
+        }
         for uncapped in estimate.uncappedOutput {
             lines.append("  output limit       " + (estimate.steps.isEmpty ? "" : "step \(uncapped.step): ") + uncapped.advice)
         }
@@ -66,6 +71,54 @@ enum EstimateReport {
             lines += self.check(check)
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The ways a plan takes, with their rows when it splits: `batch`, `flex 1800 rows,
+    /// standard 600 rows`.
+    static func planned(_ plan: ModePlan) -> String {
+        let ways = plan.rowsByMode.filter { $0.value > 0 }.sorted { $0.key < $1.key }
+        guard ways.count > 1 else { return plan.mode.summaryName }
+        return ways.map { "\($0.key.summaryName) \($0.value) rows" }.joined(separator: ", ")
+    }
+
+    /// Standard, flex and batch, each a range or why there is none.
+    static func costEachWay(_ estimate: JobEstimate) -> [String] {
+        var lines: [String] = []
+        for (index, way) in [ServiceTier.standard, .flex, .batch].enumerated() {
+            let label =
+                (index == 0 ? "  cost each way      " : "                     ") + way.summaryName.padding(toLength: 10, withPad: " ", startingAt: 0)
+            guard let range = estimate.costByMode[way] else {
+                lines.append(label + "not offered for \(estimate.flexNotOffered.joined(separator: ", "))")
+                continue
+            }
+            var line = label + "\(range.min) to \(range.max)"
+            if way == .flex, !estimate.flexNotOffered.isEmpty {
+                line += "  (\(estimate.flexNotOffered.joined(separator: ", ")) at standard: no flex price)"
+            }
+            if way == .batch, !estimate.batchByRule.isEmpty {
+                line += "  (half of standard: the table has no batch price for \(estimate.batchByRule.joined(separator: ", ")))"
+            }
+            lines.append(line)
+        }
+        return lines
+    }
+
+    /// The plan the job's mode follows, why, and the time each way needs.
+    static func plan(_ plan: ModePlan, mode: JobMode) -> [String] {
+        var lines = ["  plan (mode \(mode.rawValue))".padding(toLength: 21, withPad: " ", startingAt: 0) + "\(planned(plan)): \(plan.reason)"]
+        var times: [String] = []
+        for way in [ServiceTier.batch, .flex, .standard, .priority] {
+            guard let seconds = plan.seconds[way] else { continue }
+            switch way {
+            case .batch: times.append("batch within \(Int(seconds / 3600)) h (the Batch API's window)")
+            case .flex where seconds > 0:
+                times.append("flex about \(formatDuration(seconds)) (\(Int(ModePlan.flexSlowdown)) × standard's, allowing for refusals)")
+            case .flex, .standard, .priority:
+                times.append("\(way.summaryName) " + (seconds > 0 ? formatDuration(seconds) : "not bounded (no rate limits)"))
+            }
+        }
+        lines.append("  time each way      " + times.joined(separator: "; "))
+        return lines
     }
 
     /// `--check N`: a line a request, offline count beside the API's, then the summary.

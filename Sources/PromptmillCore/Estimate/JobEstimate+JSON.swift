@@ -1,6 +1,8 @@
 /// `estimate --json`: the contract's names; `prompt_tokens_max` and `steps` when the
 /// records carry each step; the unpacked figures when a step packs; `check` after
-/// `--check N`.
+/// `--check N`. `cost_usd_by_mode` has `{min, max}` for `standard`, `flex` and `batch`, null
+/// for flex when no model of the job offers it (and for all three without prices);
+/// `cost_usd_min` and `cost_usd_max` are the cost as `plan` sends the job.
 extension JobEstimate: Encodable {
     enum CodingKeys: String, CodingKey {
         case rows
@@ -12,6 +14,8 @@ extension JobEstimate: Encodable {
         case cachedRows = "cached_rows"
         case costUSDMin = "cost_usd_min"
         case costUSDMax = "cost_usd_max"
+        case costUSDByMode = "cost_usd_by_mode"
+        case plan
         case overContext = "over_context"
         case contextWindow = "context_window"
         case minSeconds = "min_seconds"
@@ -38,6 +42,8 @@ extension JobEstimate: Encodable {
         try container.encode(cachedRows, forKey: .cachedRows)
         try container.encode(costMin, forKey: .costUSDMin)
         try container.encode(costMax, forKey: .costUSDMax)
+        try container.encode(ByWay(ways: [.batch, .flex, .standard]) { costByMode[$0] }, forKey: .costUSDByMode)
+        try container.encodeIfPresent(plan, forKey: .plan)
         try container.encode(overContext, forKey: .overContext)
         try container.encode(contextWindow, forKey: .contextWindow)
         try container.encode(minSeconds.map(Self.milliseconds), forKey: .minSeconds)

@@ -20,9 +20,23 @@ public struct JobEstimate: Sendable {
     /// Ids of rows whose prompt plus `max_tokens` exceed the model's context window.
     public var overContext: [String] = []
     public var contextWindow: Int?
-    /// nil when the model has no price in the table and the pipeline gives none.
+    /// The job's cost as `plan` sends it (today's standard figures for a live job at the
+    /// default tier); nil when the model has no price in the table and the pipeline gives
+    /// none.
     public var costMin: Money?
     public var costMax: Money?
+    /// The cost of each way: `.standard`, `.batch`, and `.flex` when a step's model offers it
+    /// (steps whose model does not go at standard); empty without prices.
+    public var costByMode: [ServiceTier: CostRange] = [:]
+    /// Models of the job that do not offer flex (the table has no flex price for them).
+    public var flexNotOffered: [String] = []
+    /// Models of the job whose batch prices are half the standard ones by rule, the table
+    /// having none of their own (`ModelPrices.prices(for:)`).
+    public var batchByRule: [String] = []
+    /// The job's `mode:` (or `--mode`).
+    public var mode = JobMode.live
+    /// The way the job's mode sends its rows to send, and the time each way needs.
+    public var plan: ModePlan?
     /// The least time the job can take under its rate limits, nil when it has none.
     public var minSeconds: Double?
     public var pricesDate: String

@@ -5,10 +5,14 @@ import PromptmillTokenizer
 public struct JobEstimator: Sendable {
     let configuration: PipelineConfiguration
     let catalog: ModelCatalog
+    /// The moment the plan starts from: a `deadline:` duration counts from it, as from a
+    /// job's first run.
+    let now: Date
 
-    public init(configuration: PipelineConfiguration, catalog: ModelCatalog) {
+    public init(configuration: PipelineConfiguration, catalog: ModelCatalog, now: Date = Date()) {
         self.configuration = configuration
         self.catalog = catalog
+        self.now = now
     }
 
     /// Every step of the pipeline: the first exactly (with its cache lookups), the later ones
@@ -17,7 +21,7 @@ public struct JobEstimator: Sendable {
     public func estimate() throws -> JobEstimate {
         let stages = configuration.stages
         let firstStage = stages[0].configuration
-        var job = try estimateFirstStep(firstStage)
+        var (job, firstTokens) = try estimateFirstStep(firstStage)
         var first = StepEstimate(name: stages[0].name, model: firstStage.model, endpoint: firstStage.endpoint.rawValue)
         first.rows = job.uncachedRows
         first.requests = job.requests
@@ -33,8 +37,11 @@ public struct JobEstimator: Sendable {
         first.promptTokensUnpackedMin = job.unpacked?.promptTokens ?? job.promptTokens
         first.promptTokensUnpackedMax = first.promptTokensUnpackedMin
         var steps = [first]
+        var tokens = [firstTokens]
         for index in stages.indices.dropFirst() {
-            steps.append(try estimateLaterStep(index))
+            let (step, stepTokens) = try estimateLaterStep(index)
+            steps.append(step)
+            tokens.append(stepTokens)
         }
         job.requests = steps.reduce(0) { $0 + $1.requests }
         job.promptTokens = steps.reduce(0) { $0 + $1.promptTokensMin }
@@ -58,6 +65,7 @@ public struct JobEstimator: Sendable {
             job.unpacked = nil
         }
         job.uncappedOutput = stages.compactMap { UncappedOutput(step: $0.name, configuration: $0.configuration, catalog: catalog) }
+        plan(&job, steps: &steps, tokens: tokens)
         if configuration.recordsEachStep {
             job.steps = steps
             job.promptTokensMax = promptTokensMax
@@ -67,7 +75,7 @@ public struct JobEstimator: Sendable {
 
     /// The first step, exactly: every row rendered and counted, rows whose answer is in the
     /// cache left out, the rest grouped into requests as the run groups them.
-    private func estimateFirstStep(_ configuration: PipelineConfiguration) throws -> JobEstimate {
+    private func estimateFirstStep(_ configuration: PipelineConfiguration) throws -> (JobEstimate, StepTokens) {
         let tokenizer = try Tokenizer.shared(configuration.encoding)
         let info = catalog.info(for: configuration.model)
         let prices = catalog.prices(for: configuration.model, override: configuration.pricing[configuration.model])
@@ -131,7 +139,11 @@ public struct JobEstimator: Sendable {
             estimate.costMin = tally.costMin
             estimate.costMax = prices.worstCase(promptTokens: estimate.promptTokens, completionTokens: estimate.completionTokensMax)
         }
-        return estimate
+        let tokens = StepTokens(
+            model: configuration.model, prices: prices, requestedTier: ModePlan.requestedTier(configuration.params),
+            leastPromptTokens: tally.promptTokens, leastCacheableTokens: tally.cacheableTokens, mostPromptTokens: tally.promptTokens,
+            completionTokensMax: estimate.completionTokensMax)
+        return (estimate, tokens)
     }
 
     /// The most tokens step `index`'s answer can add where a later template inserts it:
@@ -157,7 +169,7 @@ public struct JobEstimator: Sendable {
         return node["type"] == .string("array") ? .array([]) : .string("")
     }
 
-    private func estimateLaterStep(_ index: Int) throws -> StepEstimate {
+    private func estimateLaterStep(_ index: Int) throws -> (StepEstimate, StepTokens) {
         let step = configuration.stages[index]
         let view = step.configuration
         var estimate = StepEstimate(name: step.name, model: view.model, endpoint: view.endpoint.rawValue)
@@ -184,6 +196,7 @@ public struct JobEstimator: Sendable {
         var buffer = ""
         var packOverhead: Int?
         var costMin = Money.zero
+        var cacheable = 0
         while let result = try preparer.next() {
             guard case .row(let row) = result else { continue }
             var context = row.context ?? JSONObject()
@@ -219,6 +232,7 @@ public struct JobEstimator: Sendable {
             if !mayBeSkipped {
                 estimate.promptTokensMin += least
                 estimate.promptTokensUnpackedMin += max(0, alone - 2 * insertions)
+                cacheable += PromptCache.cacheableTokens(least)
                 if let prices { costMin += prices.leastCost(promptTokens: least) }
             }
         }
@@ -228,7 +242,11 @@ public struct JobEstimator: Sendable {
             estimate.costMin = costMin
             estimate.costMax = prices.worstCase(promptTokens: estimate.promptTokensMax, completionTokens: estimate.completionTokensMax)
         }
-        return estimate
+        let tokens = StepTokens(
+            model: view.model, prices: prices, requestedTier: ModePlan.requestedTier(view.params),
+            leastPromptTokens: estimate.promptTokensMin, leastCacheableTokens: cacheable, mostPromptTokens: estimate.promptTokensMax,
+            completionTokensMax: estimate.completionTokensMax)
+        return (estimate, tokens)
     }
 
     /// With both buckets starting full: max((requests − RPM) / RPM, (tokens − TPM) / TPM) minutes.

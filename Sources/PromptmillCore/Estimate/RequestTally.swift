@@ -15,6 +15,9 @@ struct RequestTally {
     private(set) var promptTokens = 0
     /// The least the requests can cost: each priced with as much as the prompt cache may serve.
     private(set) var costMin = Money.zero
+    /// Of `promptTokens`, the most OpenAI's prompt cache may serve, request by request
+    /// (`PromptCache.cacheableTokens`): what prices the least cost any way.
+    private(set) var cacheableTokens = 0
     /// Unpacked, every row its own request (equal to `promptTokens` when not packed).
     private(set) var unpackedPromptTokens = 0
 
@@ -49,6 +52,7 @@ struct RequestTally {
             open.append(row)
         } else {
             promptTokens += alone
+            cacheableTokens += PromptCache.cacheableTokens(alone)
             if let prices { costMin += prices.leastCost(promptTokens: alone) }
         }
         return alone
@@ -64,6 +68,7 @@ struct RequestTally {
         if packed {
             let tokens = PackedRequest.requestPromptTokens(open, configuration: configuration, tokenizer: tokenizer)
             promptTokens += tokens
+            cacheableTokens += PromptCache.cacheableTokens(tokens)
             if let prices { costMin += prices.leastCost(promptTokens: tokens) }
             open.removeAll(keepingCapacity: true)
         }
