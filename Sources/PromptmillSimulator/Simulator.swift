@@ -6,7 +6,8 @@ import NIOPosix
 /// The built-in OpenAI-compatible simulator: `/v1/completions`, `/v1/chat/completions`,
 /// `/v1/responses`, `/v1/responses/input_tokens`, `/v1/embeddings`, `/v1/moderations` and
 /// `/v1/models` with OpenAI's shapes, usage counts, limits and errors, structured outputs,
-/// and switches for the faults a real job must survive.
+/// flex processing, the Files and Batch APIs (`/v1/files`, `/v1/batches`), and switches for
+/// the faults a real job must survive.
 public final class Simulator: Sendable {
     private let engine: SimulatorEngine
     private let channel = NIOLockedValueBox<Channel?>(nil)
@@ -54,6 +55,12 @@ public final class Simulator: Sendable {
     /// nil: no quota; otherwise the simulator answers this many more requests before
     /// `insufficient_quota`.
     public func setQuota(requests: Int?) { engine.setQuota(requests: requests) }
+
+    /// Moves the Batch API's clock on by `duration`, as if that much time had passed: tests
+    /// step batches through their states without waiting (`batchSeconds` still sets the pace).
+    public func advanceBatchTime(by duration: Duration) {
+        engine.state.withLockedValue { $0.batchTimeOffset += duration / .seconds(1) }
+    }
 
     /// Every request received, when `recordRequests` is on.
     public func receivedRequests() -> [ReceivedRequest] { engine.received }

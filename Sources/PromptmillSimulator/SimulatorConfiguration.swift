@@ -47,6 +47,20 @@ public struct SimulatorConfiguration: Sendable {
     public var incompleteAnswers = 0.0
     /// Keep every request received, for tests.
     public var recordRequests = false
+    /// The Batch API's 24 h window, scaled: a batch's work takes this many seconds from its
+    /// creation to `completed` (validating for the first tenth, its lines done evenly until
+    /// nine tenths, then finalizing).
+    public var batchSeconds = 2.0
+    /// The share (0...1) of a batch's lines that fail with a 500 `server_error` line in the
+    /// error file, drawn with the seeded generator.
+    public var batchLineFailures = 0.0
+    /// When set (0...1), every batch ends `expired` once this share of its lines was done:
+    /// those lines are in the output file, the rest in the error file as `batch_expired`.
+    public var batchExpireAt: Double?
+    /// The organisation's enqueued-token limit per model: a batch whose prompt tokens, with
+    /// those of the model's batches still validating, in progress or finalizing, exceed it
+    /// ends `failed` with `token_limit_exceeded`. nil: no limit.
+    public var batchQueueTokens: Int?
     /// The share (0...1) of `service_tier: flex` requests answered 429 `resource_unavailable`
     /// (flex has no capacity), drawn with the seeded generator; they take nothing from the
     /// rate-limit buckets and carry no retry-after.

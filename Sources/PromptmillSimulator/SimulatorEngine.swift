@@ -20,14 +20,21 @@ final class SimulatorEngine: Sendable {
         var seenPrompts: Set<Int> = []
         /// Hashes of the responses prompts' prefixes (cache key, model, first messages) answered so far.
         var seenPrefixes: Set<Int> = []
+        /// The Files API's files by id, and the Batch API's batches in creation order.
+        var files: [String: StoredFile] = [:]
+        var batches: [SimulatedBatch] = []
+        /// Added to the batch clock by `Simulator.advanceBatchTime`.
+        var batchTimeOffset = 0.0
     }
 
     let configuration: SimulatorConfiguration
     let counter: SimulatorTokenCounter
     let catalog: ModelCatalog?
     let state: NIOLockedValueBox<State>
-    private let clock = ContinuousClock()
-    private let started = ContinuousClock().now
+    let clock = ContinuousClock()
+    let started = ContinuousClock().now
+    /// Unix seconds at `started`: the batch clock's zero.
+    let startedUnix = Date().timeIntervalSince1970
 
     init(configuration: SimulatorConfiguration, counter: SimulatorTokenCounter) {
         self.configuration = configuration
@@ -47,7 +54,13 @@ final class SimulatorEngine: Sendable {
         state.withLockedValue { $0.quotaLeft = requests }
     }
 
-    var statistics: SimulatorStatistics { state.withLockedValue { $0.statistics } }
+    var statistics: SimulatorStatistics {
+        let elapsed = elapsedSeconds
+        return state.withLockedValue { state in
+            settleBatches(&state, now: elapsed + state.batchTimeOffset)
+            return state.statistics
+        }
+    }
     var received: [ReceivedRequest] { state.withLockedValue { $0.received } }
 
     /// A random number in [0, 1) from the seeded generator.
@@ -94,7 +107,7 @@ final class SimulatorEngine: Sendable {
         if let organization = header("openai-organization") { echoed.append(("openai-organization", organization)) }
         if let project = header("openai-project") { echoed.append(("openai-project", project)) }
 
-        let reply = decide(method: method, path: path, bearer: bearer, body: body)
+        let reply = decide(method: method, path: path, bearer: bearer, contentType: header("content-type"), body: body)
         var final = reply
         final.headers = echoed + reply.headers
         record(final)
@@ -139,9 +152,15 @@ final class SimulatorEngine: Sendable {
         }
     }
 
-    private func decide(method: String, path: String, bearer: String?, body: [UInt8]) -> SimulatorReply {
+    private func decide(method: String, path: String, bearer: String?, contentType: String?, body: [UInt8]) -> SimulatorReply {
         let route = path.split(separator: "?").first.map(String.init) ?? path
         if method == "GET", route == "/v1/models" { return modelsList() }
+        if Self.isBatchAPI(route) {
+            // The Files and Batch APIs answer at once: no live latency, limits or faults.
+            var reply = authenticationProblem(bearer) ?? batchAPI(method: method, path: path, contentType: contentType, body: body)
+            reply.latency = .zero
+            return reply
+        }
         if method == "POST", route == "/v1/responses/input_tokens" {
             return authenticationProblem(bearer) ?? inputTokens(body)
         }
@@ -166,6 +185,11 @@ final class SimulatorEngine: Sendable {
         return answer(request)
     }
 
+    /// Whether the quota (or `insufficientQuota`) refuses every request now.
+    var quotaExhausted: Bool {
+        configuration.insufficientQuota || state.withLockedValue { $0.quotaLeft.map { $0 <= 0 } ?? false }
+    }
+
     /// Takes one answer of the quota, if there is one: checked and taken under one lock, so
     /// requests arriving together never get more answers than the quota holds.
     private func reserveQuota() -> Bool {
@@ -185,7 +209,7 @@ final class SimulatorEngine: Sendable {
     }
 
     /// 401 without a bearer token, or with the wrong one when `requiredAPIKey` is set.
-    private func authenticationProblem(_ bearer: String?) -> SimulatorReply? {
+    func authenticationProblem(_ bearer: String?) -> SimulatorReply? {
         guard let bearer, !bearer.isEmpty else {
             return .error(
                 401,

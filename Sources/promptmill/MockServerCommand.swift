@@ -5,7 +5,17 @@ import PromptmillSimulator
 struct MockServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mock-server",
-        abstract: "Serve the built-in OpenAI-compatible simulator, for demos and tests.")
+        abstract: "Serve the built-in OpenAI-compatible simulator, for demos and tests.",
+        discussion: """
+            Serves completions, chat completions, responses, embeddings and moderations, \
+            flex processing (service_tier flex, priority or default echoed in the answer), \
+            and the Files and Batch APIs: POST /v1/files (purpose batch, a .jsonl file), \
+            GET /v1/files/ID and /v1/files/ID/content, POST /v1/batches, GET /v1/batches \
+            and /v1/batches/ID, POST /v1/batches/ID/cancel. A batch's lines get the answers \
+            the same requests get live, without rate limits, latency or --fail-rate faults; \
+            its state follows OpenAI's and moves with the clock (--batch-seconds). Files and \
+            batches are kept in memory until the simulator stops.
+            """)
 
     @Option(help: "Port to listen on (0: any free port).")
     var port = 8080
@@ -67,6 +77,32 @@ struct MockServerCommand: AsyncParsableCommand {
     var paidLog: String?
 
     @Option(
+        name: .customLong("batch-seconds"),
+        help:
+            "Seconds a Batch API batch takes from creation to completed: the 24 h window, scaled (validating, in_progress as its lines are done, finalizing, completed)."
+    )
+    var batchSeconds = 2.0
+
+    @Option(
+        name: .customLong("batch-line-failures"),
+        help: "Share of batch lines (0..1) that fail with a 500 server_error entry in the batch's error file.")
+    var batchLineFailures = 0.0
+
+    @Option(
+        name: .customLong("batch-expire-at"),
+        help:
+            "End every batch expired once this share (0..1) of its lines was done: those in the output file, the rest in the error file as batch_expired (default: batches do not expire)."
+    )
+    var batchExpireAt: Double?
+
+    @Option(
+        name: .customLong("batch-queue-tokens"),
+        help:
+            "Enqueued-token limit per model: a batch whose prompt tokens, with those of the model's unfinished batches, pass it ends failed with token_limit_exceeded (default: no limit)."
+    )
+    var batchQueueTokens: Int?
+
+    @Option(
         name: .customLong("flex-unavailable"),
         help:
             "Share of service_tier flex requests (0..1) answered 429 resource_unavailable (flex has no capacity), with no retry-after and nothing taken from --rpm/--tpm."
@@ -76,16 +112,22 @@ struct MockServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("flex-latency-ms"), help: "Milliseconds added to --latency-ms for service_tier flex answers.")
     var flexLatencyMs = 0
 
-    @Option(help: "Seed for faults, flex refusals and shuffling.")
+    @Option(help: "Seed for faults, batch line failures, flex refusals and shuffling.")
     var seed: UInt64 = 42
 
     func validate() throws {
         let shares = [
             ("--schema-violations", schemaViolations), ("--refusals", refusals), ("--incomplete-answers", incompleteAnswers),
-            ("--flex-unavailable", flexUnavailable),
+            ("--batch-line-failures", batchLineFailures), ("--batch-expire-at", batchExpireAt ?? 0), ("--flex-unavailable", flexUnavailable),
         ]
         for (flag, share) in shares where !(0...1).contains(share) {
             throw ValidationError("\(flag) is a share: give a number from 0 to 1, not \(share).")
+        }
+        guard batchSeconds >= 0 else {
+            throw ValidationError("--batch-seconds is how long a batch takes: give 0 or more seconds, not \(batchSeconds).")
+        }
+        if let tokens = batchQueueTokens, tokens < 1 {
+            throw ValidationError("--batch-queue-tokens is a limit of enqueued tokens: give 1 or more, not \(tokens).")
         }
     }
 
@@ -107,6 +149,10 @@ struct MockServerCommand: AsyncParsableCommand {
         configuration.seed = seed
         configuration.quotaRequests = quotaRequests
         configuration.paidLogPath = paidLog
+        configuration.batchSeconds = batchSeconds
+        configuration.batchLineFailures = batchLineFailures
+        configuration.batchExpireAt = batchExpireAt
+        configuration.batchQueueTokens = batchQueueTokens
         configuration.flexUnavailable = flexUnavailable
         configuration.flexLatency = .milliseconds(flexLatencyMs)
         let simulator = Simulator(configuration: configuration)
