@@ -125,6 +125,11 @@ public final class ResponseCache: Sendable {
             try db.execute(sql: "ALTER TABLE responses ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0")
             try db.execute(sql: "ALTER TABLE responses ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0")
         }
+        // The way each answer was served and is priced (issue 15): batch, flex, default,
+        // priority. Entries stored before were live answers at the standard tier.
+        migrator.registerMigration("v4", foreignKeyChecks: .immediate) { db in
+            try db.execute(sql: "ALTER TABLE responses ADD COLUMN service_tier TEXT NOT NULL DEFAULT 'default'")
+        }
         return migrator
     }
 
@@ -138,8 +143,8 @@ public final class ResponseCache: Sendable {
                     sql: """
                         INSERT OR REPLACE INTO responses
                             (key, model, output, finish_reason, prompt_tokens, completion_tokens, paid_by, created_at, cached_tokens,
-                             usage_counted, cache_write_tokens, reasoning_tokens)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                             usage_counted, cache_write_tokens, reasoning_tokens, service_tier)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """)
                 var output = JSONWriter(capacity: 256)
                 var finishReason = JSONWriter(capacity: 32)
@@ -153,6 +158,7 @@ public final class ResponseCache: Sendable {
                         String(decoding: finishReason.bytes, as: UTF8.self),
                         entry.usage.promptTokens, entry.usage.completionTokens, entry.paidBy.map { Data($0.bytes) }, now,
                         entry.usage.cachedPromptTokens, entry.usage.counted, entry.usage.cacheWriteTokens, entry.usage.reasoningTokens,
+                        entry.usage.tier.rawValue,
                     ])
                 }
             }
@@ -170,7 +176,7 @@ public final class ResponseCache: Sendable {
                 let statement = try db.cachedStatement(
                     sql: """
                         SELECT output, finish_reason, prompt_tokens, completion_tokens, paid_by, cached_tokens, usage_counted,
-                            cache_write_tokens, reasoning_tokens
+                            cache_write_tokens, reasoning_tokens, service_tier
                         FROM responses WHERE key = ?
                         """)
                 let handle = statement.sqliteStatement
@@ -189,7 +195,8 @@ public final class ResponseCache: Sendable {
                                 cachedPromptTokens: Int(sqlite3_column_int64(handle, 5)),
                                 cacheWriteTokens: Int(sqlite3_column_int64(handle, 7)),
                                 reasoningTokens: Int(sqlite3_column_int64(handle, 8)),
-                                counted: sqlite3_column_int64(handle, 6) != 0),
+                                counted: sqlite3_column_int64(handle, 6) != 0,
+                                tier: Self.tier(Self.column(handle, 9))),
                             paidBy: Self.column(handle, 4))
                     }
                     if let hit { found(index, hit) }
@@ -211,7 +218,7 @@ public final class ResponseCache: Sendable {
                     db,
                     sql: """
                         SELECT paid_by, prompt_tokens, completion_tokens, cached_tokens, model, usage_counted, cache_write_tokens,
-                            reasoning_tokens
+                            reasoning_tokens, service_tier
                         FROM responses WHERE length(paid_by) = 24 AND substr(paid_by, 1, 16) = ?
                         """, arguments: [Data(generation.bytes)])
                 var answers: [(row: Int, model: String, usage: TokenUsage)] = []
@@ -220,7 +227,7 @@ public final class ResponseCache: Sendable {
                     let number = payer.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
                     let usage = TokenUsage(
                         promptTokens: row[1], completionTokens: row[2], cachedPromptTokens: row[3], cacheWriteTokens: row[6],
-                        reasoningTokens: row[7], counted: row[5])
+                        reasoningTokens: row[7], counted: row[5], tier: ServiceTier(served: row[8]))
                     answers.append((Int(number), row[4], usage))
                 }
                 return answers
@@ -228,6 +235,10 @@ public final class ResponseCache: Sendable {
         } catch {
             throw .readFailed(path: path, what: "response cache", reason: "\(error)")
         }
+    }
+
+    private static func tier(_ bytes: UnsafeRawBufferPointer) -> ServiceTier {
+        ServiceTier(served: String(decoding: bytes, as: UTF8.self))
     }
 
     private static func column(_ handle: OpaquePointer?, _ index: Int32) -> UnsafeRawBufferPointer {

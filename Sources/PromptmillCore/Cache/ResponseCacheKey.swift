@@ -10,7 +10,9 @@ public struct ResponseCacheKey: Sendable, Hashable, CustomStringConvertible {
     private var words: (UInt64, UInt64, UInt64, UInt64)
 
     /// Parameters that do not change what the model answers.
-    static let ignoredParameters: Set<String> = ["user", "metadata", "store", "safety_identifier", "prompt_cache_key"]
+    /// `service_tier` decides the price and the speed, never the answer: a row answered at
+    /// flex, by batch or at standard is the same answer (issue 15).
+    static let ignoredParameters: Set<String> = ["user", "metadata", "store", "safety_identifier", "prompt_cache_key", "service_tier"]
 
     init(digest: SHA256.Digest) {
         words = (0, 0, 0, 0)

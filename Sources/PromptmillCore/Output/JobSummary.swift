@@ -127,8 +127,16 @@ public struct JobSummary: Encodable, Sendable {
     var budget: Budget
     var pricesDate: String
     var pricesSource: String?
+    var byTier: [String: TierEntry]
+    var byMode: [String: TierEntry]
+    var flexUnavailable: Int
+    var switchedToStandard: Int
 
     enum CodingKeys: String, CodingKey {
+        case byTier = "by_tier"
+        case byMode = "by_mode"
+        case flexUnavailable = "flex_unavailable"
+        case switchedToStandard = "switched_to_standard"
         case byModel = "by_model"
         case elapsedSeconds = "elapsed_s"
         case complete, budget
@@ -160,6 +168,10 @@ public struct JobSummary: Encodable, Sendable {
             stopped: budgetStopped)
         pricesDate = configuration.pricesDate
         pricesSource = configuration.prices?.source
+        byTier = TierEntry.entries(statistics, modes: false)
+        byMode = TierEntry.entries(statistics, modes: true)
+        flexUnavailable = statistics.flexUnavailable
+        switchedToStandard = statistics.switchedToStandard
     }
 
     /// The share of `usage`'s prompt tokens served from the prompt cache, 0...1 rounded to
@@ -181,5 +193,9 @@ public struct JobSummary: Encodable, Sendable {
         try container.encode(budget, forKey: .budget)
         try container.encode(pricesDate, forKey: .pricesDate)
         try container.encode(pricesSource, forKey: .pricesSource)
+        try container.encode(byTier, forKey: .byTier)
+        try container.encode(byMode, forKey: .byMode)
+        try container.encode(flexUnavailable, forKey: .flexUnavailable)
+        try container.encode(switchedToStandard, forKey: .switchedToStandard)
     }
 }

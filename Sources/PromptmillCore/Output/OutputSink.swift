@@ -77,6 +77,10 @@ final class OutputSink {
             totals.cost += figures.cost
             totals.promptCacheSaved += figures.promptCacheSaved
             if recordsEachStep { totals.models[models[outcome.step], default: JobLedger.ModelFigures()] += figures }
+            if figures.usage != .zero || figures.cost != .zero {
+                figures.items = 1
+                totals.tiers[figures.usage.tier.summaryName, default: JobLedger.ModelFigures()] += figures
+            }
         }
         if failed { totals.failed += 1 } else { totals.succeeded += 1 }
         if row.settled.contains(where: \.usageCounted) { totals.countedItems += 1 }
@@ -98,6 +102,11 @@ final class OutputSink {
         if paidHere {
             totals.usage += hit.usage
             totals.cost += price
+            var figures = JobLedger.ModelFigures()
+            figures.items = 1
+            figures.usage = hit.usage
+            figures.cost = price
+            totals.tiers[hit.usage.tier.summaryName, default: JobLedger.ModelFigures()] += figures
             totals.promptCacheSaved += prices[row.renderedStep]?.promptCacheSavings(of: hit.usage)
         } else {
             totals.cacheHits += 1

@@ -27,6 +27,10 @@ struct APIResponse: Sendable {
     ) throws(ResponseError) -> APIResponse {
         let rowCount = promptTokens.count
         var response: APIResponse
+        var served: String?
+        func tier(_ object: JSONObject) {
+            if case .string(let name)? = object["service_tier"] { served = name }
+        }
         let reported: TokenUsage?
         switch endpoint {
         case .completions:
@@ -43,14 +47,17 @@ struct APIResponse: Sendable {
             reported = answer.usage
         case .chat:
             let object = try object(body)
+            tier(object)
             response = try chat(object, choicesPerPrompt: n, tokenizer: tokenizer)
             reported = CompletionsResponse.usage(object)
         case .embeddings:
             let object = try object(body)
+            tier(object)
             response = try embeddings(object, rowCount: rowCount)
             reported = CompletionsResponse.usage(object)
         case .responses:
             let object = try object(body)
+            tier(object)
             response = try ResponsesResponse.parse(object, tokenizer: tokenizer)
             reported = CompletionsResponse.usage(object, names: ("input", "output"))
         case .moderations:
@@ -64,6 +71,8 @@ struct APIResponse: Sendable {
             ?? TokenUsage(
                 promptTokens: promptTokens.reduce(0, +), completionTokens: response.rows.reduce(0) { $0 + $1.completionWeight },
                 counted: true)
+        // Priced by the tier the answer says served it, not the one asked for.
+        response.usage.tier = ServiceTier(served: served)
         return response
     }
 

@@ -62,6 +62,9 @@ final class Recorder {
         statistics.requests += counts.requests
         statistics.retries += counts.retries
         statistics.rateLimited += counts.rateLimited
+        statistics.flexUnavailable += counts.flexUnavailable
+        statistics.switchedToStandard += counts.switchedToStandard
+        for (tier, count) in counts.byTier { statistics.requestsByTier[tier.summaryName, default: 0] += count }
     }
 
     /// A row refused for good before anything was answered: no record yet (the refusal
@@ -110,5 +113,6 @@ final class Recorder {
         statistics.saved = priced ? records.saved : nil
         statistics.promptCacheSaved = priced ? records.promptCacheSaved : nil
         statistics.models = records.models
+        statistics.tiers = records.tiers
     }
 }

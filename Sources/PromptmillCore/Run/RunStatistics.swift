@@ -40,6 +40,15 @@ public struct RunStatistics: Sendable, Equatable {
     public var lastTransientFailure: RowFailure?
     /// Multi-step jobs: usage, cost and savings by model.
     public var models: [String: JobLedger.ModelFigures] = [:]
+    /// Usage, cost and answers by the way they were served (`batch`, `flex`, `standard`,
+    /// `priority`), earlier runs included.
+    public var tiers: [String: JobLedger.ModelFigures] = [:]
+    /// This run's requests by way: batch lines, and live requests by the tier asked for.
+    public var requestsByTier: [String: Int] = [:]
+    /// Flex requests answered "resource unavailable", and rows that then went at the
+    /// standard tier to meet the deadline.
+    public var flexUnavailable = 0
+    public var switchedToStandard = 0
 
     public init(totalRows: Int? = nil) {
         self.totalRows = totalRows

@@ -45,7 +45,16 @@ final class ServerContact: Sendable {
         return stop
     }
 
-    func sent() { state.withLock { $0.counts.requests += 1 } }
+    func sent(tier: ServiceTier = .standard) {
+        state.withLock {
+            $0.counts.requests += 1
+            $0.counts.byTier[tier, default: 0] += 1
+        }
+    }
+    /// Batch lines submitted: requests of the batch tier.
+    func submitted(lines: Int) { state.withLock { $0.counts.byTier[.batch, default: 0] += lines } }
+    func flexUnavailable() { state.withLock { $0.counts.flexUnavailable += 1 } }
+    func switchedToStandard() { state.withLock { $0.counts.switchedToStandard += 1 } }
     func retried() { state.withLock { $0.counts.retries += 1 } }
     func rateLimited() { state.withLock { $0.counts.rateLimited += 1 } }
     func overloaded() { state.withLock { $0.counts.overloaded += 1 } }
@@ -81,4 +90,7 @@ struct DispatchCounts: Sendable, Equatable {
     /// 502, 503, 504 and 529 answers, timeouts, and connections dropped or refused once the
     /// server had answered: signs of more requests in flight than it can take.
     var overloaded = 0
+    var byTier: [ServiceTier: Int] = [:]
+    var flexUnavailable = 0
+    var switchedToStandard = 0
 }

@@ -30,7 +30,8 @@ struct Settler: Sendable {
         let own = rows.indices.map { index in
             let usage = TokenUsage(
                 promptTokens: prompts[index], completionTokens: completions[index], cachedPromptTokens: cached[index],
-                cacheWriteTokens: written[index], reasoningTokens: reasoning[index], counted: response.usage.counted)
+                cacheWriteTokens: written[index], reasoningTokens: reasoning[index], counted: response.usage.counted,
+                tier: response.usage.tier)
             if var withheld = response.rows[index].withheld {
                 // Billed, but no answer: an error record with its cost, never stored.
                 withheld.usage = usage

@@ -26,10 +26,13 @@ public final class JobLedger: Sendable {
         /// What OpenAI's prompt cache saved on the answers this job paid for: their cached
         /// prompt tokens at the input price less the cached-input price; nil when unknown.
         public var promptCacheSaved: Money? = .zero
+        /// Answers this job paid for (by tier: the rows that went that way).
+        public var items = 0
 
         public init() {}
 
         public static func += (lhs: inout ModelFigures, rhs: ModelFigures) {
+            lhs.items += rhs.items
             lhs.usage += rhs.usage
             lhs.cost += rhs.cost
             lhs.cacheHits += rhs.cacheHits
@@ -60,6 +63,9 @@ public final class JobLedger: Sendable {
         /// Multi-step jobs: the same by model (empty for a one-step job, whose one model
         /// has the totals).
         public var models: [String: ModelFigures] = [:]
+        /// The same by the way the answers were served: `batch`, `flex`, `standard`,
+        /// `priority` (`TokenUsage.tier`).
+        public var tiers: [String: ModelFigures] = [:]
 
         public init() {}
 
@@ -75,13 +81,17 @@ public final class JobLedger: Sendable {
             lhs.saved += rhs.saved
             lhs.promptCacheSaved += rhs.promptCacheSaved
             for (model, figures) in rhs.models { lhs.models[model, default: ModelFigures()] += figures }
+            for (tier, figures) in rhs.tiers { lhs.tiers[tier, default: ModelFigures()] += figures }
         }
 
         /// `models` as JSON for the ledger; nil when empty.
-        var modelsJSON: String? {
-            guard !models.isEmpty else { return nil }
+        var modelsJSON: String? { Self.json(models) }
+        var tiersJSON: String? { Self.json(tiers) }
+
+        static func json(_ figuresByName: [String: ModelFigures]) -> String? {
+            guard !figuresByName.isEmpty else { return nil }
             var object = JSONObject()
-            for (model, figures) in models.sorted(by: { $0.key < $1.key }) {
+            for (model, figures) in figuresByName.sorted(by: { $0.key < $1.key }) {
                 var entry = JSONObject()
                 entry.append("prompt_tokens", .number(String(figures.usage.promptTokens)))
                 entry.append("completion_tokens", .number(String(figures.usage.completionTokens)))
@@ -92,6 +102,7 @@ public final class JobLedger: Sendable {
                 entry.append("cache_hits", .number(String(figures.cacheHits)))
                 entry.append("saved", figures.saved.map { .number(String($0.picodollars)) } ?? .null)
                 entry.append("prompt_cache_saved", figures.promptCacheSaved.map { .number(String($0.picodollars)) } ?? .null)
+                entry.append("items", .number(String(figures.items)))
                 object.append(model, .object(entry))
             }
             var writer = JSONWriter()
@@ -115,6 +126,7 @@ public final class JobLedger: Sendable {
                     cacheWriteTokens: Int(integer("cache_write_tokens") ?? 0), reasoningTokens: Int(integer("reasoning_tokens") ?? 0))
                 figures.cost = integer("cost").map(Money.init(picodollars:))
                 figures.cacheHits = Int(integer("cache_hits") ?? 0)
+                figures.items = Int(integer("items") ?? 0)
                 figures.saved = integer("saved").map(Money.init(picodollars:))
                 // Written before the prompt cache's savings were kept: none when nothing was
                 // cached and the cost is known, else unknown.
@@ -239,6 +251,7 @@ public final class JobLedger: Sendable {
                     WHERE cached_prompt_tokens = 0 AND cost_picodollars IS NOT NULL
                     """)
         }
+        migrator.registerMigration("v4") { db in try createBatchTables(db) }
         return migrator
     }
 
@@ -343,6 +356,9 @@ public final class JobLedger: Sendable {
             records.promptCacheSaved += promptCacheSaved.map(Money.init(picodollars:))
             if let models = segment["models"] as String? {
                 for (model, figures) in RecordTotals.models(json: models) { records.models[model, default: ModelFigures()] += figures }
+            }
+            if let tiers = segment["tiers"] as String? {
+                for (tier, figures) in RecordTotals.models(json: tiers) { records.tiers[tier, default: ModelFigures()] += figures }
             }
             records.savedUsage += TokenUsage(promptTokens: segment["saved_prompt_tokens"], completionTokens: segment["saved_completion_tokens"])
             end = UInt64(segment["end_offset"] as Int64)
@@ -514,8 +530,8 @@ public final class JobLedger: Sendable {
                         INSERT INTO segments (end_offset, rows, items, succeeded, failed, cache_hits, prompt_tokens,
                             completion_tokens, saved_prompt_tokens, saved_completion_tokens, committed_at,
                             cached_prompt_tokens, cost_picodollars, saved_picodollars, models, counted_items,
-                            cache_write_tokens, reasoning_tokens, prompt_cache_saved_picodollars)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            cache_write_tokens, reasoning_tokens, prompt_cache_saved_picodollars, tiers)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         Int64(segment.endOffset), Data(segment.rows.encoded), totals.items, totals.succeeded,
@@ -523,7 +539,7 @@ public final class JobLedger: Sendable {
                         totals.savedUsage.promptTokens, totals.savedUsage.completionTokens, now,
                         totals.usage.cachedPromptTokens, totals.cost?.picodollars, totals.saved?.picodollars,
                         totals.modelsJSON, totals.countedItems, totals.usage.cacheWriteTokens, totals.usage.reasoningTokens,
-                        totals.promptCacheSaved?.picodollars,
+                        totals.promptCacheSaved?.picodollars, totals.tiersJSON,
                     ])
             }
             try db.execute(
@@ -541,6 +557,18 @@ public final class JobLedger: Sendable {
             try db.execute(
                 sql: "UPDATE runs SET open_picodollars = ?, held_picodollars = ? WHERE id = ?",
                 arguments: [open.picodollars, held.picodollars, run])
+        }
+    }
+
+    func writeBatches(_ body: @Sendable (Database) throws -> Void) throws(StateError) {
+        try write(body)
+    }
+
+    func readBatches<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws(StateError) -> T {
+        do {
+            return try queue.read(body)
+        } catch {
+            throw .readFailed(path: path, what: "job ledger", reason: "\(error)")
         }
     }
 
