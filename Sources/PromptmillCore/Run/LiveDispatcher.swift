@@ -23,6 +23,15 @@ struct LiveDispatcher: RequestDispatcher {
     let contact: ServerContact
     /// Seeds the backoff jitter; nil: the system's random source.
     var seed: UInt64?
+    /// Flex requests (`params.service_tier: flex`): when a row that met flex's capacity 429
+    /// goes at the standard tier instead; nil: it never does (it retries at flex).
+    var flexSwitch: FlexSwitch?
+
+    /// The tier the requests ask for (`params.service_tier`).
+    var requestedTier: ServiceTier {
+        if case .string(let name)? = configuration.params["service_tier"], let tier = ServiceTier(rawValue: name) { return tier }
+        return .standard
+    }
 
     var prices: ModelPrices? { settler.prices }
     var spend: SpendGuard? { settler.spend }
@@ -42,7 +51,9 @@ struct LiveDispatcher: RequestDispatcher {
     /// `reserved`: the caller has reserved the first attempt's worst case with `spend`.
     func send(_ rows: [PreparedRow], tokenCost: Int, reserved: Bool = false) async throws(JobStop) -> DispatchReport {
         let n = APIRequest.choicesPerPrompt(configuration.params)
-        let request = HTTPRequest(
+        var tier = requestedTier
+        var flexRefusals = 0
+        var request = HTTPRequest(
             url: configuration.api.baseURL + configuration.endpoint.path,
             headers: configuration.api.requestHeaders,
             body: APIRequest.body(configuration, rows: rows))
@@ -63,12 +74,12 @@ struct LiveDispatcher: RequestDispatcher {
                 await spend?.release(worst)
                 throw .interrupted
             }
-            contact.sent()
+            contact.sent(tier: tier)
             var outcome: RetryPolicy.Outcome?
             var answered: (response: APIResponse, latency: Duration)?
             let stopwatch = clock.stopwatch()
             do {
-                let response = try await transport.send(request, timeout: configuration.limits.timeout)
+                let response = try await transport.send(request, timeout: configuration.limits.timeout(for: tier))
                 let latency = stopwatch.elapsed()
                 await throttle.observe(RateLimitHeaders(response), ticket: ticket)
                 if response.status == 200 {
@@ -124,9 +135,33 @@ struct LiveDispatcher: RequestDispatcher {
                 report.latency = answered.latency
                 await throttle.settle(reservedTokens: tokenCost, usedTokens: answer.usage.promptTokens + answer.usage.completionTokens)
                 let results = await settler.settle(rows, answer, reserved: worst, attempts: attempt)
+                flexSwitch?.answered(rows.count)
                 return try await sendAgain(results, after: report)
             }
             guard let outcome else { preconditionFailure("an attempt ends in an answer or an outcome") }
+            if tier == .flex, case .http(429, let error, _) = outcome, Self.flexCapacity(error) {
+                // Flex's own capacity, not the account's rate limit or quota: no pause for
+                // the job; back off and retry at flex, or go at standard when the deadline
+                // needs it (platform.openai.com/docs/guides/flex-processing).
+                contact.flexUnavailable()
+                flexRefusals += 1
+                let delay = policy.backoff(attempt: flexRefusals, random: &random)
+                if let flexSwitch, flexSwitch.goStandard(now: Date(), wait: delay) {
+                    tier = .standard
+                    contact.switchedToStandard()
+                    var standard = configuration
+                    standard.params.append("service_tier", .string(ServiceTier.standard.rawValue))
+                    request.body = APIRequest.body(standard, rows: rows)
+                    continue
+                }
+                do {
+                    try await clock.sleep(for: delay)
+                } catch {
+                    throw .interrupted
+                }
+                attempt -= 1
+                continue
+            }
             if Self.saysOverloaded(outcome, reached: contact.reached) { contact.overloaded() }
             if Task.isCancelled { throw .interrupted }
             if let stop = contact.stop {
@@ -173,7 +208,7 @@ struct LiveDispatcher: RequestDispatcher {
     /// row) go again: by halves while more than one, then alone up to `max_schema_retries`
     /// times; after that their failure is their record. What each answer cost stays with the
     /// row (`PreparedRow.spent`), so its record carries every attempt.
-    private func sendAgain(_ results: [RowResult], after report: DispatchReport) async throws(JobStop) -> DispatchReport {
+    func sendAgain(_ results: [RowResult], after report: DispatchReport) async throws(JobStop) -> DispatchReport {
         var report = report
         var again: [PreparedRow] = []
         for result in results {
@@ -202,6 +237,14 @@ struct LiveDispatcher: RequestDispatcher {
             report.add(try await send(part, tokenCost: part.tokenCost(completionBudget: completionBudget)))
         }
         return report
+    }
+
+    /// Flex's "resource unavailable" 429: OpenAI's answer when flex has no capacity; not
+    /// a rate limit (no `rate_limit_exceeded`) and not the quota (`insufficient_quota`).
+    static func flexCapacity(_ error: APIErrorBody) -> Bool {
+        if error.code == "insufficient_quota" || error.code == "rate_limit_exceeded" { return false }
+        return error.code == "resource_unavailable" || error.type == "resource_unavailable"
+            || error.message.lowercased().contains("resource unavailable")
     }
 
     /// Requests refused alike for good (single rows, or batches that are not split), with
