@@ -12,8 +12,8 @@ struct BudgetGate: Sendable {
         case full
     }
 
-    func admit(_ request: PlannedRequest, prices: ModelPrices?, completionBudget: Int) async -> Admission {
-        func worstCase(_ rows: ArraySlice<PreparedRow>) -> Money { rows.worstCase(prices: prices, completionBudget: completionBudget) }
+    func admit(_ request: PlannedRequest, prices: ModelPrices?, completionBudget: Int, tier: ServiceTier = .standard) async -> Admission {
+        func worstCase(_ rows: ArraySlice<PreparedRow>) -> Money { rows.worstCase(prices: prices, completionBudget: completionBudget, tier: tier) }
         if await spend.reserve(worstCase(request.rows[...])) { return .send(request, rest: []) }
         let available = await spend.available ?? .zero
         // The longest first part whose worst case fits, growing one row at a time.
@@ -21,7 +21,9 @@ struct BudgetGate: Sendable {
         var promptTokens = 0
         while fitting < request.rows.count, let prices {
             promptTokens += request.rows[fitting].promptTokens
-            guard prices.worstCase(promptTokens: promptTokens, completionTokens: (fitting + 1) * completionBudget) <= available else { break }
+            guard prices.worstCase(promptTokens: promptTokens, completionTokens: (fitting + 1) * completionBudget, tier: tier) <= available else {
+                break
+            }
             fitting += 1
         }
         guard fitting > 0, await spend.reserve(worstCase(request.rows.prefix(fitting))) else { return .full }

@@ -13,10 +13,16 @@ public struct JobRunner: Sendable {
         /// `--retry-failed`: write the output again, sending the rows whose records are
         /// errors once more (answers already paid for come from the answer store).
         public var retryFailed: Bool
+        /// `run --detach`: once every row waits in a submitted batch, exit 0 and leave them.
+        public var detach: Bool
+        /// How often batches are polled at first, doubling up to a minute.
+        public var batchPoll: Duration
 
-        public init(fresh: Bool = false, retryFailed: Bool = false) {
+        public init(fresh: Bool = false, retryFailed: Bool = false, detach: Bool = false, batchPoll: Duration = .seconds(2)) {
             self.fresh = fresh
             self.retryFailed = retryFailed
+            self.detach = detach
+            self.batchPoll = batchPoll
         }
     }
 
@@ -114,10 +120,44 @@ public struct JobRunner: Sendable {
         let source = RowSource(
             configuration: configuration, keyed: answers != nil, skip: known.done, duplicates: duplicates, chunkSize: Self.chunkSize)
         let contact = ServerContact()
+        let deadline = configuration.deadline?.date(jobStarted: known.startedAt)
+        let batchStore = store as? any BatchStore
+        // Batches an earlier run submitted are paid work: their steps follow them to the end,
+        // whatever the mode says now, so no row of theirs is sent a second time.
+        let openBatchSteps = Set(((try? batchStore?.batches()) ?? []).filter { !$0.collected }.map(\.step))
+        let ways = configuration.stages.indices.map { index in
+            var way = RunWay.choose(
+                for: configuration.stages[index].configuration, mode: configuration.mode, deadline: deadline, now: Date(), rows: scanned.rows)
+            if way.tier != .batch, openBatchSteps.contains(index) {
+                way.tier = .batch
+                way.reason = "batches of an earlier run are still open: following them to the end before anything else is sent"
+            }
+            return way
+        }
+        for (index, way) in ways.enumerated() where configuration.mode != .live {
+            progress.note("\(configuration.stages.count > 1 ? "step \(configuration.stages[index].name): " : "")\(way.reason)")
+        }
+        let (flowSteps, queues) = try steps(
+            answers: answers, generation: known.generation, spend: spend, contact: contact, ways: ways, deadline: deadline,
+            batchStore: batchStore, fingerprint: fingerprint.request, rows: max(0, scanned.rows - known.records.items))
         let flow = RowFlow(
-            steps: try steps(answers: answers, generation: known.generation, spend: spend, contact: contact), source: source, recorder: recorder,
+            steps: flowSteps, source: source, recorder: recorder,
             budget: spend.flatMap { $0.cap == nil ? nil : BudgetGate(spend: $0) }, stopRequest: stopRequest, contact: contact)
         var stop = try await flow.run()
+        if stop == nil {
+            for queue in queues { await queue.finish() }
+        } else {
+            var open = (batches: 0, lines: 0)
+            for queue in queues {
+                let running = await queue.running
+                open = (open.batches + running.batches, open.lines + running.lines)
+            }
+            if open.batches > 0, stop != .detached(batches: open.batches, rows: open.lines) {
+                progress.note(
+                    "\(open.batches) submitted batch\(open.batches == 1 ? "" : "es") (\(open.lines) requests) left running on the server: they are paid work; the same command collects them later, `promptmill cancel \(configuration.pipelinePath)` cancels them"
+                )
+            }
+        }
 
         var statistics = recorder.statistics
         if stop == nil, Task.isCancelled || stopRequest.isRequested, statistics.done < statistics.totalRows ?? 0 { stop = .interrupted }
@@ -136,12 +176,19 @@ public struct JobRunner: Sendable {
     /// Each step's planner, dispatcher and throttle. Steps on one model share its throttle:
     /// OpenAI's rate limits are per model.
     private func steps(
-        answers: (any AnswerStore)?, generation: JobGeneration, spend: SpendGuard?, contact: ServerContact
-    ) throws -> [RowFlow.Step] {
+        answers: (any AnswerStore)?, generation: JobGeneration, spend: SpendGuard?, contact: ServerContact, ways: [RunWay],
+        deadline: Date?, batchStore: (any BatchStore)?, fingerprint: String, rows: Int
+    ) throws -> ([RowFlow.Step], [BatchQueue]) {
         let stages = configuration.stages
         var throttles: [String: any SendThrottle] = [:]
-        return try stages.indices.map { index in
-            let view = stages[index].configuration
+        var queues: [BatchQueue] = []
+        let flowSteps = try stages.indices.map { index in
+            var view = stages[index].configuration
+            let way = ways[index]
+            // Live requests at flex ask for it; a batch's stragglers go live at the tier the
+            // plan allows.
+            let liveTier = way.tier == .batch ? way.stragglerTier : way.tier
+            if liveTier == .flex { view.params.append("service_tier", .string(ServiceTier.flex.rawValue)) }
             let throttle = self.throttle ?? throttles[view.model] ?? Self.rateLimiter(view.limits, clock: clock)
             throttles[view.model] = throttle
             let planner = try StepPlanner(index: index, of: stages, store: answers, generation: generation)
@@ -150,9 +197,25 @@ public struct JobRunner: Sendable {
                 configuration: view, transport: transport,
                 policy: RetryPolicy(maxRetries: view.limits.maxRetries, maxWait: view.limits.maxWait),
                 clock: clock, throttle: throttle, settler: settler, completionBudget: planner.completionBudget,
-                tokenizer: try Tokenizer.shared(view.encoding), contact: contact, seed: seed)
-            return RowFlow.Step(planner: planner, dispatcher: dispatcher, throttle: throttle, maxConcurrency: view.limits.maxConcurrency)
+                tokenizer: try Tokenizer.shared(view.encoding), contact: contact, seed: seed,
+                flexSwitch: liveTier == .flex
+                    ? FlexSwitch(deadline: deadline, rows: rows, secondsPerRow: RunWay.liveSeconds(view, rows: 1)) : nil)
+            guard way.tier == .batch, let batchStore else {
+                return RowFlow.Step(planner: planner, dispatcher: dispatcher, throttle: throttle, maxConcurrency: view.limits.maxConcurrency)
+            }
+            let queue = BatchQueue(
+                settings: BatchQueue.Settings(
+                    step: index, jobName: configuration.name, fingerprint: fingerprint,
+                    directory: configuration.stateDirectory + "/batches", firstPoll: options.batchPoll, cutoff: way.batchCutoff,
+                    detach: options.detach),
+                configuration: stages[index].configuration, api: BatchAPI(api: view.api, transport: transport), store: batchStore,
+                live: dispatcher, clock: clock, logger: logger, progress: progress, contact: contact)
+            queues.append(queue)
+            let batch = BatchDispatcher(
+                queue: queue, configuration: stages[index].configuration, completionBudget: planner.completionBudget, live: dispatcher)
+            return RowFlow.Step(planner: planner, dispatcher: batch, throttle: throttle, maxConcurrency: view.limits.maxConcurrency)
         }
+        return (flowSteps, queues)
     }
 
     private static func rateLimiter(_ limits: PipelineConfiguration.Limits, clock: any Clock<Duration>) -> any SendThrottle {

@@ -24,6 +24,9 @@ public enum JobStop: Error, Sendable, Equatable {
     /// Nothing has been answered and the server cannot be reached at all (connection
     /// refused, unknown host, TLS failure): a wrong `base_url` or a server that is down.
     case unreachable(url: String, cause: String)
+    /// `run --detach`: every row not yet answered waits in a submitted batch; the run
+    /// leaves them to the Batch API and exits 0 (a later run collects them).
+    case detached(batches: Int, rows: Int)
 
     /// A short name for the ledger and `status`.
     public var name: String {
@@ -37,6 +40,7 @@ public enum JobStop: Error, Sendable, Equatable {
         case .serverWait: "stopped: the server asked to wait"
         case .unreachable: "stopped: server unreachable"
         case .refusedEverywhere: "stopped: every request refused"
+        case .detached: "detached: batches running"
         }
     }
 
@@ -48,6 +52,7 @@ public enum JobStop: Error, Sendable, Equatable {
         case .unreachable: 1
         case .interrupted: 130
         case .budget: 3
+        case .detached: 0
         }
     }
 
@@ -72,6 +77,8 @@ public enum JobStop: Error, Sendable, Equatable {
             "every request was refused alike, whichever rows it carried (HTTP \(status) \(code): \(message)): it is about the request's parameters or the account, not a row — fix the pipeline's params or resolve it with the provider; every row is still pending, run the same command again to continue"
         case .unreachable(let url, let cause):
             "cannot reach the API at \(url): \(cause) — check base_url / --base-url / OPENAI_BASE_URL and that the server is up; every row is still pending, run the same command again to continue"
+        case .detached(let batches, let rows):
+            "still running: \(rows) rows wait in \(batches) submitted batch\(batches == 1 ? "" : "es") (paid work, left running) — run the same command again later to collect them (`promptmill status` shows their state)"
         case .budget(let cap, let spent):
             "stopped at the budget: \(spent) spent of the \(cap) cap, and the next request could cost more than is left — raise budget.max_usd or pass --max-usd, then run the same command again to continue (a request reserves its whole output limit: set params.max_output_tokens or max_completion_tokens to bound it, or it is the model's whole output window)"
         }

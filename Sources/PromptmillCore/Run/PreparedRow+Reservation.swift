@@ -9,8 +9,9 @@ extension Collection where Element == PreparedRow {
 
     /// Against the budget: every prompt token at the input price and every completion at its
     /// limit; zero when the model has no price (no budget is kept then).
-    func worstCase(prices: ModelPrices?, completionBudget: Int) -> Money {
+    /// `tier`: the way the rows go (a batch's worst case is at batch prices).
+    func worstCase(prices: ModelPrices?, completionBudget: Int, tier: ServiceTier = .standard) -> Money {
         guard let prices else { return .zero }
-        return prices.worstCase(promptTokens: reduce(0) { $0 + $1.promptTokens }, completionTokens: count * completionBudget)
+        return prices.worstCase(promptTokens: reduce(0) { $0 + $1.promptTokens }, completionTokens: count * completionBudget, tier: tier)
     }
 }

@@ -8,6 +8,20 @@ protocol RequestDispatcher: Sendable {
     /// Throws `JobStop` when the job must stop sending (credentials, quota, unknown model, an
     /// interrupt).
     func dispatch(_ request: PlannedRequest) async throws(JobStop) -> DispatchReport
+    /// Whether a request may wait for hours (the Batch API): the flow then keeps as many in
+    /// flight as it has rows, and calls `idle` when no more will come soon.
+    var waitsLong: Bool { get }
+    /// No more requests will reach this dispatcher until some of its own come back; it has
+    /// been handed `dispatched` requests in all.
+    func idle(dispatched: Int) async
+    /// The job stops: requests still waiting come back with `stop`.
+    func stopping(_ stop: JobStop) async
+}
+
+extension RequestDispatcher {
+    var waitsLong: Bool { false }
+    func idle(dispatched: Int) async {}
+    func stopping(_ stop: JobStop) async {}
 }
 
 /// What one planned request came to.

@@ -18,6 +18,9 @@ final class RowFlow {
         /// correct the limits, its latency sizes the requests in flight), the blind start
         /// `ConcurrencyTarget.unknownLimits` allows.
         var inFlightLimit: Int
+        /// Requests handed to the dispatcher so far (a long-waiting dispatcher seals what it
+        /// has once it has them all).
+        var dispatched = 0
 
         /// `maxConcurrency`: the user's `max_concurrency`, if set.
         init(planner: StepPlanner, dispatcher: any RequestDispatcher, throttle: any SendThrottle, maxConcurrency: Int?) {
@@ -25,8 +28,11 @@ final class RowFlow {
             self.dispatcher = dispatcher
             self.throttle = throttle
             concurrency = ConcurrencyTarget(maxConcurrency: maxConcurrency)
-            inFlightLimit = concurrency.unknownLimits
+            inFlightLimit = dispatcher.waitsLong ? Self.batchRows : concurrency.unknownLimits
         }
+
+        /// Rows a long-waiting step keeps in flight: one whole Batch API input file.
+        static let batchRows = 50_000
     }
 
     private var steps: [Step]
@@ -55,7 +61,7 @@ final class RowFlow {
         // Enough rows for every request in flight and the next, within a bound on memory.
         let wanted = steps.reduce(0) { $0 + $1.planner.step.configuration.batchSize * ($1.concurrency.ceiling + 1) }
         let least = steps.reduce(0) { $0 + 2 * $1.planner.step.configuration.batchSize }
-        window = max(4096, least, min(wanted, 1 << 16))
+        window = max(4096, least, min(wanted, 1 << 16), steps.contains { $0.dispatcher.waitsLong } ? Step.batchRows : 0)
     }
 
     /// What the flow waits for: the reader's next chunk (nil at the input's end), or a
@@ -85,6 +91,7 @@ final class RowFlow {
                     reading = true
                 }
                 if stop == nil { try await launch(into: &group) }
+                await tellLongWaiting()
                 guard reading || steps.contains(where: { $0.inFlight > 0 }), let event = try await group.next() else { break }
                 switch event {
                 case .read(let chunk?):
@@ -101,7 +108,9 @@ final class RowFlow {
                     switch result {
                     case .success(let report):
                         if let latency = report.latency { steps[index].concurrency.answered(after: latency) }
-                        steps[index].inFlightLimit = steps[index].concurrency.limit(await steps[index].throttle.snapshot)
+                        if !steps[index].dispatcher.waitsLong {
+                            steps[index].inFlightLimit = steps[index].concurrency.limit(await steps[index].throttle.snapshot)
+                        }
                         try settle(report.results, at: index)
                         if !report.unsent.isEmpty, stop == nil, let budget, let cap = budget.spend.cap {
                             // A retry found no room under the cap: those rows wait for a rerun.
@@ -116,7 +125,7 @@ final class RowFlow {
                         // The server is one for every step: each step sending sends less.
                         for step in steps.indices {
                             let inFlight = steps[step].inFlight + (step == index ? 1 : 0)
-                            guard inFlight > 0 else { continue }
+                            guard inFlight > 0, !steps[step].dispatcher.waitsLong else { continue }
                             steps[step].concurrency.overloaded(inFlight: inFlight)
                             steps[step].inFlightLimit = steps[step].concurrency.limit(await steps[step].throttle.snapshot)
                         }
@@ -153,7 +162,10 @@ final class RowFlow {
                 guard var request = planned else { break }
                 if let budget {
                     let completionBudget = steps[index].planner.completionBudget
-                    switch await budget.admit(request, prices: steps[index].planner.step.configuration.prices, completionBudget: completionBudget) {
+                    switch await budget.admit(
+                        request, prices: steps[index].planner.step.configuration.prices, completionBudget: completionBudget,
+                        tier: steps[index].dispatcher.waitsLong ? .batch : .standard)
+                    {
                     case .send(let admitted, let rest):
                         steps[index].planner.putBack(rest)
                         request = admitted
@@ -165,7 +177,8 @@ final class RowFlow {
                 }
                 let dispatcher = steps[index].dispatcher
                 steps[index].concurrency.sent(tokenCost: request.tokenCost)
-                if steps[index].concurrency.latency == nil {
+                steps[index].dispatched += 1
+                if steps[index].concurrency.latency == nil, !dispatcher.waitsLong {
                     // Before the first answer, the requests' token cost caps the blind start.
                     steps[index].inFlightLimit = steps[index].concurrency.limit(await steps[index].throttle.snapshot)
                 }
@@ -178,6 +191,22 @@ final class RowFlow {
                 }
                 steps[index].inFlight += 1
             }
+        }
+    }
+
+    /// Long-waiting dispatchers (the Batch API) hear when no more requests will reach them
+    /// soon (the input is read to the window or its end, and the steps before have nothing
+    /// left to give), and when the job stops.
+    private var stopTold = false
+    private func tellLongWaiting() async {
+        if let stop, !stopTold {
+            stopTold = true
+            for step in steps where step.dispatcher.waitsLong { await step.dispatcher.stopping(stop) }
+        }
+        guard stop == nil, inputEnded || open >= window else { return }
+        for index in steps.indices where steps[index].dispatcher.waitsLong {
+            guard steps[..<index].allSatisfy({ $0.inFlight == 0 && $0.planner.waiting == 0 }) else { break }
+            await steps[index].dispatcher.idle(dispatched: steps[index].dispatched)
         }
     }
 

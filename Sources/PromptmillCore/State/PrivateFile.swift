@@ -25,4 +25,22 @@ enum PrivateFile {
         }
         SystemCalls.close(descriptor)
     }
+
+    /// Writes `bytes` to a new file (0600, in a 0700 folder) and syncs it: a batch's request
+    /// lines are on disk before the job store names them.
+    static func write(_ bytes: [UInt8], to path: String) throws(StateError) {
+        try prepare(path)
+        let descriptor = open(path, O_WRONLY | O_TRUNC, 0o600)
+        guard descriptor >= 0 else { throw .writeFailed(path: path, what: "batch file", reason: String(cString: strerror(errno))) }
+        defer { SystemCalls.close(descriptor) }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { buffer in
+                SystemCalls.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+            }
+            guard count > 0 else { throw .writeFailed(path: path, what: "batch file", reason: String(cString: strerror(errno))) }
+            written += count
+        }
+        guard fsync(descriptor) == 0 else { throw .writeFailed(path: path, what: "batch file", reason: String(cString: strerror(errno))) }
+    }
 }
