@@ -43,6 +43,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "With --mode auto: when the job must be done, as 8h, 90m or a time with zone (beats deadline:).")
     var deadline: String?
 
+    @Flag(help: "With batches: once every row waits in a submitted batch, print the state and exit 0 (for cron); a later run collects them.")
+    var detach = false
+
     @Option(help: "How to show progress on stderr: auto, bar, plain or quiet.")
     var progress: ProgressMode = .auto
 
@@ -86,7 +89,7 @@ struct RunCommand: AsyncParsableCommand {
         let reporter = ProgressReporter(mode: progress.resolved(isTerminal: Terminal.isTerminal))
         let signals = InterruptHandler()
         let runner = JobRunner(
-            configuration: configuration, options: JobRunner.Options(fresh: fresh, retryFailed: retryFailed), transport: transport,
+            configuration: configuration, options: JobRunner.Options(fresh: fresh, retryFailed: retryFailed, detach: detach), transport: transport,
             progress: reporter, stopRequest: signals.stopRequest)
         defer { signals.restore() }
         do {

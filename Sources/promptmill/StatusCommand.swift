@@ -71,6 +71,15 @@ struct StatusCommand: ParsableCommand {
             output += " (missing)"
         }
         lines.append(output)
+        if let plan = status.plan { lines.append("plan: \(plan)") }
+        for batch in status.batches where !batch.collected {
+            let age = Int(Date().timeIntervalSince1970 - batch.createdAt)
+            lines.append(
+                "batch \(batch.batchID ?? "(not created yet, \(batch.localID))"): \(batch.status), \(batch.completed) of \(batch.lines) done, \(batch.failed) failed, age \(age / 3600) h \(age % 3600 / 60) min"
+            )
+        }
+        let collected = status.batches.filter(\.collected).count
+        if collected > 0 { lines.append("batches collected: \(collected)") }
         if !status.changes.isEmpty {
             lines.append(
                 "changed since the last run: \(status.changes.joined(separator: ", ")) — the next run starts the job again (unchanged rows come from the cache)"

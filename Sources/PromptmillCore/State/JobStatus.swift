@@ -14,12 +14,19 @@ public struct JobStatus: Sendable {
     public var outputPath: String
     public var outputDisplayPath: String
     public var outputBytes: UInt64?
+    /// The job's Batch API batches, oldest first.
+    public var batches: [BatchRecord] = []
+    /// How `mode:` would send the job's first step now.
+    public var plan: String?
 
     public static func read(_ configuration: PipelineConfiguration) throws(StateError) -> JobStatus {
         let ledgerPath = JobLedger.path(stateDirectory: configuration.stateDirectory, jobName: configuration.name)
         var progress: JobLedger.Progress?
+        var batches: [BatchRecord] = []
         if FileManager.default.fileExists(atPath: ledgerPath) {
-            progress = try JobLedger(path: ledgerPath, readOnly: true).progress()
+            let ledger = try JobLedger(path: ledgerPath, readOnly: true)
+            progress = try ledger.progress()
+            batches = try ledger.batches()
         }
         let changes = progress.map { JobFingerprint(configuration).changes(from: $0.fingerprint) } ?? []
         let outputBytes = (try? FileManager.default.attributesOfItem(atPath: configuration.output.path)[.size] as? UInt64) ?? nil
@@ -27,7 +34,14 @@ public struct JobStatus: Sendable {
             name: configuration.name, ledgerPath: ledgerPath, progress: progress,
             runningPID: JobLock.holder(path: JobLock.path(stateDirectory: configuration.stateDirectory, jobName: configuration.name)),
             changes: changes, outputPath: configuration.output.path,
-            outputDisplayPath: configuration.output.displayPath, outputBytes: outputBytes)
+            outputDisplayPath: configuration.output.displayPath, outputBytes: outputBytes, batches: batches,
+            plan: configuration.mode == .live
+                ? nil
+                : RunWay.choose(
+                    for: configuration.stages[0].configuration, mode: configuration.mode,
+                    deadline: configuration.deadline?.date(jobStarted: progress?.startedAt ?? Date()), now: Date(),
+                    rows: progress?.inputRows ?? 0
+                ).reason)
     }
 
     /// Rows of the input known to the ledger (from a run's full read), or nil.
@@ -63,7 +77,7 @@ extension JobStatus: Encodable {
         case savedUSD = "saved_usd"
         case promptCacheSavedUSD = "prompt_cache_saved_usd"
         case outputCompleteBytes = "output_complete_bytes"
-        case output, changed
+        case output, changed, batches, plan
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -100,5 +114,32 @@ extension JobStatus: Encodable {
         }
         try container.encode(outputPath, forKey: .output)
         try container.encode(changes, forKey: .changed)
+        try container.encode(batches.map(BatchStatus.init), forKey: .batches)
+        try container.encode(plan, forKey: .plan)
+    }
+
+    /// One batch in `status --json`.
+    struct BatchStatus: Encodable {
+        var id: String?
+        var local_id: String
+        var step: Int
+        var status: String
+        var lines: Int
+        var completed: Int
+        var failed: Int
+        var age_s: Int
+        var collected: Bool
+
+        init(_ record: BatchRecord) {
+            id = record.batchID
+            local_id = record.localID
+            step = record.step
+            status = record.status
+            lines = record.lines
+            completed = record.completed
+            failed = record.failed
+            age_s = Int(Date().timeIntervalSince1970 - record.createdAt)
+            collected = record.collected
+        }
     }
 }
