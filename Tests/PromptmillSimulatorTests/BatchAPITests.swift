@@ -290,7 +290,8 @@ import Testing
         }
         .reduce(0, +)
         let client = try await Client.started {
-            $0.batchSeconds = 10
+            // Long enough that wall time between calls never moves a batch on.
+            $0.batchSeconds = 10_000
             $0.batchQueueTokens = tokens + tokens / 2
         }
         defer { Task { await client.stop() } }
@@ -298,7 +299,7 @@ import Testing
         let refused = try #require(try await client.batch(Self.chatLines(10)).string("id"))
         let otherModel = try #require(try await client.batch(Self.chatLines(10, model: "gpt-4.1-mini")).string("id"))
         #expect(try await client.batch(refused).string("status") == "validating")
-        client.simulator.advanceBatchTime(by: .seconds(2))
+        client.simulator.advanceBatchTime(by: .seconds(2_000))
         #expect(try await client.batch(kept).string("status") == "in_progress")
         #expect(try await client.batch(otherModel).string("status") == "in_progress")
         let failed = try await client.batch(refused)
@@ -314,10 +315,10 @@ import Testing
             error.string("message")
                 == "Enqueued token limit reached for gpt-4o-mini in organization org-sim. Limit: \(limit) enqueued tokens. Please try again once some in_progress batches have been completed."
         )
-        client.simulator.advanceBatchTime(by: .seconds(8))
+        client.simulator.advanceBatchTime(by: .seconds(8_000))
         #expect(try await client.batch(kept).string("status") == "completed")
         let later = try #require(try await client.batch(Self.chatLines(10)).string("id"))
-        client.simulator.advanceBatchTime(by: .seconds(2))
+        client.simulator.advanceBatchTime(by: .seconds(2_000))
         #expect(try await client.batch(later).string("status") == "in_progress")
         let statistics = client.simulator.statistics()
         #expect(statistics.batches.created == 4)
