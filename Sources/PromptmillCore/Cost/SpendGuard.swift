@@ -70,6 +70,21 @@ public actor SpendGuard {
         }
     }
 
+    /// Reserves `amount` if it fits under the cap now; never waits.
+    public func reserveNow(_ amount: Money) -> Bool {
+        guard let cap else {
+            reserved += amount
+            return true
+        }
+        guard spent + reserved + amount <= cap else { return false }
+        reserved += amount
+        record?(reserved, held)
+        return true
+    }
+
+    /// Some reservation is open: a request in flight may yet leave room.
+    public var hasOpenReservations: Bool { reserved != .zero }
+
     /// Writes what is open and held now (at the end of a run: nothing open).
     public func flush() {
         record?(reserved, held)

@@ -10,10 +10,23 @@ struct BudgetGate: Sendable {
         case send(PlannedRequest, rest: [PreparedRow])
         /// Not even one row fits: the job stops at the budget.
         case full
+        /// Not now: requests still waiting (batch lines not yet sealed) hold reservations
+        /// that may leave room once they settle. Only when the caller asked not to wait.
+        case later
     }
 
-    func admit(_ request: PlannedRequest, prices: ModelPrices?, completionBudget: Int, tier: ServiceTier = .standard) async -> Admission {
+    /// `waits`: whether to wait for open reservations to settle before giving up. A batch
+    /// step must not: its open reservations are lines that settle only once their batch is
+    /// sealed, which waits on the flow; it gets `.later` and seals first.
+    func admit(
+        _ request: PlannedRequest, prices: ModelPrices?, completionBudget: Int, tier: ServiceTier = .standard, waits: Bool = true
+    ) async -> Admission {
         func worstCase(_ rows: ArraySlice<PreparedRow>) -> Money { rows.worstCase(prices: prices, completionBudget: completionBudget, tier: tier) }
+        if !waits {
+            let whole = worstCase(request.rows[...])
+            if await spend.reserveNow(whole) { return .send(request, rest: []) }
+            if await spend.hasOpenReservations { return .later }
+        }
         if await spend.reserve(worstCase(request.rows[...])) { return .send(request, rest: []) }
         let available = await spend.available ?? .zero
         // The longest first part whose worst case fits, growing one row at a time.

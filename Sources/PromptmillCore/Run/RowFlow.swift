@@ -155,7 +155,7 @@ final class RowFlow {
     /// record), each up to its concurrency, under the budget.
     private func launch(into group: inout ThrowingTaskGroup<Event, any Error>) async throws {
         for index in steps.indices.reversed() {
-            while stop == nil, steps[index].inFlight < steps[index].inFlightLimit {
+            sending: while stop == nil, steps[index].inFlight < steps[index].inFlightLimit {
                 let capacity = await steps[index].throttle.tokensPerMinute
                 let (planned, tooLarge) = steps[index].planner.nextRequest(capacity: capacity, partial: mayGoPartial(index))
                 try settle(tooLarge, at: index)
@@ -164,11 +164,17 @@ final class RowFlow {
                     let completionBudget = steps[index].planner.completionBudget
                     switch await budget.admit(
                         request, prices: steps[index].planner.step.configuration.prices, completionBudget: completionBudget,
-                        tier: steps[index].dispatcher.waitsLong ? .batch : .standard)
+                        tier: steps[index].dispatcher.waitsLong ? .batch : .standard, waits: !steps[index].dispatcher.waitsLong)
                     {
                     case .send(let admitted, let rest):
                         steps[index].planner.putBack(rest)
                         request = admitted
+                    case .later:
+                        // Batch lines waiting to be sealed hold the room: seal them, and try
+                        // again when some settle.
+                        steps[index].planner.putBack(request.rows)
+                        await steps[index].dispatcher.idle(dispatched: steps[index].dispatched)
+                        break sending
                     case .full:
                         steps[index].planner.putBack(request.rows)
                         stop = .budget(cap: budget.spend.cap ?? .zero, spent: await budget.spend.spentSoFar)
@@ -199,15 +205,23 @@ final class RowFlow {
     /// left to give), and when the job stops.
     private var stopTold = false
     private func tellLongWaiting() async {
-        if let stop, !stopTold {
+        if let stop, !stopTold, !Self.waitsForBatches(stop) {
             stopTold = true
             for step in steps where step.dispatcher.waitsLong { await step.dispatcher.stopping(stop) }
         }
-        guard stop == nil, inputEnded || open >= window else { return }
+        guard stop.map(Self.waitsForBatches) ?? true, stop != nil || inputEnded || open >= window else { return }
         for index in steps.indices where steps[index].dispatcher.waitsLong {
             guard steps[..<index].allSatisfy({ $0.inFlight == 0 && $0.planner.waiting == 0 }) else { break }
             await steps[index].dispatcher.idle(dispatched: steps[index].dispatched)
         }
+    }
+
+    /// At the budget, what was admitted (reserved under the cap) is sealed and its batches
+    /// are followed to the end, as live requests in flight are; other stops give the
+    /// waiting requests back at once and leave the batches running on the server.
+    private static func waitsForBatches(_ stop: JobStop) -> Bool {
+        if case .budget = stop { return true }
+        return false
     }
 
     /// A step may send a batch smaller than its batch size when no more rows will reach it
