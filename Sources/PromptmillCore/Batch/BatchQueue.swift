@@ -63,10 +63,14 @@ actor BatchQueue {
     private var pending: [String] = []
     /// Lines of batches not yet collected: `custom_id` → the batch's local id.
     private var owner: [String: String] = [:]
-    /// Answers read for lines whose rows have not come yet (a rerun reads rows as it goes).
-    private var unclaimed: [String: BatchFileLine.Result] = [:]
+    /// Answers read for lines whose rows have not come yet (a rerun reads rows as it goes),
+    /// with the batch they came from: it stays uncollected until they are settled.
+    private var unclaimed: [String: (batch: String, result: BatchFileLine.Result)] = [:]
+    /// `pending`, as a set: a line is never in two batch files at once.
+    private var pendingIDs: Set<String> = []
     private var records: [String: BatchRecord] = [:]
     private var tasks: [String: Task<Void, Never>] = [:]
+    private var collecting: Set<String> = []
     /// Prompt tokens of this queue's batches not yet finished.
     private var enqueued = 0
     /// The account's enqueued-token limit, from `limits.batch_queue_tokens` or learned.
@@ -110,10 +114,13 @@ actor BatchQueue {
         return await withCheckedContinuation { continuation in
             waiters[customID] = (line, continuation)
             submitted += 1
-            if let result = unclaimed.removeValue(forKey: customID) {
-                Task { await self.resolve(customID, result) }
+            if let (batch, result) = unclaimed.removeValue(forKey: customID) {
+                Task {
+                    await self.resolve(customID, result)
+                    self.collectedIfSettled(batch)
+                }
             } else if owner[customID] == nil {
-                pending.append(customID)
+                enqueue(customID)
                 if let sealAfter, submitted >= sealAfter {
                     self.sealAfter = nil
                     seal()
@@ -138,10 +145,12 @@ actor BatchQueue {
     func release(_ stop: JobStop) {
         guard released == nil else { return }
         released = stop
-        for task in tasks.values { task.cancel() }
+        // A batch being collected finishes: its answers are paid and go to the cache.
+        for (localID, task) in tasks where !collecting.contains(localID) { task.cancel() }
         let all = waiters
         waiters = [:]
         pending = []
+        pendingIDs = []
         for (_, waiter) in all { waiter.continuation.resume(returning: .failure(stop)) }
     }
 
@@ -224,6 +233,19 @@ actor BatchQueue {
         }
         close()
         pending = []
+        pendingIDs = []
+    }
+
+    private func enqueue(_ id: String) {
+        if pendingIDs.insert(id).inserted { pending.append(id) }
+    }
+
+    /// A batch whose last unclaimed answer was settled is collected.
+    private func collectedIfSettled(_ localID: String) {
+        guard var record = records[localID], !record.collected, !unclaimed.values.contains(where: { $0.batch == localID }) else { return }
+        record.collected = true
+        save(record)
+        try? FileManager.default.removeItem(atPath: record.path)
     }
 
     private func create(_ lines: [Line], file: [UInt8], tokens: Int) {
@@ -288,7 +310,6 @@ actor BatchQueue {
                         }
                         record.batchID = batch.id
                         record.status = batch.status
-                        contact.submitted(lines: record.lines)
                     }
                     save(record)
                     progress?.note("batch \(record.batchID!) submitted: \(record.lines) requests")
@@ -318,6 +339,8 @@ actor BatchQueue {
                     batch = try await api.retrieve(record.batchID!)
                 }
                 update(&record, from: batch)
+                collecting.insert(localID)
+                defer { collecting.remove(localID) }
                 try await collect(&record, batch)
                 return
             } catch let failure as BatchAPI.Failure where failure.transient {
@@ -393,19 +416,26 @@ actor BatchQueue {
             var start = content.startIndex
             while start < content.endIndex {
                 let end = content[start...].firstIndex(of: UInt8(ascii: "\n")) ?? content.endIndex
-                if let (id, result) = BatchFileLine.parse(content[start..<end]), owner[id] == record.localID, seen.insert(id).inserted {
-                    await resolve(id, result)
+                if let (id, result) = BatchFileLine.parse(content[start..<end]), seen.insert(id).inserted {
+                    if case .answered = result { contact.submitted(lines: 1) }
+                    // A line of this batch; or, answered, a line a newer batch of an earlier
+                    // run holds too (that one's answer, when it comes, is dropped: paid once
+                    // here is enough).
+                    if owner[id] == record.localID || owner[id] != nil && Self.isAnswer(result) {
+                        await resolve(id, result, from: record.localID)
+                    }
                 }
                 start = end == content.endIndex ? end : content.index(after: end)
             }
         }
-        for id in ids where !seen.contains(id) {
-            await resolve(id, .notRun(code: "batch_missing", message: "batch \(batch.id) (\(batch.status)) gave no line for it"))
+        for id in ids where !seen.contains(id) && owner[id] == record.localID {
+            await resolve(
+                id, .notRun(code: "batch_missing", message: "batch \(batch.id) (\(batch.status)) gave no line for it"), from: record.localID)
         }
         if batch.status == "expired" || batch.status == "cancelled" {
             progress?.note("batch \(batch.id) \(batch.status) with \(record.completed) of \(record.lines) lines done; the rest go again")
         }
-        record.collected = unclaimed.keys.allSatisfy { owner[$0] != record.localID }
+        record.collected = !unclaimed.values.contains { $0.batch == record.localID }
         for id in ids where owner[id] == record.localID && unclaimed[id] == nil { owner[id] = nil }
         save(record)
         if record.collected { try? FileManager.default.removeItem(atPath: record.path) }
@@ -425,7 +455,7 @@ actor BatchQueue {
             queueLimit = min(queueLimit ?? .max, learned)
             progress?.note(
                 "batch \(batch.id) went over the account's enqueued-token limit (\(learned) tokens): sending its lines again in batches that fit")
-            for id in lines where waiters[id] != nil { pending.append(id) }
+            for id in lines where waiters[id] != nil { enqueue(id) }
             // Lines of an earlier run whose rows have not come yet come back through `submit`.
             try? FileManager.default.removeItem(atPath: record.path)
             seal()
@@ -449,9 +479,22 @@ actor BatchQueue {
 
     // MARK: Lines
 
-    private func resolve(_ id: String, _ result: BatchFileLine.Result) async {
+    /// An answer that decides the row (a 200, or a 4xx that is its error record).
+    static func isAnswer(_ result: BatchFileLine.Result) -> Bool {
+        if case .answered(let status, _) = result { return status < 500 && status != 408 && status != 409 && status != 429 }
+        return false
+    }
+
+    /// `from`: the batch the line was read from. A line whose row has not come yet keeps its
+    /// answer for it; one that got none is dropped (its row, when it comes, is in no batch
+    /// and goes in a new one).
+    private func resolve(_ id: String, _ result: BatchFileLine.Result, from batch: String? = nil) async {
         guard let waiter = waiters.removeValue(forKey: id) else {
-            unclaimed[id] = result
+            if Self.isAnswer(result), let batch {
+                unclaimed[id] = (batch, result)
+            } else if owner[id] == batch {
+                owner[id] = nil
+            }
             return
         }
         owner[id] = nil
@@ -492,7 +535,7 @@ actor BatchQueue {
             return
         }
         waiters[line.customID] = (line, continuation)
-        pending.append(line.customID)
+        enqueue(line.customID)
     }
 
     private func fail(_ id: String, _ failure: RowFailure) {

@@ -52,7 +52,12 @@ final class ServerContact: Sendable {
         }
     }
     /// Batch lines submitted: requests of the batch tier.
-    func submitted(lines: Int) { state.withLock { $0.counts.byTier[.batch, default: 0] += lines } }
+    func submitted(lines: Int) {
+        state.withLock {
+            $0.counts.requests += lines
+            $0.counts.byTier[.batch, default: 0] += lines
+        }
+    }
     func flexUnavailable() { state.withLock { $0.counts.flexUnavailable += 1 } }
     func switchedToStandard() { state.withLock { $0.counts.switchedToStandard += 1 } }
     func retried() { state.withLock { $0.counts.retries += 1 } }
