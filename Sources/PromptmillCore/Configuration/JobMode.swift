@@ -51,13 +51,29 @@ public enum Deadline: Sendable, Equatable {
         }
     }
 
-    /// Parses `8h`, `90m`, `1.5h`, `2d`, `30s`, or an ISO 8601 time with a zone; nil when it
-    /// is neither.
+    /// Parses `8h`, `90m`, `1.5h`, `2d`, `30s`, `1h30m`, or an ISO 8601 time with a zone; nil
+    /// when it is neither (or longer than 10 years).
     public init?(parsing text: String) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-        if let unit = trimmed.last, let scale = units[unit], let number = Double(trimmed.dropLast()), number > 0, number.isFinite {
-            self = .after(.seconds(Int64((number * scale).rounded())))
+        var seconds = 0.0
+        var number = ""
+        var parts = 0
+        for character in trimmed {
+            if character.isNumber || character == "." {
+                number.append(character)
+            } else if let scale = units[character], let value = Double(number), value.isFinite {
+                seconds += value * scale
+                number = ""
+                parts += 1
+            } else {
+                parts = 0
+                break
+            }
+        }
+        if parts > 0, number.isEmpty {
+            guard seconds > 0, seconds <= 10 * 365 * 86400 else { return nil }
+            self = .after(.seconds(Int64(seconds.rounded())))
             return
         }
         let formatter = ISO8601DateFormatter()

@@ -604,13 +604,13 @@ struct PipelineResolver {
         guard let text else { return (mode, nil) }
         guard let deadline = Deadline(parsing: text) else {
             report(
-                "deadline must be a duration such as 8h, 90m or 2d, or a time with its zone such as 2026-12-02T07:00:00Z, found '\(text)'",
+                "deadline must be a duration such as 8h, 90m, 1h30m or 2d (at most 10 years), or a time with its zone such as 2026-12-02T07:00:00Z, found '\(text)'",
                 line: file.deadline?.line)
             return nil
         }
         if mode != .auto {
             report(
-                "deadline is read only with mode: auto (the plan it sets chooses batch, flex or standard); found mode \(mode.rawValue)",
+                "deadline is read only with mode: auto (the plan it sets chooses batch, flex or standard), and the mode is \(mode.rawValue) — add 'mode: auto' (or pass --mode auto), or drop the deadline",
                 line: file.deadline?.line)
             return nil
         }
