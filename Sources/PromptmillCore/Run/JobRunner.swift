@@ -159,6 +159,12 @@ public struct JobRunner: Sendable {
             }
         }
 
+        if let deadline, Date() > deadline, stop == nil || stop == .interrupted {
+            let late = Int(Date().timeIntervalSince(deadline))
+            progress.note(
+                "the deadline (\(JobStop.describe(deadline))) passed \(JobStop.describe(.seconds(late))) ago\(stop == nil ? ", before the job finished" : "")"
+            )
+        }
         var statistics = recorder.statistics
         if stop == nil, Task.isCancelled || stopRequest.isRequested, statistics.done < statistics.totalRows ?? 0 { stop = .interrupted }
         await spend?.flush()
@@ -199,7 +205,9 @@ public struct JobRunner: Sendable {
                 clock: clock, throttle: throttle, settler: settler, completionBudget: planner.completionBudget,
                 tokenizer: try Tokenizer.shared(view.encoding), contact: contact, seed: seed,
                 flexSwitch: liveTier == .flex
-                    ? FlexSwitch(deadline: deadline, rows: rows, secondsPerRow: RunWay.liveSeconds(view, rows: 1)) : nil)
+                    ? FlexSwitch(
+                        deadline: deadline, rows: rows,
+                        secondsPerRow: view.limits.requestsPerMinute.map { 60 / Double($0) / Double(max(1, view.batchSize)) } ?? 0) : nil)
             guard way.tier == .batch, let batchStore else {
                 return RowFlow.Step(planner: planner, dispatcher: dispatcher, throttle: throttle, maxConcurrency: view.limits.maxConcurrency)
             }

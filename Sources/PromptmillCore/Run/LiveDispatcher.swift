@@ -75,6 +75,7 @@ struct LiveDispatcher: RequestDispatcher {
                 throw .interrupted
             }
             contact.sent(tier: tier)
+            if tier == .flex { flexSwitch?.sending(now: Date()) }
             var outcome: RetryPolicy.Outcome?
             var answered: (response: APIResponse, latency: Duration)?
             let stopwatch = clock.stopwatch()
@@ -146,6 +147,15 @@ struct LiveDispatcher: RequestDispatcher {
                 contact.flexUnavailable()
                 flexRefusals += 1
                 let delay = policy.backoff(attempt: flexRefusals, random: &random)
+                if flexSwitch?.deadline == nil, flexRefusals > policy.maxRetries {
+                    // No deadline to switch by: after max_retries refusals the rows wait for
+                    // the next run, pending (flex had no room), never failed.
+                    let failure = RowFailure(
+                        type: "flex_unavailable", message: "flex had no capacity for \(flexRefusals) tries in a row (429 resource_unavailable)",
+                        status: 429, transient: true)
+                    report.results = rows.map { RowResult(row: $0, outcome: .failed(failure), attempts: attempt) }
+                    return report
+                }
                 if let flexSwitch, flexSwitch.goStandard(now: Date(), wait: delay) {
                     tier = .standard
                     contact.switchedToStandard()

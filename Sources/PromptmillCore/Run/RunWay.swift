@@ -34,7 +34,9 @@ struct RunWay: Sendable {
 
     static func liveSeconds(_ step: PipelineConfiguration, rows: Int) -> Double {
         guard let rpm = step.limits.requestsPerMinute else { return 0 }
-        let requests = Double(rows) / Double(max(1, step.batchSize))
-        return requests / Double(rpm) * 60
+        // As `estimate`'s min_seconds: the bucket starts full, so the first minute's requests
+        // go at once.
+        let requests = (Double(rows) / Double(max(1, step.batchSize))).rounded(.up)
+        return max(0, requests - Double(rpm)) / Double(rpm) * 60
     }
 }
