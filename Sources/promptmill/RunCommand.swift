@@ -96,7 +96,11 @@ struct RunCommand: AsyncParsableCommand {
             let report = try await signals.run { try await runner.run() }
             await transport.shutdown()
             if progress != .quiet { Terminal.say(Self.closing(report, configuration)) }
-            if let stop = report.stop { Terminal.error(stop.message) }
+            if case .detached = report.stop {
+                Terminal.say(report.stop!.message)
+            } else if let stop = report.stop {
+                Terminal.error(stop.message)
+            }
             if let message = report.incompleteMessage { Terminal.error(message) }
             return report.exitCode
         } catch let error as BadRowsError {

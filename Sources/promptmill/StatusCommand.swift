@@ -16,12 +16,20 @@ struct StatusCommand: ParsableCommand {
     @Option(name: .customLong("state-dir"), help: "Where the job's ledger lives, if the run was given --state-dir.")
     var stateDir: String?
 
+    @Option(help: "The mode the job is run with, if the run was given --mode (for the plan shown).")
+    var mode: JobMode?
+
+    @Option(help: "The deadline the job is run with, if the run was given --deadline.")
+    var deadline: String?
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
     func run() throws {
         var overrides = PipelineOverrides(outputPath: output)
         overrides.stateDirectory = stateDir
+        overrides.mode = mode
+        overrides.deadline = deadline
         let status: JobStatus
         do {
             let configuration = try PipelineLoader.load(path: pipeline, overrides: overrides)

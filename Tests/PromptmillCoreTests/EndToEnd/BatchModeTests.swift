@@ -193,4 +193,75 @@ import Testing
         #expect((Self.number(summary, "flex_unavailable") ?? 0) > 0)
         #expect(harness.simulator.statistics().batches.created == 0)
     }
+
+    /// A cap at half the job's batch cost: the batches hold only lines whose worst case fits,
+    /// the run stops at the budget (exit 3) under the cap, and a rerun with a larger cap
+    /// completes at the same total as one uninterrupted run.
+    @Test func theBudgetHoldsInBatchMode() async throws {
+        let rows = 400
+        var configuration = SimulatorConfiguration()
+        configuration.batchSeconds = 0.2
+        let whole = try await RunHarness(simulator: configuration)
+        defer { Task { await whole.stop() } }
+        try whole.directory.write("rows.jsonl", Self.input(rows: rows))
+        try whole.writePipeline(Self.pipeline(rows: rows, mode: "batch"))
+        _ = try await whole.runAgain(options: Self.fastBatches)
+        let cost = try #require(Self.number(try Self.summary(whole), "cost_usd"))
+
+        let capped = try await RunHarness(simulator: configuration)
+        defer { Task { await capped.stop() } }
+        try capped.directory.write("rows.jsonl", Self.input(rows: rows))
+        try capped.writePipeline(Self.pipeline(rows: rows, mode: "batch"))
+        let first = try await capped.runAgain(options: Self.fastBatches) { $0.maxUSD = cost / 2 }
+        #expect(first.report.exitCode == 3)
+        #expect(!first.report.complete)
+        let spent = try #require(Self.number(try Self.summary(capped), "cost_usd"))
+        #expect(spent <= cost / 2)
+        #expect(spent > 0)
+        let second = try await capped.runAgain(options: Self.fastBatches) { $0.maxUSD = cost * 2 }
+        #expect(second.report.complete)
+        #expect(second.records.count == rows)
+        #expect(abs((Self.number(try Self.summary(capped), "cost_usd") ?? 0) - cost) < 1e-12)
+        #expect(capped.simulator.statistics().batches.linesAnswered == rows)
+    }
+
+    /// Cancel while the batch runs, a rerun that detaches again, then a rerun to the end: the
+    /// cancelled batch's finished lines are kept, the rest go in one new batch, and no line
+    /// is paid twice or refused as a repeated custom_id.
+    @Test func cancelThenRerunsPayEveryLineOnce() async throws {
+        let rows = 300
+        var configuration = SimulatorConfiguration()
+        configuration.batchSeconds = 20
+        let harness = try await RunHarness(simulator: configuration)
+        defer { Task { await harness.stop() } }
+        try harness.directory.write("rows.jsonl", Self.input(rows: rows))
+        let path = try harness.writePipeline(Self.pipeline(rows: rows, mode: "batch"))
+        var detach = Self.fastBatches
+        detach.detach = true
+        _ = try await harness.runAgain(options: detach)
+        harness.simulator.advanceBatchTime(by: .seconds(8))
+
+        var overrides = PipelineOverrides(mockBaseURL: harness.simulator.baseURL)
+        overrides.cachePath = harness.cachePath
+        let pipeline = try PipelineLoader.load(path: path, overrides: overrides, environment: [:], apiKey: .required)
+        let transport = AsyncHTTPClientTransport(maximumConnections: 4)
+        let cancelled = try await BatchCancel.cancel(pipeline, transport: transport)
+        await transport.shutdown()
+        #expect(cancelled.count == 1)
+        harness.simulator.advanceBatchTime(by: .seconds(4))
+
+        let second = try await harness.runAgain(options: detach)
+        #expect(second.report.exitCode == 0)
+        harness.simulator.advanceBatchTime(by: .seconds(30))
+        let third = try await harness.runAgain(options: Self.fastBatches)
+        #expect(third.report.complete)
+        #expect(third.records.count == rows)
+        #expect(third.records.allSatisfy { $0["error"] == .null })
+        let statistics = harness.simulator.statistics().batches
+        let live = harness.simulator.receivedRequests().filter { $0.path.hasSuffix("/chat/completions") }.count
+        #expect(statistics.linesAnswered + live == rows)
+        #expect(statistics.created == 2)
+        #expect(statistics.cancelled == 1)
+        #expect(statistics.failed == 0)
+    }
 }
