@@ -169,17 +169,18 @@ import PromptmillTesting
         _ = try JobLedger(path: newLedger)
         _ = try ResponseCache(path: newCache)
         for path in [oldLedger, newLedger] {
-            #expect(try Self.migrations(path) == ["v1", "v2", "v3"], "\(path)")
+            #expect(try Self.migrations(path) == ["v1", "v2", "v3", "v4"], "\(path)")
         }
         for path in [oldCache, newCache] {
-            #expect(try Self.migrations(path) == ["v1", "v2", "v3"], "\(path)")
+            #expect(try Self.migrations(path) == ["v1", "v2", "v3", "v4"], "\(path)")
         }
         #expect(try Self.schema(oldLedger) == Self.schema(newLedger))
         #expect(try Self.schema(oldCache) == Self.schema(newCache))
-        #expect(try Self.schema(newLedger).count == 3 + 12 + 20 + 11)
+        // Tables job, segments, runs, batches, batch_lines: each its SQL and its columns.
+        #expect(try Self.schema(newLedger).count == 5 + 12 + 21 + 11 + 14 + 2)
         // Opened again, nothing is left to apply.
         #expect(try JobLedger(path: oldLedger).progress()?.done.count == 20)
-        #expect(try Self.migrations(oldLedger) == ["v1", "v2", "v3"])
+        #expect(try Self.migrations(oldLedger) == ["v1", "v2", "v3", "v4"])
     }
 
     static func readOnly(_ path: String) throws -> DatabaseQueue {

@@ -39,7 +39,15 @@ import PromptmillTesting
         let queue = try DatabaseQueue(path: path)
         try queue.write { db in
             for column in columns { try db.execute(sql: "ALTER TABLE \(table) DROP COLUMN \(column)") }
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v3'")
+            // And what "v4" (issue 15's tiers and batches) added.
+            if table == "responses" {
+                try db.execute(sql: "ALTER TABLE responses DROP COLUMN service_tier")
+            } else {
+                try db.execute(sql: "ALTER TABLE segments DROP COLUMN tiers")
+                try db.execute(sql: "DROP TABLE batch_lines")
+                try db.execute(sql: "DROP TABLE batches")
+            }
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier IN ('v3', 'v4')")
             if !extra.isEmpty { try db.execute(sql: extra) }
         }
         try queue.close()
@@ -83,7 +91,7 @@ import PromptmillTesting
 
         let cache = try ResponseCache(path: path)
         _ = try ResponseCache(path: fresh)
-        #expect(try ReleaseFixtureTests.migrations(path) == ["v1", "v2", "v3"])
+        #expect(try ReleaseFixtureTests.migrations(path) == ["v1", "v2", "v3", "v4"])
         #expect(try ReleaseFixtureTests.schema(path) == ReleaseFixtureTests.schema(fresh))
         var found: [TokenUsage] = []
         var output = ""
@@ -170,7 +178,7 @@ import PromptmillTesting
 
         let progress = try #require(try JobLedger(path: path).progress())
         _ = try JobLedger(path: fresh)
-        #expect(try ReleaseFixtureTests.migrations(path) == ["v1", "v2", "v3"])
+        #expect(try ReleaseFixtureTests.migrations(path) == ["v1", "v2", "v3", "v4"])
         #expect(try ReleaseFixtureTests.schema(path) == ReleaseFixtureTests.schema(fresh))
         #expect(progress.done.count == 4)
         #expect(progress.records.items == before.records.items)
