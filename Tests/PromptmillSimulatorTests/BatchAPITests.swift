@@ -188,25 +188,25 @@ import Testing
     /// request_counts.completed grows with the batch clock; the output file exists only once
     /// the batch has completed.
     @Test func linesAreDoneAsTheBatchClockRuns() async throws {
-        let client = try await Client.started { $0.batchSeconds = 100 }
+        let client = try await Client.started { $0.batchSeconds = 100_000 }
         defer { Task { await client.stop() } }
         let id = try #require(try await client.batch(Self.chatLines(40)).string("id"))
         #expect(try await client.batch(id).string("status") == "validating")
-        client.simulator.advanceBatchTime(by: .seconds(30))
+        client.simulator.advanceBatchTime(by: .seconds(30_000))
         var batch = try await client.batch(id)
         #expect(batch.string("status") == "in_progress")
         #expect(Self.requestCounts(batch) == [40, 10, 0])
         #expect(client.simulator.statistics().batches.linesAnswered == 10)
-        client.simulator.advanceBatchTime(by: .seconds(20))
+        client.simulator.advanceBatchTime(by: .seconds(20_000))
         batch = try await client.batch(id)
         #expect(Self.requestCounts(batch) == [40, 20, 0])
         #expect(batch["output_file_id"] == .null)
         #expect(batch["usage"] == .null)
-        client.simulator.advanceBatchTime(by: .seconds(45))
+        client.simulator.advanceBatchTime(by: .seconds(45_000))
         batch = try await client.batch(id)
         #expect(batch.string("status") == "finalizing")
         #expect(Self.requestCounts(batch) == [40, 40, 0])
-        client.simulator.advanceBatchTime(by: .seconds(5))
+        client.simulator.advanceBatchTime(by: .seconds(5_000))
         batch = try await client.batch(id)
         #expect(batch.string("status") == "completed")
         #expect(try await client.lines(ofFile: batch.string("output_file_id")).count == 40)
@@ -433,15 +433,14 @@ import Testing
         #expect(entries.allSatisfy { ($0.int("prompt_tokens") ?? 0) > 0 })
     }
 
-    /// Files and batches answer at once, without the live latency; unknown ids are 404; the
-    /// upload takes only purpose batch and .jsonl files.
+    /// Files and batches answer at once, without the live latency (an hour here: a call that
+    /// waited for it would time out); unknown ids are 404; the upload takes only purpose
+    /// batch and .jsonl files.
     @Test func filesAnswerWithoutLiveLatencyAndCheckUploads() async throws {
-        let client = try await Client.started { $0.latency = .seconds(5) }
+        let client = try await Client.started { $0.latency = .seconds(3600) }
         defer { Task { await client.stop() } }
-        let started = ContinuousClock.now
         let batch = try await client.batch([Self.chatLine("r", "fine")])
-        _ = try await client.batch(batch.string("id") ?? "")
-        #expect(ContinuousClock.now - started < .seconds(4))
+        #expect(try await client.batch(batch.string("id") ?? "").string("status") != nil)
         #expect(try await client.json("GET", "/files/file-nope").status == 404)
         #expect(try await client.send("GET", "/files/file-nope/content").status == 404)
         #expect(try await client.json("GET", "/batches/batch_nope").status == 404)

