@@ -69,7 +69,14 @@ public struct JobFingerprint: Sendable, Equatable {
         case .inputField(let field):
             request.append("input_field", .string(field))
         }
-        request.append("params", .object(configuration.params))
+        // Not what only routes or prices a request: the prompt cache key promptmill adds only
+        // on OpenAI's own URL (so `status`, which is given no --base-url, saw a change that
+        // was none), and the service tier (a row's answer is the same at any tier).
+        var params = JSONObject()
+        for (key, value) in zip(configuration.params.keys, configuration.params.values) where !["prompt_cache_key", "service_tier"].contains(key) {
+            params.append(key, value)
+        }
+        request.append("params", .object(params))
         if let field = configuration.userField { request.append("user_field", .string(field)) }
         return request
     }
