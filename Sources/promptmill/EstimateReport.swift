@@ -114,7 +114,7 @@ enum EstimateReport {
             case .flex where seconds > 0:
                 times.append("flex about \(formatDuration(seconds)) (\(Int(ModePlan.flexSlowdown)) × standard's, allowing for refusals)")
             case .flex, .standard, .priority:
-                times.append("\(way.summaryName) " + (seconds > 0 ? formatDuration(seconds) : "not bounded (no rate limits)"))
+                times.append("\(way.summaryName) " + (seconds > 0 ? formatDuration(seconds) : "no wait from the rate limits"))
             }
         }
         lines.append("  time each way      " + times.joined(separator: "; "))

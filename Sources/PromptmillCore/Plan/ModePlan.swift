@@ -115,7 +115,10 @@ public struct ModePlan: Sendable, Equatable {
         }
         let flexRows = flexRowsFitting(available: available, rows: rows, live: live)
         if flexRows == rows {
-            let time = live > 0 ? "can finish every row in \(hours(live * flexSlowdown))" : "no rate limits bound the time it needs"
+            let time =
+                live > 0
+                ? "can finish every row in \(hours(live * flexSlowdown))"
+                : "the rate limits add no wait (none are set, or the first minute's requests cover every row)"
             return ModePlan(mode: .flex, rowsByMode: [.flex: rows], seconds: seconds, reason: "\(short); flex (batch prices): \(time)")
         }
         if flexRows > 0 {

@@ -140,7 +140,9 @@ import PromptmillCore
         // No rate limits: live needs no time the limits set, and flex fits any deadline.
         let unbounded = plan(.auto, deadlineIn: 60, live: 0)
         #expect(unbounded.rowsByMode == [.flex: 1000])
-        #expect(unbounded.reason.hasSuffix("; flex (batch prices): no rate limits bound the time it needs"))
+        #expect(
+            unbounded.reason.hasSuffix(
+                "; flex (batch prices): the rate limits add no wait (none are set, or the first minute's requests cover every row)"))
     }
 
     /// A flex refusal for capacity: stay at flex while every row left can still finish at
