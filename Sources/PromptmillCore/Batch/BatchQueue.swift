@@ -41,6 +41,9 @@ actor BatchQueue {
     private struct Line: Sendable {
         var customID: String
         var request: PlannedRequest
+        /// The body the dispatcher built (the one a live run sends), kept until the line is
+        /// written into its batch file.
+        var body: [UInt8]
         /// The request's worst case, reserved under a cap before it was queued.
         var worst: Money
         var sends = 1
@@ -110,7 +113,7 @@ actor BatchQueue {
             customID = BatchFileLine.customID(body: body) + "-\(copy)"
             copy += 1
         }
-        let line = Line(customID: customID, request: request, worst: worst)
+        let line = Line(customID: customID, request: request, body: body, worst: worst)
         return await withCheckedContinuation { continuation in
             waiters[customID] = (line, continuation)
             submitted += 1
@@ -216,9 +219,8 @@ actor BatchQueue {
         }
         for id in pending {
             guard let line = waiters[id]?.line else { continue }
-            let body = APIRequest.body(configuration, rows: line.request.rows)
-            var lineWriter = JSONWriter(capacity: body.count + 128)
-            BatchFileLine.encode(customID: id, endpoint: configuration.endpoint, body: body, into: &lineWriter)
+            var lineWriter = JSONWriter(capacity: line.body.count + 128)
+            BatchFileLine.encode(customID: id, endpoint: configuration.endpoint, body: line.body, into: &lineWriter)
             let lineTokens = line.request.rows.reduce(0) { $0 + $1.promptTokens }
             if !group.isEmpty,
                 group.count >= settings.maxLines || bytes + lineWriter.bytes.count > settings.maxBytes
