@@ -85,10 +85,10 @@ public final class JobLedger: Sendable {
         }
 
         /// `models` as JSON for the ledger; nil when empty.
-        var modelsJSON: String? { Self.json(models) }
-        var tiersJSON: String? { Self.json(tiers) }
+        public var modelsJSON: String? { Self.json(models) }
+        public var tiersJSON: String? { Self.json(tiers) }
 
-        static func json(_ figuresByName: [String: ModelFigures]) -> String? {
+        public static func json(_ figuresByName: [String: ModelFigures]) -> String? {
             guard !figuresByName.isEmpty else { return nil }
             var object = JSONObject()
             for (model, figures) in figuresByName.sorted(by: { $0.key < $1.key }) {
@@ -110,7 +110,7 @@ public final class JobLedger: Sendable {
             return String(decoding: writer.bytes, as: UTF8.self)
         }
 
-        static func models(json: String) -> [String: ModelFigures] {
+        public static func models(json: String) -> [String: ModelFigures] {
             guard case .object(let object)? = try? Array(json.utf8).withUnsafeBytes({ try JSONParser.parse($0) }) else { return [:] }
             var models: [String: ModelFigures] = [:]
             for (model, value) in zip(object.keys, object.values) {
@@ -181,6 +181,26 @@ public final class JobLedger: Sendable {
         public var startedAt: Date
         public var lastRunEnded: Date?
         public var lastOutcome: String?
+
+        public init(
+            generation: JobGeneration, fingerprint: JobFingerprint, outputPath: String, outputEnd: UInt64, done: RowSet,
+            records: RecordTotals, runs: RunCounters, runCount: Int, inputRows: Int?, inputBadRows: Int?, startedAt: Date,
+            lastRunEnded: Date?, lastOutcome: String?
+        ) {
+            self.generation = generation
+            self.fingerprint = fingerprint
+            self.outputPath = outputPath
+            self.outputEnd = outputEnd
+            self.done = done
+            self.records = records
+            self.runs = runs
+            self.runCount = runCount
+            self.inputRows = inputRows
+            self.inputBadRows = inputBadRows
+            self.startedAt = startedAt
+            self.lastRunEnded = lastRunEnded
+            self.lastOutcome = lastOutcome
+        }
     }
 
     /// How a run starts: what the ledger held, and why it was set aside, if it was.
@@ -196,6 +216,18 @@ public final class JobLedger: Sendable {
         /// `--retry-failed` on the same generation: the output is written again, and its
         /// old records (the failed ones' billed cost among them) are about to go.
         public var rewriting = false
+
+        public init(
+            progress: Progress, restartReason: String?, resumed: Bool, runID: Int64, mayHaveUnrecordedAnswers: Bool = false,
+            rewriting: Bool = false
+        ) {
+            self.progress = progress
+            self.restartReason = restartReason
+            self.resumed = resumed
+            self.runID = runID
+            self.mayHaveUnrecordedAnswers = mayHaveUnrecordedAnswers
+            self.rewriting = rewriting
+        }
     }
 
     public let path: String
