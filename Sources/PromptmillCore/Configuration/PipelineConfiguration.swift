@@ -154,6 +154,11 @@ public struct PipelineConfiguration: Sendable {
     /// `deadline:` (`--deadline`): when an `auto` job must be done; nil: none.
     public var deadline: Deadline? = nil
 
+    /// `state:` (`--state`, `PROMPTMILL_DATABASE_URL`): the PostgreSQL database where the
+    /// job's ledger, answers, rate budget and spend live, so that any number of workers run
+    /// it together; nil: one machine, SQLite files under `stateDirectory`.
+    public var sharedState: String? = nil
+
     /// The most rows packed into one request.
     public static let packLimit = 50
 }

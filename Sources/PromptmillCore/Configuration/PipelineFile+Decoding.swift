@@ -4,7 +4,7 @@ extension PipelineFile {
     static let topLevelKeys = [
         "name", "input", "endpoint", "model", "tokenizer", "prompt", "messages", "input_field",
         "params", "batch_size", "limits", "budget", "cache", "output", "pricing", "base_url", "user_field", "steps",
-        "instructions", "pack", "max_schema_retries", "mode", "deadline",
+        "instructions", "pack", "max_schema_retries", "mode", "deadline", "state",
     ]
     /// Decodes the composed YAML tree, reporting every problem to `reader`.
     static func decode(_ root: Node, reader: YAMLNodeReader) -> PipelineFile {
@@ -15,6 +15,7 @@ extension PipelineFile {
         file.baseURL = reader.string(top["base_url"], at: "base_url")
         file.mode = reader.string(top["mode"], at: "mode")
         file.deadline = reader.string(top["deadline"], at: "deadline")
+        file.state = reader.string(top["state"], at: "state")
         if let node = top["steps"] {
             file.steps = decodeSteps(node, reader: reader)
         }

@@ -73,4 +73,6 @@ struct PipelineFile: Sendable {
     var mode: Located<String>?
     /// `deadline:` a duration or a time with zone.
     var deadline: Located<String>?
+    /// `state:` where the job's state lives when workers share it: a `postgres://` URL.
+    var state: Located<String>?
 }

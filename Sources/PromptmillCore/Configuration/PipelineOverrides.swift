@@ -17,6 +17,8 @@ public struct PipelineOverrides: Sendable {
     public var mode: JobMode?
     /// `--deadline`: beats `deadline:`.
     public var deadline: String?
+    /// `--state URL`: beats `state:` and `PROMPTMILL_DATABASE_URL`.
+    public var state: String?
 
     public init(outputPath: String? = nil, baseURL: String? = nil, mockBaseURL: String? = nil) {
         self.outputPath = outputPath

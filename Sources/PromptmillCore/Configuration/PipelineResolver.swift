@@ -75,6 +75,7 @@ struct PipelineResolver {
         if pack > 1, let template { checkPackable(template, instructions: instructions, line: file.pack?.line) }
         let budget = resolveBudget()
         let mode = resolveMode()
+        let sharedState = resolveSharedState(mode: mode?.0)
         let catalog = resolveCatalog()
         let pricing = file.pricing.mapValues(\.value)
         let prices = model.flatMap { catalog?.prices(for: $0.value, override: pricing[$0.value]) }
@@ -93,6 +94,7 @@ struct PipelineResolver {
             limits: limits, output: output, cache: cache, stateDirectory: resolveStateDirectory(), api: api)
         configuration.budget = budget
         (configuration.mode, configuration.deadline) = mode
+        configuration.sharedState = sharedState
         configuration.prices = prices
         configuration.pricesDate = catalog.pricesDate
         configuration.pricing = pricing
@@ -585,6 +587,29 @@ struct PipelineResolver {
             maxWait: .milliseconds(Int64((written.maxWaitSeconds?.value ?? 900) * 1000)),
             timeoutWritten: written.timeoutSeconds.map { .milliseconds(Int64($0.value * 1000)) },
             batchQueueTokens: written.batchQueueTokens?.value)
+    }
+
+    /// `state:`: `--state` over the key over `PROMPTMILL_DATABASE_URL`. Only PostgreSQL is
+    /// shared; the Batch API's ledger is not (yet), so a shared job runs live.
+    mutating func resolveSharedState(mode: JobMode?) -> String? {
+        let flag = overrides.state
+        let key = file.state
+        let text = flag ?? key?.value ?? environment["PROMPTMILL_DATABASE_URL"]
+        guard let text, !text.isEmpty else { return nil }
+        let source = flag != nil ? "--state" : key != nil ? "state" : "PROMPTMILL_DATABASE_URL"
+        guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") else {
+            report(
+                "\(source) must be a PostgreSQL URL such as postgres://USER@HOST:5432/DATABASE, found \(text.contains("://") ? "a URL of scheme '\(text.prefix { $0 != ":" })'" : "something else") — leave it out to keep the job's state on this machine (--state-dir)",
+                line: flag == nil ? key?.line : nil)
+            return nil
+        }
+        if let mode, mode != .live {
+            report(
+                "mode: \(mode.rawValue) keeps its batches in this machine's state, so it cannot run with shared state (\(source)) — use mode: live (with params.service_tier: flex for the lower price), or drop the shared state",
+                line: file.mode?.line)
+            return nil
+        }
+        return text
     }
 
     /// `mode:` and `deadline:`, flags over keys. A deadline without `auto` is an error: only

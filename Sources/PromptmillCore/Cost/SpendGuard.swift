@@ -24,14 +24,28 @@ public actor SpendGuard {
     /// them. Settling, releasing and holding are not written as they happen: until the next
     /// write the store counts more open than there is, never less.
     private let record: (@Sendable (Money, Money) -> Void)?
+    /// A shared job's spend (`state: postgres://...`): every reservation is checked against
+    /// what all its workers spent and hold open; the local figures are this worker's view.
+    private let shared: (any SharedSpend)?
+    /// Where a shared reservation waits for room another worker may leave.
+    private let clock: any Clock<Duration>
+    /// How often a shared reservation that does not fit looks again while others are open.
+    private let sharedPoll: Duration
 
     /// `spent`: what the job spent before this run (records, unrecorded paid answers and
     /// requests of unknown fate). `warn` is called once when spend crosses `warnAt`.
+    ///
+    /// `shared`: the job's spend lives there (several workers share the cap); `spent` is then
+    /// what it held when this worker started, and waits for room use `clock`.
     public init(
-        cap: Money?, warnAt: Money?, spent: Money, record: (@Sendable (Money, Money) -> Void)? = nil,
+        cap: Money?, warnAt: Money?, spent: Money, record: (@Sendable (Money, Money) -> Void)? = nil, shared: (any SharedSpend)? = nil,
+        clock: any Clock<Duration> = ContinuousClock(), sharedPoll: Duration = .milliseconds(250),
         warn: @escaping @Sendable (String) -> Void
     ) {
         self.record = record
+        self.shared = shared
+        self.clock = clock
+        self.sharedPoll = sharedPoll
         self.cap = cap
         self.warnAt = warnAt
         self.spent = spent
@@ -59,6 +73,18 @@ public actor SpendGuard {
                 reserved += amount
                 return true
             }
+            if let shared {
+                switch await retrying({ () throws(StateError) in try await shared.reserve(amount, cap: cap) }) {
+                case .reserved:
+                    reserved += amount
+                    return true
+                case .full(let othersOpen):
+                    // Room may come back when this worker's or another's open requests settle.
+                    guard othersOpen || reserved != .zero else { return false }
+                    try? await clock.sleep(for: sharedPoll)
+                    continue
+                }
+            }
             if spent + reserved + amount <= cap {
                 reserved += amount
                 // Written down before the request is sent.
@@ -70,8 +96,10 @@ public actor SpendGuard {
         }
     }
 
-    /// Reserves `amount` if it fits under the cap now; never waits.
+    /// Reserves `amount` if it fits under the cap now; never waits. (Batch steps only, which
+    /// a shared job does not run.)
     public func reserveNow(_ amount: Money) -> Bool {
+        precondition(shared == nil, "batch steps do not run with shared state")
         guard let cap else {
             reserved += amount
             return true
@@ -91,24 +119,42 @@ public actor SpendGuard {
     }
 
     /// The answer arrived: the reservation becomes the request's real cost.
-    public func settle(reserved amount: Money, cost: Money) {
+    public func settle(reserved amount: Money, cost: Money) async {
+        if let shared { await retrying { () throws(StateError) in try await shared.settle(reserved: amount, cost: cost) } }
         reserved -= amount
         spent += cost
         changed()
     }
 
     /// The request failed with an answer that is not billed: the reservation is given back.
-    public func release(_ amount: Money) {
+    public func release(_ amount: Money) async {
+        if let shared { await retrying { () throws(StateError) in try await shared.release(amount) } }
         reserved -= amount
         changed()
     }
 
     /// The request's fate is unknown: it may have been billed, so the reservation is spent.
-    public func hold(_ amount: Money) {
+    public func hold(_ amount: Money) async {
+        if let shared { await retrying { () throws(StateError) in try await shared.hold(amount) } }
         reserved -= amount
         spent += amount
         held += amount
         changed()
+    }
+
+    /// A shared spend's operation, tried again while the database cannot be reached: money
+    /// in flight is never forgotten because of a dropped connection.
+    private func retrying<T>(_ operation: () async throws(StateError) -> T) async -> T {
+        var wait = Duration.milliseconds(100)
+        while true {
+            do {
+                return try await operation()
+            } catch {
+                warn("warning: the job's shared spend could not be updated (\(error)); trying again")
+                try? await clock.sleep(for: wait)
+                wait = min(wait * 2, .seconds(10))
+            }
+        }
     }
 
     /// Wakes every waiting reservation to look again, and warns once past `warnAt`.

@@ -39,6 +39,9 @@ public struct RowPreparer {
     /// `.everyID` and `.among`: the rows found repeating an earlier row's id, with its line.
     public private(set) var duplicateRows: [Int: Int] = [:]
     private var prompt = ""
+    /// Chunked reads: the row read past a chunk's end, and the last row number read.
+    private var held: InputRow?
+    private var lastRowNumber = 0
 
     /// Keep each row's fields on the prepared row as its `context` (later steps render from
     /// them, and `when` conditions read them).
@@ -73,6 +76,39 @@ public struct RowPreparer {
         }
         return nil
     }
+
+    /// Reads one worker's claimed chunk of rows (`rows`, row numbers, half-open): like
+    /// `next(skipping:)`, but rows before the chunk are passed over unrendered, and the first
+    /// row at or past its end ends the chunk (nil) and is read again by the next call. A bad
+    /// row the reader meets belongs to the chunk of the row before it (the first chunk when
+    /// none is), so each is reported by exactly one worker. Call with ascending chunks; for
+    /// a chunk before `nextRowNumber`, read the input again with a new preparer.
+    public mutating func next(skipping skip: RowSet?, within rows: Range<Int>) throws(InputError) -> Result? {
+        while true {
+            let read: RowReadResult
+            if let row = held {
+                held = nil
+                read = .row(row)
+            } else {
+                guard let next = try reader.next() else { return nil }
+                read = next
+            }
+            switch read {
+            case .bad(let problem):
+                if rows.contains(max(lastRowNumber, 1)) { return .bad(problem) }
+            case .row(let row):
+                if row.number >= rows.upperBound {
+                    held = row
+                    return nil
+                }
+                lastRowNumber = row.number
+                if row.number >= rows.lowerBound, let result = prepare(row, skip: skip) { return result }
+            }
+        }
+    }
+
+    /// The number of the next row a chunked read hands out (1 at the start).
+    public var nextRowNumber: Int { held?.number ?? lastRowNumber + 1 }
 
     private mutating func prepare(_ row: InputRow, skip: RowSet?) -> Result? {
         let file = configuration.input.displayPath

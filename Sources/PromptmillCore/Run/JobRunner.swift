@@ -37,6 +37,9 @@ public struct JobRunner: Sendable {
     let stopRequest: StopRequest
     /// Seeds the retry jitter (tests and benchmarks); nil: the system's random source.
     let seed: UInt64?
+    /// A shared job's state (`state: postgres://...`): this run is one of its workers. nil:
+    /// one machine, the job's SQLite files under the state directory.
+    let shared: (any SharedJobState)?
 
     /// Rows read, rendered, keyed and looked up together.
     static let chunkSize = 512
@@ -47,8 +50,9 @@ public struct JobRunner: Sendable {
         configuration: PipelineConfiguration, options: Options = Options(), transport: any HTTPTransport,
         progress: ProgressReporter, logger: Logger = Logger(label: "promptmill"),
         clock: any Clock<Duration> = ContinuousClock(), throttle: (any SendThrottle)? = nil,
-        stopRequest: StopRequest = StopRequest(), seed: UInt64? = nil
+        stopRequest: StopRequest = StopRequest(), seed: UInt64? = nil, shared: (any SharedJobState)? = nil
     ) {
+        self.shared = shared
         self.configuration = configuration
         self.options = options
         self.transport = transport
@@ -64,11 +68,15 @@ public struct JobRunner: Sendable {
     /// `BadRowsError` or `InputError` before anything is sent, `OutputError` when the
     /// results cannot be written.
     public func run() async throws -> RunReport {
-        let lock = try JobLock(
-            path: JobLock.path(stateDirectory: configuration.stateDirectory, jobName: configuration.name),
-            jobName: configuration.name)
+        // Workers of a shared job run side by side: their claims keep them apart.
+        let lock =
+            shared == nil
+            ? try JobLock(
+                path: JobLock.path(stateDirectory: configuration.stateDirectory, jobName: configuration.name),
+                jobName: configuration.name) : nil
         defer { withExtendedLifetime(lock) {} }
-        let store: any JobStore = try JobLedger(path: JobLedger.path(stateDirectory: configuration.stateDirectory, jobName: configuration.name))
+        let store: any JobStore =
+            try shared?.store ?? JobLedger(path: JobLedger.path(stateDirectory: configuration.stateDirectory, jobName: configuration.name))
         let fingerprint = JobFingerprint(configuration)
 
         // Check the input before anything is sent, unless a run has already read this very
@@ -106,19 +114,31 @@ public struct JobRunner: Sendable {
             progress.note("continuing job '\(configuration.name)': \(known.records.items) of \(scanned.rows) rows already have a record")
         }
 
+        // A worker of a shared job writes a part of its own; `collect` joins them.
+        let outputPath = shared == nil ? configuration.output.path : OutputPart.path(output: configuration.output.path, run: start.runID)
         try FileManager.default.createDirectory(
-            atPath: (configuration.output.path as NSString).deletingLastPathComponent,
-            withIntermediateDirectories: true)
-        let answers: (any AnswerStore)? = configuration.cache.enabled ? try ResponseCache(path: configuration.cache.path) : nil
+            atPath: (outputPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let answers: (any AnswerStore)? =
+            configuration.cache.enabled ? try shared?.answers ?? ResponseCache(path: configuration.cache.path) : nil
         let sink = try OutputSink(
-            path: configuration.output.path, keepingFirst: known.outputEnd, done: known.done,
+            path: outputPath, keepingFirst: shared == nil ? known.outputEnd : 0, done: known.done,
             store: store, run: start.runID, configuration: configuration)
-        let spend = try SpendGuard.forJob(configuration, start: start, answers: answers, store: store, progress: progress, logger: logger)
+        let spend: SpendGuard?
+        if let shared {
+            spend = try await SpendGuard.forWorker(configuration, spend: shared.spend(run: start.runID), clock: clock, progress: progress)
+        } else {
+            spend = try SpendGuard.forJob(configuration, start: start, answers: answers, store: store, progress: progress, logger: logger)
+        }
         let recorder = Recorder(
-            sink: sink, rejects: RejectsFileWriter(path: configuration.output.rejectsPath), progress: progress,
-            spend: spend, earlier: known, totalRows: scanned.rows + scanned.badRows, configuration: configuration)
+            sink: sink, rejects: RejectsFileWriter(path: shared == nil ? configuration.output.rejectsPath : outputPath + ".rejects.jsonl"),
+            progress: progress, spend: spend, earlier: known, totalRows: scanned.rows + scanned.badRows, configuration: configuration)
+        let claims = try await shared?.join(run: start.runID, rows: scanned.rows + scanned.badRows)
+        if let shared {
+            progress.note("worker run \(start.runID) of job '\(configuration.name)' on \(shared.location): writing \(outputPath)")
+        }
         let source = RowSource(
-            configuration: configuration, keyed: answers != nil, skip: known.done, duplicates: duplicates, chunkSize: Self.chunkSize)
+            configuration: configuration, keyed: answers != nil, skip: known.done, duplicates: duplicates, chunkSize: Self.chunkSize,
+            claims: claims, clock: clock)
         let contact = ServerContact()
         let deadline = configuration.deadline?.date(jobStarted: known.startedAt)
         let batchStore = store as? any BatchStore
@@ -143,7 +163,13 @@ public struct JobRunner: Sendable {
         let flow = RowFlow(
             steps: flowSteps, source: source, recorder: recorder,
             budget: spend.flatMap { $0.cap == nil ? nil : BudgetGate(spend: $0) }, stopRequest: stopRequest, contact: contact)
-        var stop = try await flow.run()
+        var stop: JobStop?
+        do {
+            stop = try await flow.run()
+        } catch {
+            await shared?.leave(run: start.runID)
+            throw error
+        }
         if stop == nil {
             for queue in queues { await queue.finish() }
         } else {
@@ -166,6 +192,10 @@ public struct JobRunner: Sendable {
             )
         }
         var statistics = recorder.statistics
+        if let shared {
+            return try await finishWorker(
+                shared, run: start.runID, stop: stop, recorder: recorder, spend: spend, claims: claims, restartReason: start.restartReason)
+        }
         if stop == nil, Task.isCancelled || stopRequest.isRequested, statistics.done < statistics.totalRows ?? 0 { stop = .interrupted }
         await spend?.flush()
         let complete = stop == nil && statistics.done == statistics.totalRows
@@ -177,6 +207,58 @@ public struct JobRunner: Sendable {
             statistics, configuration: configuration, elapsed: elapsed, complete: complete,
             budgetStopped: stop.map { if case .budget = $0 { true } else { false } } ?? false)
         return RunReport(statistics: statistics, complete: complete, stop: stop, elapsed: elapsed, restartReason: start.restartReason)
+    }
+
+    /// A shared job's worker ends: its part is committed; its chunks are done when every row
+    /// they hold has a record (rows left pending stay claimable, for another worker or the
+    /// next run); its lease ends; and when the whole job is done, the first worker to see it
+    /// writes the job's one output and summary from every worker's part.
+    private func finishWorker(
+        _ shared: any SharedJobState, run: Int64, stop knownStop: JobStop?, recorder: Recorder, spend: SpendGuard?,
+        claims: (any RowClaims)?, restartReason: String?
+    ) async throws -> RunReport {
+        var stop = knownStop
+        if stop == nil, Task.isCancelled || stopRequest.isRequested { stop = .interrupted }
+        let statistics = recorder.statistics
+        let settled = stop == nil && statistics.transientFailures == 0 && statistics.unconfirmedRefusals == 0
+        do {
+            try await recorder.finish(outcome: settled ? "complete" : stop?.name ?? "incomplete")
+            if settled { try await claims?.settleDone() }
+        } catch {
+            await shared.leave(run: run)
+            throw error
+        }
+        await shared.leave(run: run)
+        progress.finish(recorder.statistics)
+        let complete = try await shared.jobDone()
+        if complete, try await shared.beginCollect() {
+            defer { Task { await shared.endCollect() } }
+            let collected = try Self.collect(shared, configuration: configuration, elapsed: progress.elapsed)
+            progress.note("job '\(configuration.name)' is done: \(collected) records from the workers' parts in \(configuration.output.path)")
+        } else if complete {
+            progress.note("job '\(configuration.name)' is done; another worker writes \(configuration.output.path)")
+        } else if stop == nil {
+            progress.note(
+                "this worker's rows are done; others are left pending — run the same command again (on any machine) to finish the job, then `promptmill collect \(configuration.pipelinePath)`"
+            )
+        }
+        return RunReport(
+            statistics: recorder.statistics, complete: complete && stop == nil, stop: stop, elapsed: progress.elapsed, restartReason: restartReason)
+    }
+
+    /// Writes a shared job's output from its workers' parts, its rejects and its summary
+    /// (every worker's figures); returns the records written. `promptmill collect` and the
+    /// last worker call it.
+    public static func collect(_ shared: any SharedJobState, configuration: PipelineConfiguration, elapsed: Duration) throws -> Int {
+        let parts = try shared.parts()
+        let result = try PartCollector.collect(parts, into: configuration.output.path)
+        try PartCollector.collectRejects(parts, into: configuration.output.rejectsPath)
+        guard let progress = try shared.store.progress() else { return result.records }
+        let statistics = RunStatistics(job: progress, configuration: configuration)
+        try SummaryFileWriter.write(
+            statistics, configuration: configuration, elapsed: elapsed, complete: statistics.done == statistics.totalRows,
+            budgetStopped: progress.lastOutcome == JobStop.budget(cap: .zero, spent: .zero).name)
+        return result.records
     }
 
     /// Each step's planner, dispatcher and throttle. Steps on one model share its throttle:
@@ -195,7 +277,10 @@ public struct JobRunner: Sendable {
             // plan allows.
             let liveTier = way.tier == .batch ? way.stragglerTier : way.tier
             if liveTier == .flex { view.params.append("service_tier", .string(ServiceTier.flex.rawValue)) }
-            let throttle = self.throttle ?? throttles[view.model] ?? Self.rateLimiter(view.limits, clock: clock)
+            let throttle =
+                self.throttle ?? throttles[view.model]
+                ?? shared?.throttle(model: view.model, baseURL: view.api.baseURL, limits: view.limits, clock: clock)
+                ?? Self.rateLimiter(view.limits, clock: clock)
             throttles[view.model] = throttle
             let planner = try StepPlanner(index: index, of: stages, store: answers, generation: generation)
             let settler = Settler(store: answers, generation: generation, model: view.model, prices: view.prices, spend: spend, logger: logger)

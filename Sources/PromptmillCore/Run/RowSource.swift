@@ -20,7 +20,15 @@ final class RowSource: Sendable {
     /// Starts reading. `keyed`: compute each row's answer key. `skip`: rows that already
     /// have a record (passed over unrendered). `duplicates`: the rows whose id an earlier row
     /// has, with its line, as the input's scan found them (no id is kept while the job runs).
-    init(configuration: PipelineConfiguration, keyed: Bool, skip: RowSet, duplicates: [Int: Int], chunkSize: Int, prefetch: Int = 4) {
+    ///
+    /// `claims`: a worker of a shared job reads only the chunks of rows it claims, as the
+    /// flow asks for more, and passes over the rest; when none is left to claim but other
+    /// live workers hold some, it looks again every `claimPoll` on `clock` (a worker that
+    /// dies frees its chunks), and ends when none is held.
+    init(
+        configuration: PipelineConfiguration, keyed: Bool, skip: RowSet, duplicates: [Int: Int], chunkSize: Int, prefetch: Int = 4,
+        claims: (any RowClaims)? = nil, clock: any Clock<Duration> = ContinuousClock(), claimPoll: Duration = .seconds(1)
+    ) {
         let read = AsyncThrowingChannel<Chunk, any Error>()
         let channel = channel
         forwarder = Task.detached {
@@ -41,6 +49,13 @@ final class RowSource: Sendable {
                 var preparer = try RowPreparer(configuration: first, duplicates: .known(duplicates))
                 preparer.keepFields = configuration.rowsNeedContext
                 var keyer = keyed ? ResponseCacheKeyer(configuration: first) : nil
+                if let claims {
+                    try await Self.readClaimed(
+                        claims, preparer: &preparer, keyer: &keyer, skip: skip, chunkSize: chunkSize, into: channel,
+                        configuration: configuration, duplicates: duplicates, clock: clock, poll: claimPoll)
+                    channel.finish()
+                    return
+                }
                 var ended = false
                 while !ended, !Task.isCancelled {
                     var chunk = Chunk()
@@ -63,6 +78,48 @@ final class RowSource: Sendable {
                 channel.finish()
             } catch {
                 channel.fail(error)
+            }
+        }
+    }
+
+    /// A shared job's worker: claims chunks of rows until none is left, reading each.
+    private static func readClaimed(
+        _ claims: any RowClaims, preparer: inout RowPreparer, keyer: inout ResponseCacheKeyer?, skip: RowSet, chunkSize: Int,
+        into channel: AsyncThrowingChannel<Chunk, any Error>, configuration: PipelineConfiguration, duplicates: [Int: Int],
+        clock: any Clock<Duration>, poll: Duration
+    ) async throws {
+        while !Task.isCancelled {
+            guard let claim = try await claims.claim() else {
+                guard try await claims.othersHoldChunks() else { return }
+                try await clock.sleep(for: poll)
+                continue
+            }
+            if claim.rows.lowerBound < preparer.nextRowNumber {
+                // A chunk another worker left behind, before where this one has read.
+                let keepFields = preparer.keepFields
+                preparer = try RowPreparer(configuration: configuration.stages[0].configuration, duplicates: .known(duplicates))
+                preparer.keepFields = keepFields
+            }
+            var passOver = skip
+            passOver.formUnion(claim.recorded)
+            var ended = false
+            while !ended, !Task.isCancelled {
+                var chunk = Chunk()
+                chunk.rows.reserveCapacity(chunkSize)
+                while chunk.rows.count < chunkSize {
+                    guard let next = try preparer.next(skipping: passOver, within: claim.rows) else {
+                        ended = true
+                        break
+                    }
+                    switch next {
+                    case .row(var row):
+                        if keyer != nil { row.cacheKey = APIRequest.cacheKey(row, keyer: &keyer!) }
+                        chunk.rows.append(row)
+                    case .bad(let problem):
+                        chunk.problems.append(problem)
+                    }
+                }
+                if !chunk.rows.isEmpty || !chunk.problems.isEmpty { await channel.send(chunk) }
             }
         }
     }
