@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -42,6 +43,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Resources/openai-models.json"), .copy("Resources/openai-models.source.json")]
+        ),
+        // PostgreSQL for many workers (issue 16), kept out of PromptmillCore so the core stays
+        // light (scripts/fuzz builds it with sanitizers).
+        .target(
+            name: "PromptmillPostgres",
+            dependencies: [
+                "PromptmillCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "PromptmillSimulator",
@@ -68,6 +83,7 @@ let package = Package(
             name: "promptmill",
             dependencies: [
                 "PromptmillCore",
+                "PromptmillPostgres",
                 "PromptmillSimulator",
                 "PromptmillTokenizer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -76,7 +92,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "promptmill-bench",
-            dependencies: ["PromptmillCore", "PromptmillTokenizer", "PromptmillSimulator"]
+            dependencies: ["PromptmillCore", "PromptmillPostgres", "PromptmillTokenizer", "PromptmillSimulator"]
         ),
         .testTarget(
             name: "PromptmillCoreTests",
@@ -85,6 +101,10 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             resources: [.copy("Fixtures/release-0.1"), .copy("Fixtures/openai")]
+        ),
+        .testTarget(
+            name: "PromptmillPostgresTests",
+            dependencies: ["PromptmillPostgres", "PromptmillCore", "PromptmillTesting", "PromptmillSimulator"]
         ),
         .testTarget(
             name: "PromptmillSimulatorTests",

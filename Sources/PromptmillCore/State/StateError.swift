@@ -5,6 +5,9 @@ public enum StateError: Error, Sendable, CustomStringConvertible {
     case writeFailed(path: String, what: String, reason: String)
     /// Another process runs the job.
     case jobRunning(name: String, pid: Int32?)
+    /// A PostgreSQL server failed or refused: `server` is its URL without the password,
+    /// `action` what was being done, `advice` the next step (or empty).
+    case postgres(server: String, action: String, reason: String, advice: String)
 
     public var description: String {
         switch self {
@@ -20,6 +23,8 @@ public enum StateError: Error, Sendable, CustomStringConvertible {
             } else {
                 "job '\(name)' is already being run by another process — wait for it to finish and run again"
             }
+        case .postgres(let server, let action, let reason, let advice):
+            "PostgreSQL \(server): \(action) failed: \(reason)" + (advice.isEmpty ? "" : " — \(advice)")
         }
     }
 }
