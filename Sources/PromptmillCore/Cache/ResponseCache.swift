@@ -33,6 +33,14 @@ public final class ResponseCache: Sendable {
         public var usage: TokenUsage
         /// 24 bytes, or empty when no job row is recorded as the payer.
         public var paidBy: UnsafeRawBufferPointer
+
+        /// For other stores (`PostgresAnswerStore`): the bytes stay theirs, valid during the call.
+        public init(output: UnsafeRawBufferPointer, finishReason: UnsafeRawBufferPointer, usage: TokenUsage, paidBy: UnsafeRawBufferPointer) {
+            self.output = output
+            self.finishReason = finishReason
+            self.usage = usage
+            self.paidBy = paidBy
+        }
     }
 
     /// What `cache stats` prints.
