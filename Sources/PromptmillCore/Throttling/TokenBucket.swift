@@ -1,7 +1,7 @@
 /// A bucket that refills continuously at `capacity` per minute and may go into debt:
 /// a reservation always succeeds and says how long its holder must wait, so waiters are
 /// served in the order they asked and nobody is woken only to sleep again.
-struct TokenBucket: Sendable {
+struct TokenBucket: Sendable, Equatable {
     private(set) var capacity: Double
     /// Units available now; negative when reservations are queued ahead.
     private(set) var level: Double
@@ -11,6 +11,13 @@ struct TokenBucket: Sendable {
     init(perMinute capacity: Int, now: Duration) {
         self.capacity = Double(capacity)
         level = Double(capacity)
+        updatedAt = now
+    }
+
+    /// A bucket read back from a store: `level` of `capacity` per minute as of `now`.
+    init(capacity: Double, level: Double, now: Duration) {
+        self.capacity = capacity
+        self.level = level
         updatedAt = now
     }
 
@@ -52,6 +59,13 @@ struct TokenBucket: Sendable {
         guard Double(limit) < capacity else { return }
         level = min(level - (capacity - Double(limit)), Double(limit))
         capacity = Double(limit)
+    }
+
+    /// The limit rose (the server's, or the configured one): refill at the new rate from
+    /// now on; the room stays what it is.
+    mutating func grow(toPerMinute limit: Int, now: Duration) {
+        refill(now: now)
+        if Double(limit) > capacity { capacity = Double(limit) }
     }
 
     /// The server knows less room than we think: believe it.
