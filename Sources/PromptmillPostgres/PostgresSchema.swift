@@ -28,6 +28,8 @@ public enum PostgresSchema {
             )
             """,
             "CREATE INDEX answers_paid_by ON answers (substring(paid_by FROM 1 FOR 16)) WHERE paid_by IS NOT NULL",
-            "CREATE INDEX answers_created_at ON answers (created_at)")
+            "CREATE INDEX answers_created_at ON answers (created_at)"),
+        // Shared jobs: their ledger, runs, chunks and spend (PostgresSchema+Jobs.swift).
+        jobTables,
     ]
 }
