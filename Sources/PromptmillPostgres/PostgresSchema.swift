@@ -31,5 +31,7 @@ public enum PostgresSchema {
             "CREATE INDEX answers_created_at ON answers (created_at)"),
         // Shared jobs: their ledger, runs, chunks and spend (PostgresSchema+Jobs.swift).
         jobTables,
+        // Shared rate-limit buckets (PostgresSchema+RateBuckets.swift).
+        rateBucketTable,
     ]
 }
