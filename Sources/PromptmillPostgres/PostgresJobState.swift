@@ -54,13 +54,22 @@ public final class PostgresJobState: SharedJobState {
     public var store: any JobStore { jobStore }
     public var answers: any AnswerStore { answerStore }
 
+    /// The account's buckets for `model` at `baseURL` in the database
+    /// (`PostgresRateBuckets`, seeded with `limits`), paced on `clock` by a
+    /// `SharedRateLimiter`. A database that cannot be reached now fails the first
+    /// reservations instead (`DeferredRateBuckets`), never this call.
     public func throttle(model: String, baseURL: String, limits: PipelineConfiguration.Limits, clock: any Clock<Duration>) -> any SendThrottle {
-        // TEMPORARY until PostgresRateBuckets lands: this worker's own buckets, not the account's.
-        Self.localLimiter(limits, clock: clock)
+        let database = database
+        let store = DeferredRateBuckets { () throws(StateError) in
+            try PostgresRateBuckets(
+                database: database, model: model, baseURL: baseURL, requestsPerMinute: limits.requestsPerMinute,
+                tokensPerMinute: limits.tokensPerMinute)
+        }
+        return Self.limiter(store, clock: clock)
     }
 
-    private static func localLimiter<C: Clock>(_ limits: PipelineConfiguration.Limits, clock: C) -> any SendThrottle where C.Duration == Duration {
-        RateLimiter(requestsPerMinute: limits.requestsPerMinute, tokensPerMinute: limits.tokensPerMinute, clock: clock)
+    private static func limiter<C: Clock>(_ store: some RateBucketStore, clock: C) -> any SendThrottle where C.Duration == Duration {
+        SharedRateLimiter(store: store, clock: clock)
     }
 
     public func spend(run: Int64) -> any SharedSpend {
