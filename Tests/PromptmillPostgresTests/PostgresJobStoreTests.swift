@@ -105,4 +105,22 @@ import Testing
             #expect(try states[1].store.progress()?.inputRows == 120)
         }
     }
+
+    /// `--retry-failed` writes the output again as the same generation: records go, the
+    /// runs (and their spend) and what failed records were billed stay.
+    @Test func retryFailedKeepsTheGeneration() async throws {
+        try await SharedJobFixture.with(1) { states in
+            let first = try SharedJobFixture.start(states[0])
+            _ = try await states[0].join(run: first.runID, rows: 10)
+            try states[0].store.commit(SharedJobFixture.segment(1...10, end: 500), run: first.runID, counters: .init(), outcome: "complete")
+            await states[0].leave(run: first.runID)
+
+            let again = try SharedJobFixture.start(states[0], mode: .rewrite)
+            #expect(again.rewriting)
+            #expect(again.progress.generation == first.progress.generation)
+            #expect(again.progress.done.count == 0)
+            #expect(again.progress.runCount == 2)
+            #expect(try await states[0].jobDone() == false)
+        }
+    }
 }

@@ -95,4 +95,19 @@ import Testing
             #expect(try await states[0].jobDone())
         }
     }
+
+    /// A live worker's heartbeat keeps its lease well past the lease's length.
+    @Test func heartbeatKeepsTheLeaseAlive() async throws {
+        try await SharedJobFixture.with(2, leases: [.seconds(1), .seconds(20)]) { states in
+            let first = try SharedJobFixture.start(states[0]).runID
+            let firstClaims = try await states[0].join(run: first, rows: 100)
+            #expect(try await firstClaims.claim() != nil)
+            let second = try SharedJobFixture.start(states[1]).runID
+            let secondClaims = try await states[1].join(run: second, rows: 100)
+            try await Task.sleep(for: .seconds(4))
+            #expect(try await secondClaims.othersHoldChunks())
+            #expect(try await secondClaims.claim() == nil)
+            await states[0].leave(run: first)
+        }
+    }
 }
