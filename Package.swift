@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(
             name: "PromptmillCoreTests",
             dependencies: [
-                "PromptmillCore", "PromptmillTesting", "PromptmillSimulator", "PromptmillTokenizer",
+                "PromptmillCore", "PromptmillPostgres", "PromptmillTesting", "PromptmillSimulator", "PromptmillTokenizer",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             resources: [.copy("Fixtures/release-0.1"), .copy("Fixtures/openai")]

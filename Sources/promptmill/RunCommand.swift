@@ -34,6 +34,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("state-dir"), help: "Where the job's ledger and lock live (default: .promptmill/ beside the pipeline).")
     var stateDir: String?
 
+    @Option(
+        help:
+            "A PostgreSQL URL where the job's state lives, so that any number of workers on any machines run it together (beats state: and PROMPTMILL_DATABASE_URL)."
+    )
+    var state: String?
+
     @Option(name: .customLong("max-usd"), help: "A hard cap on the job's spend in USD, earlier runs included (beats budget.max_usd).")
     var maxUSD: Double?
 
@@ -63,6 +69,7 @@ struct RunCommand: AsyncParsableCommand {
         overrides.maxUSD = maxUSD
         overrides.mode = mode
         overrides.deadline = deadline
+        overrides.state = state
         let code = try await MockSimulator.run(if: mock, latency: .milliseconds(mockLatencyMs), overrides: overrides) {
             await execute(overrides: $0)
         }
@@ -85,12 +92,19 @@ struct RunCommand: AsyncParsableCommand {
             )
             return 2
         }
+        let shared: (any SharedJobState)?
+        do {
+            shared = try SharedState.open(configuration)
+        } catch {
+            Terminal.error(error.description)
+            return 1
+        }
         let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.concurrencyCeiling)
         let reporter = ProgressReporter(mode: progress.resolved(isTerminal: Terminal.isTerminal))
         let signals = InterruptHandler()
         let runner = JobRunner(
             configuration: configuration, options: JobRunner.Options(fresh: fresh, retryFailed: retryFailed, detach: detach), transport: transport,
-            progress: reporter, stopRequest: signals.stopRequest)
+            progress: reporter, stopRequest: signals.stopRequest, shared: shared)
         defer { signals.restore() }
         do {
             let report = try await signals.run { try await runner.run() }

@@ -22,6 +22,9 @@ struct StatusCommand: ParsableCommand {
     @Option(help: "The deadline the job is run with, if the run was given --deadline.")
     var deadline: String?
 
+    @Option(help: "The PostgreSQL URL of the job's shared state, if the run was given --state.")
+    var state: String?
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -30,9 +33,14 @@ struct StatusCommand: ParsableCommand {
         overrides.stateDirectory = stateDir
         overrides.mode = mode
         overrides.deadline = deadline
+        overrides.state = state
         let status: JobStatus
         do {
             let configuration = try PipelineLoader.load(path: pipeline, overrides: overrides)
+            if let shared = try SharedState.open(configuration) {
+                print(try Self.shared(shared, configuration: configuration, json: json))
+                return
+            }
             status = try JobStatus.read(configuration)
         } catch let problems as PipelineProblems {
             for problem in problems.problems { Terminal.error(problem.description) }
@@ -92,6 +100,59 @@ struct StatusCommand: ParsableCommand {
             lines.append(
                 "changed since the last run: \(status.changes.joined(separator: ", ")) — the next run starts the job again (unchanged rows come from the cache)"
             )
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// A shared job: its progress over every worker, and each worker with its rows, the
+    /// chunks it holds and its lease.
+    static func shared(_ shared: any SharedJobState, configuration: PipelineConfiguration, json: Bool) throws -> String {
+        let progress = try shared.store.progress()
+        let workers = try shared.workers()
+        let total = progress?.inputRows.map { $0 + (progress?.inputBadRows ?? 0) }
+        let done = progress?.records.items ?? 0
+        if json {
+            var object = JSONObject()
+            object.append("job", .string(configuration.name))
+            object.append("state", .string(shared.location))
+            object.append("items", .number(String(done)))
+            object.append("input_rows", total.map { .number(String($0)) } ?? .null)
+            object.append("cost_usd", progress?.records.cost.map { .number($0.decimalText) } ?? .null)
+            object.append(
+                "workers",
+                .array(
+                    workers.map { worker in
+                        var entry = JSONObject()
+                        entry.append("run", .number(String(worker.run)))
+                        entry.append("host", .string(worker.host))
+                        entry.append("pid", .number(String(worker.pid)))
+                        entry.append("rows", .number(String(worker.rows)))
+                        entry.append("chunks", .number(String(worker.chunks)))
+                        entry.append("lease_s", .number(String(format: "%.1f", worker.leaseSeconds)))
+                        entry.append("live", .bool(worker.leaseSeconds > 0))
+                        entry.append("outcome", worker.outcome.map(JSONValue.string) ?? .null)
+                        return .object(entry)
+                    }))
+            var writer = JSONWriter()
+            writer.value(.object(object))
+            return String(decoding: writer.bytes, as: UTF8.self)
+        }
+        var lines = ["job: \(configuration.name) (shared state on \(shared.location))"]
+        guard let progress else {
+            lines.append("progress: not started")
+            return lines.joined(separator: "\n")
+        }
+        lines.append("rows: \(done) done" + (total.map { ", \(max(0, $0 - done)) pending, of \($0) in the input" } ?? ""))
+        lines.append(
+            "requests: \(progress.runs.requests) (\(progress.runs.retries) retries, \(progress.runs.rateLimited) rate-limited); cost "
+                + (progress.records.cost.map { "\($0)" } ?? "unknown"))
+        let live = workers.filter { $0.leaseSeconds > 0 }
+        lines.append("workers: \(live.count) running, \(workers.count) in all")
+        for worker in workers {
+            let lease = worker.leaseSeconds > 0 ? String(format: "lease %.0f s left", worker.leaseSeconds) : "gone"
+            lines.append(
+                "  run \(worker.run) on \(worker.host) (pid \(worker.pid)): \(worker.rows) rows, \(worker.chunks) chunks held, \(lease)"
+                    + (worker.outcome.map { ", \($0)" } ?? ""))
         }
         return lines.joined(separator: "\n")
     }

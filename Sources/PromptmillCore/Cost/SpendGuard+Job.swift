@@ -41,10 +41,6 @@ extension SpendGuard {
         _ configuration: PipelineConfiguration, spend shared: any SharedSpend, clock: any Clock<Duration>, progress: ProgressReporter
     ) async throws -> SpendGuard? {
         guard configuration.stages.allSatisfy({ $0.configuration.prices != nil }) else { return nil }
-        // Without a cap, nothing is reserved: each worker counts its own spend.
-        guard configuration.budget.maxUSD != nil else {
-            return SpendGuard(cap: nil, warnAt: configuration.budget.warnUSD, spent: .zero, warn: { progress.warning($0) })
-        }
         return SpendGuard(
             cap: configuration.budget.maxUSD, warnAt: configuration.budget.warnUSD, spent: try await shared.spent(), shared: shared,
             clock: clock, warn: { progress.warning($0) })

@@ -69,7 +69,8 @@ public actor SpendGuard {
     /// false once nothing is open and it still does not fit.
     public func reserve(_ amount: Money) async -> Bool {
         while true {
-            guard let cap else {
+            // A shared job keeps every worker's spend even without a cap: a later run may set one.
+            guard let cap = cap ?? (shared == nil ? nil : Self.noCap) else {
                 reserved += amount
                 return true
             }
@@ -95,6 +96,9 @@ public actor SpendGuard {
             await withCheckedContinuation { waiters.append($0) }
         }
     }
+
+    /// The cap a shared job's spend is kept against when it has none.
+    static let noCap = Money(picodollars: Int64.max / 4)
 
     /// Reserves `amount` if it fits under the cap now; never waits. (Batch steps only, which
     /// a shared job does not run.)

@@ -41,6 +41,9 @@ public struct JobRunner: Sendable {
     /// one machine, the job's SQLite files under the state directory.
     let shared: (any SharedJobState)?
 
+    /// How often a shared job's worker whose rows are done looks at the others'.
+    static let workerPoll = Duration.seconds(1)
+
     /// Rows read, rendered, keyed and looked up together.
     static let chunkSize = 512
 
@@ -68,6 +71,15 @@ public struct JobRunner: Sendable {
     /// `BadRowsError` or `InputError` before anything is sent, `OutputError` when the
     /// results cannot be written.
     public func run() async throws -> RunReport {
+        // A shared job's worker runs again (as a new run) when a worker that died left
+        // chunks to claim while this one waited for the job to end.
+        while true {
+            if let report = try await runOnce() { return report }
+        }
+    }
+
+    /// One run; nil: a shared job's worker found chunks to claim again after its own.
+    private func runOnce() async throws -> RunReport? {
         // Workers of a shared job run side by side: their claims keep them apart.
         let lock =
             shared == nil
@@ -138,7 +150,7 @@ public struct JobRunner: Sendable {
         }
         let source = RowSource(
             configuration: configuration, keyed: answers != nil, skip: known.done, duplicates: duplicates, chunkSize: Self.chunkSize,
-            claims: claims, clock: clock)
+            claims: claims)
         let contact = ServerContact()
         let deadline = configuration.deadline?.date(jobStarted: known.startedAt)
         let batchStore = store as? any BatchStore
@@ -213,10 +225,14 @@ public struct JobRunner: Sendable {
     /// they hold has a record (rows left pending stay claimable, for another worker or the
     /// next run); its lease ends; and when the whole job is done, the first worker to see it
     /// writes the job's one output and summary from every worker's part.
+    ///
+    /// A worker whose rows are done waits while other live workers hold chunks (holding
+    /// none itself): when one of them dies, its chunks become claimable and this worker runs
+    /// again (nil) to finish them.
     private func finishWorker(
         _ shared: any SharedJobState, run: Int64, stop knownStop: JobStop?, recorder: Recorder, spend: SpendGuard?,
         claims: (any RowClaims)?, restartReason: String?
-    ) async throws -> RunReport {
+    ) async throws -> RunReport? {
         var stop = knownStop
         if stop == nil, Task.isCancelled || stopRequest.isRequested { stop = .interrupted }
         let statistics = recorder.statistics
@@ -229,8 +245,24 @@ public struct JobRunner: Sendable {
             throw error
         }
         await shared.leave(run: run)
+        var complete = try await shared.jobDone()
+        if settled, !complete, let claims {
+            var told = false
+            while try await claims.othersHoldChunks(), !stopRequest.isRequested, !Task.isCancelled {
+                if !told {
+                    progress.note("this worker's rows are done; waiting for the other workers to finish theirs")
+                    told = true
+                }
+                try await clock.sleep(for: Self.workerPoll)
+            }
+            complete = try await shared.jobDone()
+            // Chunks nobody holds: a worker died (or stopped) and left them.
+            if !complete, !stopRequest.isRequested, !Task.isCancelled {
+                progress.note("chunks of rows left by a worker that stopped or died: taking them over")
+                return nil
+            }
+        }
         progress.finish(recorder.statistics)
-        let complete = try await shared.jobDone()
         if complete, try await shared.beginCollect() {
             defer { Task { await shared.endCollect() } }
             let collected = try Self.collect(shared, configuration: configuration, elapsed: progress.elapsed)

@@ -22,12 +22,10 @@ final class RowSource: Sendable {
     /// has, with its line, as the input's scan found them (no id is kept while the job runs).
     ///
     /// `claims`: a worker of a shared job reads only the chunks of rows it claims, as the
-    /// flow asks for more, and passes over the rest; when none is left to claim but other
-    /// live workers hold some, it looks again every `claimPoll` on `clock` (a worker that
-    /// dies frees its chunks), and ends when none is held.
+    /// flow asks for more, and passes over the rest; it ends when none is left to claim.
     init(
         configuration: PipelineConfiguration, keyed: Bool, skip: RowSet, duplicates: [Int: Int], chunkSize: Int, prefetch: Int = 4,
-        claims: (any RowClaims)? = nil, clock: any Clock<Duration> = ContinuousClock(), claimPoll: Duration = .seconds(1)
+        claims: (any RowClaims)? = nil
     ) {
         let read = AsyncThrowingChannel<Chunk, any Error>()
         let channel = channel
@@ -52,7 +50,7 @@ final class RowSource: Sendable {
                 if let claims {
                     try await Self.readClaimed(
                         claims, preparer: &preparer, keyer: &keyer, skip: skip, chunkSize: chunkSize, into: channel,
-                        configuration: configuration, duplicates: duplicates, clock: clock, poll: claimPoll)
+                        configuration: configuration, duplicates: duplicates)
                     channel.finish()
                     return
                 }
@@ -85,15 +83,9 @@ final class RowSource: Sendable {
     /// A shared job's worker: claims chunks of rows until none is left, reading each.
     private static func readClaimed(
         _ claims: any RowClaims, preparer: inout RowPreparer, keyer: inout ResponseCacheKeyer?, skip: RowSet, chunkSize: Int,
-        into channel: AsyncThrowingChannel<Chunk, any Error>, configuration: PipelineConfiguration, duplicates: [Int: Int],
-        clock: any Clock<Duration>, poll: Duration
+        into channel: AsyncThrowingChannel<Chunk, any Error>, configuration: PipelineConfiguration, duplicates: [Int: Int]
     ) async throws {
-        while !Task.isCancelled {
-            guard let claim = try await claims.claim() else {
-                guard try await claims.othersHoldChunks() else { return }
-                try await clock.sleep(for: poll)
-                continue
-            }
+        while !Task.isCancelled, let claim = try await claims.claim() {
             if claim.rows.lowerBound < preparer.nextRowNumber {
                 // A chunk another worker left behind, before where this one has read.
                 let keepFields = preparer.keepFields

@@ -34,10 +34,10 @@ import PromptmillTesting
         return configuration
     }
 
-    @Test func capHoldsWith32InFlightAndARerunFinishesAtTheSameCost() async throws {
+    @Test(arguments: StateKind.allCases) func capHoldsWith32InFlightAndARerunFinishesAtTheSameCost(state: StateKind) async throws {
         let rows = ResumeTests.rows(1200)
         // The job uninterrupted: what it costs.
-        let reference = try await RunHarness(simulator: Self.simulator())
+        let reference = try await RunHarness(simulator: Self.simulator(), state: state)
         defer { Task { await reference.stop() } }
         let whole = try await reference.run(pipeline: Self.pipeline, input: rows)
         #expect(whole.report.exitCode == 0)
@@ -45,7 +45,7 @@ import PromptmillTesting
         #expect(cost == Self.served(reference.simulator))
 
         // The same job with a cap of half that: it stops, exit 3, at or under the cap.
-        let harness = try await RunHarness(simulator: Self.simulator())
+        let harness = try await RunHarness(simulator: Self.simulator(), state: state)
         defer { Task { await harness.stop() } }
         let cap = Money(picodollars: cost.picodollars / 2)
         try harness.directory.write("rows.jsonl", rows)
@@ -81,8 +81,8 @@ import PromptmillTesting
 
     /// Answers a run paid for but never recorded (here: the output was lost) count against
     /// the cap when the job runs again, once: they come back from the cache as the job's own.
-    @Test func unrecordedPaidAnswersCountOnceAgainstTheCap() async throws {
-        let harness = try await RunHarness()
+    @Test(arguments: StateKind.allCases) func unrecordedPaidAnswersCountOnceAgainstTheCap(state: StateKind) async throws {
+        let harness = try await RunHarness(state: state)
         defer { Task { await harness.stop() } }
         try harness.directory.write("rows.jsonl", ResumeTests.rows(60))
         try harness.writePipeline(Self.pipeline)
@@ -99,8 +99,8 @@ import PromptmillTesting
     }
 
     /// A cap too small for even one prompt's worst case sends nothing and says so.
-    @Test func capBelowOnePromptSendsNothing() async throws {
-        let harness = try await RunHarness()
+    @Test(arguments: StateKind.allCases) func capBelowOnePromptSendsNothing(state: StateKind) async throws {
+        let harness = try await RunHarness(state: state)
         defer { Task { await harness.stop() } }
         try harness.directory.write("rows.jsonl", ResumeTests.rows(10))
         try harness.writePipeline(Self.pipeline)
@@ -154,8 +154,8 @@ import PromptmillTesting
     }
 
     /// `warn_usd` prints one warning when the job's spend crosses it.
-    @Test func warnsOnceWhenSpendCrossesWarnUSD() async throws {
-        let harness = try await RunHarness()
+    @Test(arguments: StateKind.allCases) func warnsOnceWhenSpendCrossesWarnUSD(state: StateKind) async throws {
+        let harness = try await RunHarness(state: state)
         defer { Task { await harness.stop() } }
         try harness.directory.write("rows.jsonl", ResumeTests.rows(200))
         try harness.writePipeline(Self.pipeline + "\nbudget: {warn_usd: 0.001}\n")
@@ -167,7 +167,7 @@ import PromptmillTesting
         let transport = AsyncHTTPClientTransport(maximumConnections: 8)
         let report = try await JobRunner(
             configuration: configuration, transport: transport,
-            progress: ProgressReporter(mode: .quiet, write: { lines.append($0) })
+            progress: ProgressReporter(mode: .quiet, write: { lines.append($0) }), shared: try harness.sharedState(for: configuration)
         ).run()
         await transport.shutdown()
         #expect(report.exitCode == 0)

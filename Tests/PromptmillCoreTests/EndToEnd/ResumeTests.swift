@@ -43,17 +43,19 @@ import PromptmillTesting
     }
 
     /// A 250-row job whose simulator answers `requests` requests, then `insufficient_quota`.
-    static func stoppedByQuota(after requests: Int) async throws -> (RunHarness, (report: RunReport, records: [JSONObject])) {
+    static func stoppedByQuota(after requests: Int, state: StateKind = .sqlite) async throws -> (
+        RunHarness, (report: RunReport, records: [JSONObject])
+    ) {
         var configuration = SimulatorConfiguration()
         configuration.quotaRequests = requests
-        let harness = try await RunHarness(simulator: configuration)
+        let harness = try await RunHarness(simulator: configuration, state: state)
         let first = try await harness.run(pipeline: pipeline(), input: rows(250))
         #expect(first.report.exitCode == 4)
         return (harness, first)
     }
 
-    @Test func finishedJobRunAgainSendsNoRequestEvenWithAnotherBatchSize() async throws {
-        let harness = try await RunHarness()
+    @Test(arguments: StateKind.allCases) func finishedJobRunAgainSendsNoRequestEvenWithAnotherBatchSize(state: StateKind) async throws {
+        let harness = try await RunHarness(state: state)
         defer { Task { await harness.stop() } }
         let first = try await harness.run(pipeline: Self.pipeline(), input: Self.rows(250))
         #expect(first.report.exitCode == 0)
@@ -87,8 +89,8 @@ import PromptmillTesting
 
     /// A quota stop in the middle: the rerun sends only the rows without a record, and the
     /// tokens paid over both runs are exactly those of one pass over the rows.
-    @Test func quotaStopThenRerunRecordsEveryRowOncePaidOnce() async throws {
-        let (harness, first) = try await Self.stoppedByQuota(after: 5)
+    @Test(arguments: StateKind.allCases) func quotaStopThenRerunRecordsEveryRowOncePaidOnce(state: StateKind) async throws {
+        let (harness, first) = try await Self.stoppedByQuota(after: 5, state: state)
         defer { Task { await harness.stop() } }
         #expect(first.records.count == 100)
 
@@ -146,8 +148,8 @@ import PromptmillTesting
 
     /// A changed pipeline is noticed: copied fields alone change no request, so every row
     /// comes from the cache; a changed prompt sends every row again.
-    @Test func changedPipelineStartsAgainAndReusesWhatItCan() async throws {
-        let harness = try await RunHarness()
+    @Test(arguments: StateKind.allCases) func changedPipelineStartsAgainAndReusesWhatItCan(state: StateKind) async throws {
+        let harness = try await RunHarness(state: state)
         defer { Task { await harness.stop() } }
         _ = try await harness.run(pipeline: Self.pipeline(), input: Self.rows(40))
         let served = harness.simulator.statistics().requests

@@ -1,15 +1,45 @@
 import Foundation
 import PromptmillCore
+import PromptmillPostgres
 import PromptmillSimulator
 import PromptmillTesting
+
+/// Where a harness keeps the job's state: the suites of resume and budget tests run on both.
+enum StateKind: String, CaseIterable, Sendable {
+    /// One machine: the SQLite ledger and cache under the test's folder.
+    case sqlite
+    /// Shared state on the test PostgreSQL (`PROMPTMILL_TEST_DATABASE_URL`, set by
+    /// `scripts/test`), in a schema of the harness's own; each run is one worker, and its
+    /// records are read from the job's collected output.
+    case postgres
+
+    /// The test server's URL; a test on PostgreSQL fails (never skips) without it.
+    static func databaseURL() throws -> String {
+        guard let url = ProcessInfo.processInfo.environment["PROMPTMILL_TEST_DATABASE_URL"], !url.isEmpty else {
+            throw MissingDatabase()
+        }
+        return url
+    }
+
+    struct MissingDatabase: Error, CustomStringConvertible {
+        var description: String {
+            "PROMPTMILL_TEST_DATABASE_URL is not set: run the tests with scripts/test (it starts a private PostgreSQL), or scripts/postgres start and export PROMPTMILL_TEST_DATABASE_URL=$(scripts/postgres url)"
+        }
+    }
+}
 
 /// Runs a pipeline end to end against the built-in simulator over real HTTP on loopback,
 /// and reads back the gzip output, as a user would.
 struct RunHarness {
     let directory: TemporaryDirectory
     let simulator: Simulator
+    let state: StateKind
+    /// `.postgres`: the harness's own schema of the test database.
+    let schema = "test_" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
 
-    init(simulator configuration: SimulatorConfiguration = SimulatorConfiguration()) async throws {
+    init(simulator configuration: SimulatorConfiguration = SimulatorConfiguration(), state: StateKind = .sqlite) async throws {
+        self.state = state
+        if state == .postgres { _ = try StateKind.databaseURL() }
         directory = try TemporaryDirectory()
         var configuration = configuration
         configuration.recordRequests = true
@@ -47,7 +77,9 @@ struct RunHarness {
         extra(&overrides)
         let configuration = try PipelineLoader.load(path: path, overrides: overrides, environment: environment ?? [:], apiKey: .required)
         let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.concurrencyCeiling)
-        let runner = JobRunner(configuration: configuration, options: options, transport: transport, progress: ProgressReporter(mode: .quiet))
+        let shared = try sharedState(for: configuration)
+        let runner = JobRunner(
+            configuration: configuration, options: options, transport: transport, progress: ProgressReporter(mode: .quiet), shared: shared)
         let report: RunReport
         do {
             report = try await runner.run()
@@ -56,7 +88,15 @@ struct RunHarness {
             throw error
         }
         await transport.shutdown()
+        // A worker that stopped early leaves its records in its part: read the job's output
+        // as `promptmill collect` writes it.
+        if let shared, !report.complete { _ = try JobRunner.collect(shared, configuration: configuration, elapsed: .zero) }
         return (report, try Self.records(at: configuration.output.path))
+    }
+
+    /// `.postgres`: the job's shared state in the harness's schema; nil on SQLite.
+    func sharedState(for configuration: PipelineConfiguration) throws -> (any SharedJobState)? {
+        state == .postgres ? try PostgresJobState.open(url: try StateKind.databaseURL(), jobName: configuration.name, schema: schema) : nil
     }
 
     var outputPath: String { directory.path + "/out.jsonl.gz" }
