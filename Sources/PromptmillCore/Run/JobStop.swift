@@ -24,6 +24,10 @@ public enum JobStop: Error, Sendable, Equatable {
     /// Nothing has been answered and the server cannot be reached at all (connection
     /// refused, unknown host, TLS failure): a wrong `base_url` or a server that is down.
     case unreachable(url: String, cause: String)
+    /// A shared job's state (PostgreSQL) could not be reached for its rate buckets for
+    /// longer than `LiveDispatcher.stateOutage`: sending without them could pass the
+    /// account's limits, so the worker stops; its rows stay pending.
+    case stateUnreachable(cause: String)
     /// `run --detach`: every row not yet answered waits in a submitted batch; the run
     /// leaves them to the Batch API and exits 0 (a later run collects them).
     case detached(batches: Int, rows: Int)
@@ -41,6 +45,7 @@ public enum JobStop: Error, Sendable, Equatable {
         case .unreachable: "stopped: server unreachable"
         case .refusedEverywhere: "stopped: every request refused"
         case .detached: "detached: batches running"
+        case .stateUnreachable: "stopped: shared state unreachable"
         }
     }
 
@@ -49,7 +54,7 @@ public enum JobStop: Error, Sendable, Equatable {
         switch self {
         case .authentication, .quotaExhausted, .accountRefused, .serverWait, .refusedEverywhere: 4
         case .modelNotFound: 2
-        case .unreachable: 1
+        case .unreachable, .stateUnreachable: 1
         case .interrupted: 130
         case .budget: 3
         case .detached: 0
@@ -77,6 +82,8 @@ public enum JobStop: Error, Sendable, Equatable {
             "every request was refused alike, whichever rows it carried (HTTP \(status) \(code): \(message)): it is about the request's parameters or the account, not a row — fix the pipeline's params or resolve it with the provider; every row is still pending, run the same command again to continue"
         case .unreachable(let url, let cause):
             "cannot reach the API at \(url): \(cause) — check base_url / --base-url / OPENAI_BASE_URL and that the server is up; every row is still pending, run the same command again to continue"
+        case .stateUnreachable(let cause):
+            "the job's shared state could not be reached for a minute (\(cause)) — nothing more was sent and every row without a record is still pending; when PostgreSQL is back, run the same command again (on any machine) to continue"
         case .detached(let batches, let rows):
             "still running: \(rows) rows wait in \(batches) submitted batch\(batches == 1 ? "" : "es") (paid work, left running) — run the same command again later to collect them (`promptmill status` shows their state)"
         case .budget(let cap, let spent):

@@ -69,10 +69,10 @@ struct LiveDispatcher: RequestDispatcher {
             }
             let ticket: ThrottleTicket
             do {
-                ticket = try await throttle.acquire(tokenCost: tokenCost)
+                ticket = try await acquire(tokenCost: tokenCost)
             } catch {
                 await spend?.release(worst)
-                throw .interrupted
+                throw error
             }
             contact.sent(tier: tier)
             if tier == .flex { flexSwitch?.sending(now: Date()) }
