@@ -138,12 +138,16 @@ struct RunCommand: AsyncParsableCommand {
 
     /// The table printed at the end of every run: the job's figures, earlier runs included.
     static func closing(_ report: RunReport, _ configuration: PipelineConfiguration) -> String {
-        let statistics = report.statistics
+        // A shared job's worker shows the whole job's figures, and what it did itself.
+        var statistics = report.job ?? report.statistics
+        if report.job != nil { statistics.spent = report.statistics.spent }
+        let own = report.statistics.done - report.statistics.resumedRows
         let seconds = Double(report.elapsed.components.seconds) + Double(report.elapsed.components.attoseconds) / 1e18
         let total = statistics.totalRows ?? statistics.done
         var lines = [
             (report.complete ? "done: " : "stopped: ") + "\(statistics.done) of \(total) rows accounted for → \(configuration.output.displayPath)"
         ]
+        if report.job != nil { lines[0] += "; this worker recorded \(own)" }
         func row(_ name: String, _ value: String) {
             lines.append("  " + name.padding(toLength: 10, withPad: " ", startingAt: 0) + value)
         }
@@ -172,7 +176,7 @@ struct RunCommand: AsyncParsableCommand {
                         $0 > (statistics.cost ?? .zero) ? " (includes requests of unknown fate or answers not yet recorded)" : ""
                     } ?? ""))
         }
-        let rate = Double(statistics.done - statistics.resumedRows) / max(seconds, 0.001)
+        let rate = Double(own) / max(seconds, 0.001)
         row("elapsed", String(format: "%.1f s, ", seconds) + (rate >= 100 ? String(Int(rate)) : String(format: "%.1f", rate)) + " rows/s")
         return lines.joined(separator: "\n")
     }

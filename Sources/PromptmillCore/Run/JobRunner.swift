@@ -274,8 +274,10 @@ public struct JobRunner: Sendable {
                 "this worker's rows are done; others are left pending — run the same command again (on any machine) to finish the job, then `promptmill collect \(configuration.pipelinePath)`"
             )
         }
-        return RunReport(
+        var report = RunReport(
             statistics: recorder.statistics, complete: complete && stop == nil, stop: stop, elapsed: progress.elapsed, restartReason: restartReason)
+        report.job = try shared.store.progress().map { RunStatistics(job: $0, configuration: configuration) }
+        return report
     }
 
     /// Writes a shared job's output from its workers' parts, its rejects and its summary

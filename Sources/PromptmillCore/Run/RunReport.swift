@@ -8,6 +8,9 @@ public struct RunReport: Sendable {
     public var elapsed: Duration
     /// Why the job's earlier progress was set aside, when it was.
     public var restartReason: String?
+    /// A shared job's worker: the whole job's figures at the worker's end (every worker's
+    /// records and counters); `statistics` are then this worker's view.
+    public var job: RunStatistics?
 
     /// The contract's exit code: 0 when complete, the stop's code otherwise.
     public var exitCode: Int32 {
