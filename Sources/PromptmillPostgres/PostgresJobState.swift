@@ -32,7 +32,9 @@ public final class PostgresJobState: SharedJobState {
     public static func open(url: String, jobName: String, lease: Duration = .seconds(20), schema: String? = nil) throws(StateError)
         -> PostgresJobState
     {
-        try PostgresJobState(database: try PostgresDatabase(url: url, schema: schema), jobName: jobName, lease: lease)
+        // Each request takes a few statements (its rate reservation, its spend, its answer):
+        // four connections keep a worker's requests in flight from queueing behind each other.
+        try PostgresJobState(database: try PostgresDatabase(url: url, schema: schema, asyncConnections: 4), jobName: jobName, lease: lease)
     }
 
     /// Serves `jobName` in `database`, bringing its schema up to date first.
