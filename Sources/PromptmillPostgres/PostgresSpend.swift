@@ -101,11 +101,12 @@ public final class PostgresSpend: SharedSpend {
                     UPDATE jobs SET reserved_picodollars = reserved_picodollars - \(reserved.picodollars),
                         spent_picodollars = spent_picodollars + \(spent.picodollars)
                     WHERE name = \(job) AND EXISTS (SELECT 1 FROM recorded)
+                    RETURNING 1
                 )
                 UPDATE runs SET open_picodollars = open_picodollars - \(reserved.picodollars),
                     held_picodollars = held_picodollars + \(held.picodollars),
                     spent_picodollars = spent_picodollars + \(settled.picodollars)
-                WHERE id = \(run) AND EXISTS (SELECT 1 FROM recorded)
+                WHERE id = \(run) AND EXISTS (SELECT 1 FROM job)
                 """, action: "updating spend of job '\(job)'")
         }
     }
