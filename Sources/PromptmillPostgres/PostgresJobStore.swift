@@ -95,14 +95,7 @@ public final class PostgresJobStore: JobStore {
             var rewriting = false
             if inserted == 0 {
                 let changes = fingerprint.changes(from: existing)
-                if mode == .fresh {
-                    reason = "--fresh: starting the job again"
-                } else if !changes.isEmpty {
-                    reason = "since the last run, \(changes.joined(separator: " and ")) changed: starting the job again"
-                } else if mode == .rewrite {
-                    reason =
-                        "--retry-failed: writing the output again; answers already paid for come from the cache at no new cost, rows that failed are sent again"
-                }
+                reason = JobLedger.restartReason(mode: mode, changes: changes)
                 if let why = reason {
                     let live = try database.decoding("counting the workers of job '\(job)'") {
                         try transaction.query(

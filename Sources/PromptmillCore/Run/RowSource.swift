@@ -49,28 +49,15 @@ final class RowSource: Sendable {
                 var keyer = keyed ? ResponseCacheKeyer(configuration: first) : nil
                 if let claims {
                     try await Self.readClaimed(
-                        claims, preparer: &preparer, keyer: &keyer, skip: skip, chunkSize: chunkSize, into: channel,
+                        claims, preparer: &preparer, keyer: &keyer, chunkSize: chunkSize, into: channel,
                         configuration: configuration, duplicates: duplicates)
                     channel.finish()
                     return
                 }
                 var ended = false
                 while !ended, !Task.isCancelled {
-                    var chunk = Chunk()
-                    chunk.rows.reserveCapacity(chunkSize)
-                    while chunk.rows.count < chunkSize {
-                        guard let next = try preparer.next(skipping: skip) else {
-                            ended = true
-                            break
-                        }
-                        switch next {
-                        case .row(var row):
-                            if keyer != nil { row.cacheKey = APIRequest.cacheKey(row, keyer: &keyer!) }
-                            chunk.rows.append(row)
-                        case .bad(let problem):
-                            chunk.problems.append(problem)
-                        }
-                    }
+                    let chunk: Chunk
+                    (chunk, ended) = try Self.fill(chunkSize, keyer: &keyer) { () throws(InputError) in try preparer.next(skipping: skip) }
                     await channel.send(chunk)
                 }
                 channel.finish()
@@ -82,7 +69,7 @@ final class RowSource: Sendable {
 
     /// A shared job's worker: claims chunks of rows until none is left, reading each.
     private static func readClaimed(
-        _ claims: any RowClaims, preparer: inout RowPreparer, keyer: inout ResponseCacheKeyer?, skip: RowSet, chunkSize: Int,
+        _ claims: any RowClaims, preparer: inout RowPreparer, keyer: inout ResponseCacheKeyer?, chunkSize: Int,
         into channel: AsyncThrowingChannel<Chunk, any Error>, configuration: PipelineConfiguration, duplicates: [Int: Int]
     ) async throws {
         while !Task.isCancelled, let claim = try await claims.claim() {
@@ -92,28 +79,37 @@ final class RowSource: Sendable {
                 preparer = try RowPreparer(configuration: configuration.stages[0].configuration, duplicates: .known(duplicates))
                 preparer.keepFields = keepFields
             }
-            var passOver = skip
-            passOver.formUnion(claim.recorded)
+            // The claim's recorded rows are every record the store holds in the chunk, those
+            // in `skip` (read from the same store at the start) among them.
             var ended = false
             while !ended, !Task.isCancelled {
-                var chunk = Chunk()
-                chunk.rows.reserveCapacity(chunkSize)
-                while chunk.rows.count < chunkSize {
-                    guard let next = try preparer.next(skipping: passOver, within: claim.rows) else {
-                        ended = true
-                        break
-                    }
-                    switch next {
-                    case .row(var row):
-                        if keyer != nil { row.cacheKey = APIRequest.cacheKey(row, keyer: &keyer!) }
-                        chunk.rows.append(row)
-                    case .bad(let problem):
-                        chunk.problems.append(problem)
-                    }
+                let chunk: Chunk
+                (chunk, ended) = try fill(chunkSize, keyer: &keyer) { () throws(InputError) in
+                    try preparer.next(skipping: claim.recorded, within: claim.rows)
                 }
                 if !chunk.rows.isEmpty || !chunk.problems.isEmpty { await channel.send(chunk) }
             }
         }
+    }
+
+    /// Up to `size` rows from `next`, each keyed when the run keeps answers, with the bad
+    /// rows met among them; `ended`: `next` ran out.
+    private static func fill(
+        _ size: Int, keyer: inout ResponseCacheKeyer?, next: () throws(InputError) -> RowPreparer.Result?
+    ) throws(InputError) -> (chunk: Chunk, ended: Bool) {
+        var chunk = Chunk()
+        chunk.rows.reserveCapacity(size)
+        while chunk.rows.count < size {
+            guard let result = try next() else { return (chunk, true) }
+            switch result {
+            case .row(var row):
+                if keyer != nil { row.cacheKey = APIRequest.cacheKey(row, keyer: &keyer!) }
+                chunk.rows.append(row)
+            case .bad(let problem):
+                chunk.problems.append(problem)
+            }
+        }
+        return (chunk, false)
     }
 
     /// The chunks in input order; ends at the input's end, throws `InputError`.

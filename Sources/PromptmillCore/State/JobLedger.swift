@@ -440,6 +440,19 @@ public final class JobLedger: Sendable {
         case rewrite
     }
 
+    /// Why a start with `changes` (the fingerprint's, `JobFingerprint.changes(from:)`) sets
+    /// the job's earlier progress aside in this mode; nil: it continues. Every job store
+    /// follows this rule; a store may add its own reasons (a lost output file).
+    public static func restartReason(mode: StartMode, changes: [String]) -> String? {
+        if mode == .fresh { return "--fresh: starting the job again" }
+        if !changes.isEmpty { return "since the last run, \(changes.joined(separator: " and ")) changed: starting the job again" }
+        if mode == .rewrite {
+            return
+                "--retry-failed: writing the output again; answers already paid for come from the cache at no new cost, rows that failed are sent again"
+        }
+        return nil
+    }
+
     public func start(name: String, fingerprint: JobFingerprint, outputPath: String, mode: StartMode) throws(StateError) -> Start {
         let fresh = mode == .fresh
         let outputSize = (try? FileManager.default.attributesOfItem(atPath: outputPath)[.size] as? UInt64) ?? nil
@@ -450,14 +463,8 @@ public final class JobLedger: Sendable {
                 var rewriting = false
                 if let existing = try Self.readProgress(db) {
                     let changes = fingerprint.changes(from: existing.fingerprint)
-                    if fresh {
-                        reason = "--fresh: starting the job again"
-                    } else if !changes.isEmpty {
-                        reason = "since the last run, \(changes.joined(separator: " and ")) changed: starting the job again"
-                    } else if mode == .rewrite {
-                        reason =
-                            "--retry-failed: writing the output again; answers already paid for come from the cache at no new cost, rows that failed are sent again"
-                    } else if existing.outputEnd > 0, (outputSize ?? 0) < existing.outputEnd {
+                    reason = Self.restartReason(mode: mode, changes: changes)
+                    if reason == nil, existing.outputEnd > 0, (outputSize ?? 0) < existing.outputEnd {
                         reason =
                             outputSize == nil
                             ? "the output file is missing: writing it again"

@@ -23,17 +23,6 @@ public struct RowSet: Sendable, Equatable {
         return true
     }
 
-    /// Adds every row of `other`.
-    public mutating func formUnion(_ other: RowSet) {
-        if other.words.count > words.count { words.append(contentsOf: repeatElement(0, count: other.words.count - words.count)) }
-        var count = 0
-        for index in words.indices {
-            if index < other.words.count { words[index] |= other.words[index] }
-            count += words[index].nonzeroBitCount
-        }
-        self.count = count
-    }
-
     /// Adds every row of encoded ranges; returns how many were already present.
     @discardableResult
     public mutating func insert(_ ranges: RowRanges) -> Int {

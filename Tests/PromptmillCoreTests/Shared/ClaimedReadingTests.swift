@@ -77,15 +77,4 @@ import Testing
         recorded.insert(7)
         #expect(try read(4..<8, with: &preparer, skip: recorded) == ["r6"])
     }
-
-    @Test func rowSetUnionKeepsEveryRowAndItsCount() {
-        var a = RowSet()
-        var b = RowSet()
-        for row in [1, 64, 65] { a.insert(row) }
-        for row in [2, 65, 200] { b.insert(row) }
-        a.formUnion(b)
-        #expect(a.count == 5)
-        #expect([1, 2, 64, 65, 200].allSatisfy(a.contains))
-        #expect(!a.contains(3))
-    }
 }
