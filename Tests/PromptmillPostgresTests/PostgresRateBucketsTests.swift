@@ -136,7 +136,7 @@ import Testing
         try await withDatabases(3) { databases in
             let stores = try databases.map { try buckets($0, requests: 60, tokens: 100_000) }
             let clock = TestClock()
-            let workers = stores.map { SharedRateLimiter(store: $0, clock: clock) }
+            let workers = stores.map { SharedRateLimiter(store: $0, clock: clock, arrivalAllowance: .zero) }
             var sends: [Duration] = []
             for index in 0..<90 { sends.append(try await workers[index % 3].acquire(tokenCost: 100).sentAt) }
             expectWithinBucket(sends.sorted(), capacity: 60, perSecond: 1)
@@ -178,8 +178,8 @@ import Testing
             let first = try buckets(databases[0], requests: 600, tokens: 100_000)
             let second = try buckets(databases[1], requests: 600, tokens: 100_000)
             let clock = TestClock()
-            let pausing = SharedRateLimiter(store: first, clock: clock)
-            let waiting = SharedRateLimiter(store: second, clock: clock)
+            let pausing = SharedRateLimiter(store: first, clock: clock, arrivalAllowance: .zero)
+            let waiting = SharedRateLimiter(store: second, clock: clock, arrivalAllowance: .zero)
             await pausing.pause(for: .seconds(30))
             let until = try #require(try await first.snapshot().pausedUntil)
             let ticket = try await waiting.acquire(tokenCost: 100)
@@ -194,8 +194,8 @@ import Testing
             let first = try buckets(databases[0], requests: 600, tokens: 100_000)
             let second = try buckets(databases[1], requests: 600, tokens: 100_000)
             let clock = TestClock()
-            let learning = SharedRateLimiter(store: first, clock: clock)
-            let other = SharedRateLimiter(store: second, clock: clock)
+            let learning = SharedRateLimiter(store: first, clock: clock, arrivalAllowance: .zero)
+            let other = SharedRateLimiter(store: second, clock: clock, arrivalAllowance: .zero)
             let ticket = try await learning.acquire(tokenCost: 100)
             await learning.observe(RateLimitHeaders(limitRequests: 60, limitTokens: 10_000, remainingRequests: 0), ticket: ticket)
             let next = try await other.acquire(tokenCost: 100)

@@ -52,6 +52,16 @@ public struct RateBucket: Sendable, Equatable {
         return .nanoseconds(Int64((-bucket.level / bucket.ratePerSecond * 1e9).rounded(.up)))
     }
 
+    /// How long the last reservation waits for the room to come back to `allowance` worth
+    /// of refill (`debtWait` when `allowance` is zero): sends at the limit then reach the
+    /// server up to `allowance` apart from their schedule without exceeding it.
+    public func wait(keeping allowance: Duration) -> Duration {
+        guard let bucket else { return .zero }
+        let short = TokenBucket.seconds(allowance) * bucket.ratePerSecond - bucket.level
+        guard short > 0 else { return .zero }
+        return .nanoseconds(Int64((short / bucket.ratePerSecond * 1e9).rounded(.up)))
+    }
+
     /// Refills to `now` (a known capacity) or lets `issued` decay (none). A time before the
     /// last operation changes nothing: the store's clock never runs back.
     mutating func refill(from last: Duration, to now: Duration) {

@@ -36,6 +36,12 @@ public struct RateBucketState: Sendable, Equatable {
         max(pausedUntil.map { max(.zero, $0 - at) } ?? .zero, requests.debtWait, tokens.debtWait)
     }
 
+    /// `wait`, but until both buckets have refilled `allowance` worth beyond the debt (see
+    /// `RateBucket.wait(keeping:)`).
+    public func wait(keeping allowance: Duration) -> Duration {
+        max(wait, requests.wait(keeping: allowance), tokens.wait(keeping: allowance))
+    }
+
     /// The limits and the room at `at`, as a `SendThrottle` reports them.
     public var throttleSnapshot: ThrottleSnapshot {
         ThrottleSnapshot(

@@ -20,6 +20,14 @@
 /// reservation is released, a pause holds every send, and headers learn or lower limits
 /// with the ticket-time correction (`ThrottleTicket.sentAt` is on the store's clock).
 ///
+/// The store's schedule is when requests may leave; the server counts them when they
+/// arrive. Workers on other machines, or starting connections, or waiting for a busy core,
+/// take different times to reach the server, so requests sent exactly at the limit can
+/// arrive bunched closer than the schedule and draw a 429. At the limit, each send
+/// therefore waits until the buckets have refilled `arrivalAllowance` worth beyond its
+/// reservation: arrivals may then scatter that much without exceeding the limit, at the
+/// cost of starting the steady pace that much later (once per job, not per request).
+///
 /// When the store fails, nothing is lost that would let the workers exceed the limits: a
 /// reservation that cannot be made throws the `StateError` from `acquire`; extra usage that
 /// cannot be settled is added to this worker's next reservation; a pause that cannot be
@@ -35,12 +43,21 @@ public actor SharedRateLimiter<C: Clock>: SendThrottle where C.Duration == Durat
     private var owedTokens = 0
     /// A pause the store could not share: it still holds this worker.
     private var localPauseUntil: C.Instant?
+    /// How far apart from their schedule sends at the limit may reach the server.
+    public let arrivalAllowance: Duration
+
+    /// The allowance workers keep by default: scheduling and connection delays on a busy
+    /// machine reach a few hundred milliseconds (`bench/workers.sh` drew a 429 at the end of
+    /// the first full bucket without it), and half a second costs a job half a second.
+    public static var defaultArrivalAllowance: Duration { .milliseconds(500) }
 
     /// `store` is bound to the model's key and the configured limits; `clock` is what the
-    /// waits are slept on (`ContinuousClock` in production, `TestClock` in tests).
-    public init(store: some RateBucketStore, clock: C) {
+    /// waits are slept on (`ContinuousClock` in production, `TestClock` in tests);
+    /// `arrivalAllowance`: see the type's notes (zero keeps the store's schedule exactly).
+    public init(store: some RateBucketStore, clock: C, arrivalAllowance: Duration = defaultArrivalAllowance) {
         self.store = store
         self.clock = clock
+        self.arrivalAllowance = arrivalAllowance
     }
 
     /// Reserves one request and `tokenCost` tokens in the store and waits for the
@@ -59,7 +76,7 @@ public actor SharedRateLimiter<C: Clock>: SendThrottle where C.Duration == Durat
             throw error
         }
         remember(reservation.state)
-        var wait = reservation.wait
+        var wait = max(reservation.wait, reservation.state.wait(keeping: arrivalAllowance))
         if let localPauseUntil { wait = max(wait, clock.now.duration(to: localPauseUntil)) }
         if wait > .zero { try await clock.sleep(for: wait) }
         return ThrottleTicket(sentAt: reservation.state.at + wait)

@@ -10,7 +10,7 @@ import Testing
     @Test func threeWorkersKeepOneWorkersSchedule() async throws {
         let clock = TestClock()
         let store = MemoryRateBuckets(requestsPerMinute: 60, tokensPerMinute: 6000, clock: clock)
-        let workers = (0..<3).map { _ in SharedRateLimiter(store: store, clock: clock) }
+        let workers = (0..<3).map { _ in SharedRateLimiter(store: store, clock: clock, arrivalAllowance: .zero) }
         let aloneClock = TestClock()
         let alone = RateLimiter(requestsPerMinute: 60, tokensPerMinute: 6000, clock: aloneClock)
         for index in 0..<150 {
@@ -27,7 +27,7 @@ import Testing
     @Test func concurrentWorkersNeverExceedTheBucket() async throws {
         let clock = TestClock()
         let store = MemoryRateBuckets(requestsPerMinute: 60, tokensPerMinute: nil, clock: clock)
-        let workers = (0..<3).map { _ in SharedRateLimiter(store: store, clock: clock) }
+        let workers = (0..<3).map { _ in SharedRateLimiter(store: store, clock: clock, arrivalAllowance: .zero) }
         let sends = try await withThrowingTaskGroup(of: [Duration].self) { group in
             for worker in workers {
                 group.addTask {
@@ -52,13 +52,43 @@ import Testing
         #expect(sends[60] > .zero)
     }
 
+    /// At the limit, workers send an arrival allowance later than the bucket's schedule, so
+    /// arrivals scattered that much by the way to the server still fit the server's bucket:
+    /// a full bucket less the allowance's refill goes at once, and every later send waits
+    /// the allowance beyond its turn.
+    @Test func sendsAtTheLimitKeepTheArrivalAllowance() async throws {
+        let clock = TestClock()
+        let store = MemoryRateBuckets(requestsPerMinute: 600, tokensPerMinute: nil, clock: clock)
+        let workers = (0..<3).map { _ in SharedRateLimiter(store: store, clock: clock, arrivalAllowance: .milliseconds(500)) }
+        var sends: [Duration] = []
+        for index in 0..<620 { sends.append(try await workers[index % 3].acquire(tokenCost: 1).sentAt) }
+        // 600 a minute refill 10 a second: half a second's worth, 5, is kept back.
+        #expect(sends.prefix(595).allSatisfy { $0 == .zero })
+        #expect(sends[595] > .zero)
+        // Request k (0-based) past the first 600 is due at (k - 599) / 10 s without the
+        // allowance, and goes half a second later.
+        #expect(sends[600] == .milliseconds(600))
+        #expect(sends[619] == .milliseconds(2_500))
+        // However arrivals scatter by up to the allowance, no stretch of time sees more
+        // than the server's bucket allows: sends `window` apart arrive at least
+        // `window - 0.5 s` apart.
+        var excess: [String] = []
+        for first in sends.indices {
+            for last in sends.indices where last > first {
+                let arrivalWindow = max(0, seconds(sends[last] - sends[first]) - 0.5)
+                if Double(last - first + 1) > 600 + arrivalWindow * 10 + 1e-6 { excess.append("\(first)...\(last)") }
+            }
+        }
+        #expect(excess.isEmpty)
+    }
+
     /// A limit one worker learns from an answer holds every worker: the server's lower
     /// limit and its room replace the configured ones in the shared bucket.
     @Test func learnedLimitHoldsEveryWorker() async throws {
         let clock = TestClock()
         let store = MemoryRateBuckets(requestsPerMinute: 600, tokensPerMinute: 60_000, clock: clock)
-        let first = SharedRateLimiter(store: store, clock: clock)
-        let second = SharedRateLimiter(store: store, clock: clock)
+        let first = SharedRateLimiter(store: store, clock: clock, arrivalAllowance: .zero)
+        let second = SharedRateLimiter(store: store, clock: clock, arrivalAllowance: .zero)
         let ticket = try await first.acquire(tokenCost: 100)
         await first.observe(
             RateLimitHeaders(limitRequests: 60, limitTokens: 6000, remainingRequests: 0, remainingTokens: 5900), ticket: ticket)
@@ -72,8 +102,8 @@ import Testing
     @Test func firstHeadersSetLimitsForEveryWorker() async throws {
         let clock = TestClock()
         let store = MemoryRateBuckets(requestsPerMinute: nil, tokensPerMinute: nil, clock: clock)
-        let first = SharedRateLimiter(store: store, clock: clock)
-        let second = SharedRateLimiter(store: store, clock: clock)
+        let first = SharedRateLimiter(store: store, clock: clock, arrivalAllowance: .zero)
+        let second = SharedRateLimiter(store: store, clock: clock, arrivalAllowance: .zero)
         #expect(try await first.acquire(tokenCost: 100).sentAt == .zero)
         #expect(try await second.acquire(tokenCost: 100).sentAt == .zero)
         await first.observe(RateLimitHeaders(limitRequests: 60, limitTokens: 6000), ticket: nil)
@@ -96,8 +126,8 @@ import Testing
     @Test func pauseHoldsEveryWorker() async throws {
         let clock = TestClock()
         let store = MemoryRateBuckets(requestsPerMinute: 1000, tokensPerMinute: nil, clock: clock)
-        let first = SharedRateLimiter(store: store, clock: clock)
-        let second = SharedRateLimiter(store: store, clock: clock)
+        let first = SharedRateLimiter(store: store, clock: clock, arrivalAllowance: .zero)
+        let second = SharedRateLimiter(store: store, clock: clock, arrivalAllowance: .zero)
         await first.pause(for: .seconds(30))
         #expect(try await second.acquire(tokenCost: 1).sentAt == .seconds(30))
         #expect(clock.sleeps == [.seconds(30)])
@@ -109,8 +139,8 @@ import Testing
     @Test func settlementTakesOveruseForEveryWorker() async throws {
         let clock = TestClock()
         let store = MemoryRateBuckets(requestsPerMinute: nil, tokensPerMinute: 6000, clock: clock)
-        let first = SharedRateLimiter(store: store, clock: clock)
-        let second = SharedRateLimiter(store: store, clock: clock)
+        let first = SharedRateLimiter(store: store, clock: clock, arrivalAllowance: .zero)
+        let second = SharedRateLimiter(store: store, clock: clock, arrivalAllowance: .zero)
         #expect(try await first.acquire(tokenCost: 5900).sentAt == .zero)
         let trips = store.operations
         await first.settle(reservedTokens: 5900, usedTokens: 10)
@@ -124,8 +154,8 @@ import Testing
     @Test func releaseGivesTheRoomBack() async throws {
         let clock = TestClock()
         let store = MemoryRateBuckets(requestsPerMinute: 1, tokensPerMinute: 6000, clock: clock)
-        let first = SharedRateLimiter(store: store, clock: clock)
-        let second = SharedRateLimiter(store: store, clock: clock)
+        let first = SharedRateLimiter(store: store, clock: clock, arrivalAllowance: .zero)
+        let second = SharedRateLimiter(store: store, clock: clock, arrivalAllowance: .zero)
         #expect(try await first.acquire(tokenCost: 6000).sentAt == .zero)
         await first.release(tokenCost: 6000)
         #expect(try await second.acquire(tokenCost: 6000).sentAt == .zero)
@@ -136,7 +166,8 @@ import Testing
     @Test func oneWorkerMatchesRateLimiter() async throws {
         let sharedClock = TestClock()
         let shared = SharedRateLimiter(
-            store: MemoryRateBuckets(requestsPerMinute: 120, tokensPerMinute: 12_000, clock: sharedClock), clock: sharedClock)
+            store: MemoryRateBuckets(requestsPerMinute: 120, tokensPerMinute: 12_000, clock: sharedClock), clock: sharedClock,
+            arrivalAllowance: .zero)
         let localClock = TestClock()
         let local = RateLimiter(requestsPerMinute: 120, tokensPerMinute: 12_000, clock: localClock)
         func both(_ step: String, _ act: (any SendThrottle, TestClock) async throws -> ThrottleTicket?) async throws {
@@ -179,7 +210,7 @@ import Testing
     @Test func snapshotCostsNoRoundTrip() async throws {
         let clock = TestClock()
         let store = MemoryRateBuckets(requestsPerMinute: 60, tokensPerMinute: 6000, clock: clock)
-        let worker = SharedRateLimiter(store: store, clock: clock)
+        let worker = SharedRateLimiter(store: store, clock: clock, arrivalAllowance: .zero)
         #expect(await worker.tokensPerMinute == 6000)
         #expect(store.operations == 1)
         try await worker.acquire(tokenCost: 3000)
@@ -194,7 +225,7 @@ import Testing
     @Test func storeFailuresNeverLoseTakenCapacity() async throws {
         let clock = TestClock()
         let store = MemoryRateBuckets(requestsPerMinute: nil, tokensPerMinute: 6000, clock: clock)
-        let worker = SharedRateLimiter(store: store, clock: clock)
+        let worker = SharedRateLimiter(store: store, clock: clock, arrivalAllowance: .zero)
         try await worker.acquire(tokenCost: 1000)
         let failure = StateError.postgres(server: "postgres://db/jobs", action: "reserving", reason: "connection refused", advice: "")
         store.fail(with: failure)
