@@ -59,6 +59,13 @@ public actor SpendGuard {
 
     /// What the job has spent, or may have been billed, so far.
     public var spentSoFar: Money { spent }
+    /// What the whole job has spent or may have been billed: for a shared job every
+    /// worker's, from the store (one round trip; `spentSoFar` when the store cannot
+    /// answer), else `spentSoFar`. What a budget stop and a summary report.
+    public func jobSpent() async -> Money {
+        guard let shared, let total = try? await shared.spent() else { return spent }
+        return total
+    }
     /// Of `spentSoFar`, what requests of unknown fate reserved.
     public var heldSoFar: Money { held }
     /// What the cap leaves beyond spend and open reservations; nil without a cap.

@@ -265,7 +265,7 @@ public struct JobRunner: Sendable {
         progress.finish(recorder.statistics)
         if complete, try await shared.beginCollect() {
             defer { Task { await shared.endCollect() } }
-            let collected = try Self.collect(shared, configuration: configuration, elapsed: progress.elapsed)
+            let collected = try await Self.collect(shared, configuration: configuration)
             progress.note("job '\(configuration.name)' is done: \(collected) records from the workers' parts in \(configuration.output.path)")
         } else if complete {
             progress.note("job '\(configuration.name)' is done; another worker writes \(configuration.output.path)")
@@ -283,12 +283,16 @@ public struct JobRunner: Sendable {
     /// Writes a shared job's output from its workers' parts, its rejects and its summary
     /// (every worker's figures); returns the records written. `promptmill collect` and the
     /// last worker call it.
-    public static func collect(_ shared: any SharedJobState, configuration: PipelineConfiguration, elapsed: Duration) throws -> Int {
+    public static func collect(_ shared: any SharedJobState, configuration: PipelineConfiguration) async throws -> Int {
         let parts = try shared.parts()
         let result = try PartCollector.collect(parts, into: configuration.output.path)
         try PartCollector.collectRejects(parts, into: configuration.output.rejectsPath)
         guard let progress = try shared.store.progress() else { return result.records }
-        let statistics = RunStatistics(job: progress, configuration: configuration)
+        var statistics = RunStatistics(job: progress, configuration: configuration)
+        // Every worker's spend (run 0 holds nothing open: the job's whole spend).
+        statistics.spent = try? await shared.spend(run: 0).spent()
+        // The job's time: from its first run's start to now, whichever worker collects.
+        let elapsed = Duration.seconds(max(0, Date().timeIntervalSince(progress.startedAt)))
         try SummaryFileWriter.write(
             statistics, configuration: configuration, elapsed: elapsed, complete: statistics.done == statistics.totalRows,
             budgetStopped: progress.lastOutcome == JobStop.budget(cap: .zero, spent: .zero).name)

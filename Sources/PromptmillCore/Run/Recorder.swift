@@ -87,7 +87,7 @@ final class Recorder {
         try sink.finish(counters, outcome: outcome)
         try rejects.close()
         countRecords()
-        statistics.spent = await spend?.spentSoFar
+        statistics.spent = await spend?.jobSpent()
     }
 
     /// This run's counters, for the job store.

@@ -114,7 +114,7 @@ final class RowFlow {
                         try settle(report.results, at: index)
                         if !report.unsent.isEmpty, stop == nil, let budget, let cap = budget.spend.cap {
                             // A retry found no room under the cap: those rows wait for a rerun.
-                            stop = .budget(cap: cap, spent: await budget.spend.spentSoFar)
+                            stop = .budget(cap: cap, spent: await budget.spend.jobSpent())
                         }
                     case .failure(let reason):
                         if stop == nil { stop = reason }
@@ -177,7 +177,7 @@ final class RowFlow {
                         break sending
                     case .full:
                         steps[index].planner.putBack(request.rows)
-                        stop = .budget(cap: budget.spend.cap ?? .zero, spent: await budget.spend.spentSoFar)
+                        stop = .budget(cap: budget.spend.cap ?? .zero, spent: await budget.spend.jobSpent())
                         return
                     }
                 }

@@ -90,7 +90,7 @@ struct RunHarness {
         await transport.shutdown()
         // A worker that stopped early leaves its records in its part: read the job's output
         // as `promptmill collect` writes it.
-        if let shared, !report.complete { _ = try JobRunner.collect(shared, configuration: configuration, elapsed: .zero) }
+        if let shared, !report.complete { _ = try await JobRunner.collect(shared, configuration: configuration) }
         return (report, try Self.records(at: configuration.output.path))
     }
 

@@ -49,6 +49,19 @@ import Testing
         // send one short batch more than one worker alone (its last rows).
         #expect(ResumeTests.promptTokens(records) == harness.simulator.statistics().promptTokens)
         #expect((150...152).contains(harness.simulator.statistics().requests))
+        // The summary is the job's, whichever worker wrote it: every worker's requests and
+        // the whole job's spend.
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: harness.outputPath + ".summary.json")))
+        guard case .object(let summary) = try bytes.withUnsafeBytes({ try JSONParser.parse($0) }),
+            case .object(let budget)? = summary["budget"], case .number(let cost)? = summary["cost_usd"]
+        else {
+            Issue.record("the summary has no budget or cost_usd")
+            return
+        }
+        #expect(summary["items"] == .number("3000"))
+        #expect(summary["complete"] == .bool(true))
+        #expect(summary["requests"] == .number(String(harness.simulator.statistics().requests)))
+        #expect(budget["spent_usd"] == .number(cost))
     }
 
     /// A worker that died holding a chunk: once its lease has passed, the live worker takes
@@ -99,6 +112,14 @@ import Testing
         let paid = BudgetTests.served(harness.simulator)
         #expect(paid <= Money(dollars: cap.dollars), "the API was paid \(paid) under a cap of \(cap)")
         #expect(paid.picodollars * 10 > cap.picodollars * 7)
+        // Each worker's stop names the job's spend, not its own share of it.
+        for stop in [a.report.stop, b.report.stop] {
+            guard case .budget(_, let spent)? = stop else {
+                Issue.record("stopped by \(String(describing: stop)), not the budget")
+                continue
+            }
+            #expect(spent.picodollars * 10 >= paid.picodollars * 9, "a worker's stop says \(spent) of \(paid) paid")
+        }
 
         let rerun = try await harness.runAgain { $0.maxUSD = cost.dollars * 2 }
         #expect(rerun.report.exitCode == 0)
