@@ -16,9 +16,16 @@ struct CollectCommand: AsyncParsableCommand {
     @Option(help: "The PostgreSQL URL of the job's shared state (beats state: and PROMPTMILL_DATABASE_URL).")
     var state: String?
 
+    @Option(name: .customLong("max-usd"), help: "The cap the workers ran with, for the summary's budget (beats budget.max_usd).")
+    var maxUSD: Double?
+
+    @Flag(help: "Write the output of a job that is not done yet: the rows recorded so far, with complete: false.")
+    var partial = false
+
     func run() async throws {
         var overrides = PipelineOverrides(outputPath: output)
         overrides.state = state
+        overrides.maxUSD = maxUSD
         let configuration: PipelineConfiguration
         do {
             configuration = try PipelineLoader.load(path: pipeline, overrides: overrides)
@@ -37,14 +44,20 @@ struct CollectCommand: AsyncParsableCommand {
                 Terminal.error("another worker of job '\(configuration.name)' is writing its output now — wait for it and look again")
                 throw ExitCode(1)
             }
-            let records = try JobRunner.collect(shared, configuration: configuration, elapsed: .zero)
-            await shared.endCollect()
             let done = try await shared.jobDone()
-            let pending = try shared.store.progress().map { ($0.inputRows ?? 0) - $0.records.items } ?? 0
+            if !done, !partial {
+                await shared.endCollect()
+                Terminal.error(
+                    "job '\(configuration.name)' is not done: \(try pendingRows(shared)) rows have no record yet, so \(configuration.output.displayPath) was left as it is — run `promptmill run \(commandTail(configuration))` (on any machine) to finish it (its last worker collects), or pass --partial to write the rows recorded so far"
+                )
+                throw ExitCode(1)
+            }
+            let records = try await JobRunner.collect(shared, configuration: configuration)
+            await shared.endCollect()
             print("\(records) records from \(try shared.parts().count) parts → \(configuration.output.displayPath)")
             if !done {
                 Terminal.error(
-                    "job '\(configuration.name)' is not done: \(max(0, pending)) rows have no record yet — run `promptmill run \(configuration.pipelinePath)` (on any machine) to finish it; its last worker collects again"
+                    "job '\(configuration.name)' is not done: \(try pendingRows(shared)) rows have no record yet (the summary says complete: false) — run `promptmill run \(commandTail(configuration))` (on any machine) to finish it; its last worker collects again"
                 )
                 throw ExitCode(1)
             }
@@ -54,5 +67,17 @@ struct CollectCommand: AsyncParsableCommand {
             Terminal.error("\(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// Rows without a record yet, as the job's store counts them (bad rows are not counted: they are rejected).
+    private func pendingRows(_ shared: any SharedJobState) throws -> Int {
+        guard let progress = try shared.store.progress() else { return 0 }
+        return max(0, (progress.inputRows ?? 0) - progress.records.items)
+    }
+
+    /// The pipeline and the state flag as the user gave them (never the URL: it may hold a
+    /// password).
+    private func commandTail(_ configuration: PipelineConfiguration) -> String {
+        configuration.pipelinePath + (state == nil ? "" : " --state URL")
     }
 }

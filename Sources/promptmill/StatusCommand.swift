@@ -111,12 +111,15 @@ struct StatusCommand: ParsableCommand {
         let workers = try shared.workers()
         let total = progress?.inputRows.map { $0 + (progress?.inputBadRows ?? 0) }
         let done = progress?.records.items ?? 0
+        // Bad rows have no record: they are rejected (or fail the job), never pending.
+        let pending = total.map { max(0, $0 - done - (progress?.inputBadRows ?? 0)) }
         if json {
             var object = JSONObject()
             object.append("job", .string(configuration.name))
             object.append("state", .string(shared.location))
             object.append("items", .number(String(done)))
             object.append("input_rows", total.map { .number(String($0)) } ?? .null)
+            object.append("rows_pending", pending.map { .number(String($0)) } ?? .null)
             object.append("cost_usd", progress?.records.cost.map { .number($0.decimalText) } ?? .null)
             object.append(
                 "workers",
@@ -142,7 +145,9 @@ struct StatusCommand: ParsableCommand {
             lines.append("progress: not started")
             return lines.joined(separator: "\n")
         }
-        lines.append("rows: \(done) done" + (total.map { ", \(max(0, $0 - done)) pending, of \($0) in the input" } ?? ""))
+        lines.append(
+            "rows: \(done) done" + (total.map { ", \(pending ?? 0) pending, of \($0) in the input" } ?? "")
+                + ((progress.inputBadRows ?? 0) > 0 ? ", \(progress.inputBadRows ?? 0) bad" : ""))
         lines.append(
             "requests: \(progress.runs.requests) (\(progress.runs.retries) retries, \(progress.runs.rateLimited) rate-limited); cost "
                 + (progress.records.cost.map { "\($0)" } ?? "unknown"))
