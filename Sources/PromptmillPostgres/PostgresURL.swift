@@ -45,8 +45,20 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         }
         self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         port = components.port ?? 5432
-        user = components.user.flatMap { $0.removingPercentEncoding } ?? "postgres"
-        password = components.password.flatMap { $0.removingPercentEncoding }
+        // A part that cannot be decoded is an error, never a silent default (Foundation
+        // would escape a stray `%` and keep the text as it is).
+        guard Self.escapesAreWhole(text) else {
+            throw Self.invalid(text, "it has a % not followed by two hex digits (write a literal % as %25)")
+        }
+        if components.percentEncodedUser?.isEmpty == false, components.user == nil {
+            throw Self.invalid(text, "its user is not UTF-8 once its %-escapes are decoded")
+        }
+        if components.percentEncodedPassword != nil, components.password == nil {
+            throw Self.invalid(text, "its password is not UTF-8 once its %-escapes are decoded")
+        }
+        let decodedUser = components.user ?? ""
+        user = decodedUser.isEmpty ? "postgres" : decodedUser
+        password = components.password
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         database = path.isEmpty ? user : (path.removingPercentEncoding ?? path)
         tls = .prefer
@@ -65,6 +77,18 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
                 throw Self.invalid(text, "unknown parameter '\(item.name)' (known: sslmode, schema)")
             }
         }
+    }
+
+    /// Every `%` in `text` starts an escape of two hex digits.
+    static func escapesAreWhole(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        func isHex(_ byte: UInt8) -> Bool {
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte | 0x20)
+        }
+        for index in bytes.indices where bytes[index] == UInt8(ascii: "%") {
+            guard index + 2 < bytes.count, isHex(bytes[index + 1]), isHex(bytes[index + 2]) else { return false }
+        }
+        return true
     }
 
     /// The URL with the password replaced by `REDACTED`.

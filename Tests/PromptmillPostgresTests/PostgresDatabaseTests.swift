@@ -145,6 +145,10 @@ import Testing
         #expect(plain.password == nil)
         #expect(throws: StateError.self) { try PostgresURL("mysql://localhost/db") }
         #expect(throws: StateError.self) { try PostgresURL("postgres://localhost/db?pool=3") }
+        // A user or password that cannot be decoded is refused, never replaced by a default.
+        for broken in ["postgres://w%zzorker@localhost/db", "postgres://worker:pa%g5ss@localhost/db", "postgres://w%E9@localhost/db"] {
+            #expect(throws: StateError.self, "\(broken)") { try PostgresURL(broken) }
+        }
     }
 
     /// A schema name is a plain identifier: nothing that would need escaping is accepted.
