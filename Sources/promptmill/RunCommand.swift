@@ -100,7 +100,8 @@ struct RunCommand: AsyncParsableCommand {
             return 1
         }
         let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.concurrencyCeiling)
-        let reporter = ProgressReporter(mode: progress.resolved(isTerminal: Terminal.isTerminal))
+        let reporter = ProgressReporter(
+            mode: progress.resolved(isTerminal: Terminal.isTerminal), cap: configuration.budget.maxUSD)
         let signals = InterruptHandler()
         let runner = JobRunner(
             configuration: configuration, options: JobRunner.Options(fresh: fresh, retryFailed: retryFailed, detach: detach), transport: transport,

@@ -1,8 +1,11 @@
 import Foundation
 
-/// Shows rows done, rows/s and the time left on stderr, no more often than it is useful.
+/// Shows a `ProgressLine` on stderr (rows done and left, rows/s, the time left, spend and
+/// its projection, 429s, the budget left), no more often than it is useful.
 public final class ProgressReporter: @unchecked Sendable {
     private let mode: ProgressMode
+    /// The budget's cap, for the budget left; nil without one.
+    private let cap: Money?
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
     private var lastDraw: ContinuousClock.Instant
@@ -10,8 +13,11 @@ public final class ProgressReporter: @unchecked Sendable {
     private let write: @Sendable (String) -> Void
 
     /// `mode` must already be resolved from `.auto` (see `resolved(isTerminal:)`).
-    public init(mode: ProgressMode, write: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
+    public init(
+        mode: ProgressMode, cap: Money? = nil, write: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
+    ) {
         self.mode = mode
+        self.cap = cap
         start = clock.now
         lastDraw = start
         self.write = write
@@ -27,12 +33,11 @@ public final class ProgressReporter: @unchecked Sendable {
         let interval: Duration = mode == .bar ? .milliseconds(200) : .seconds(5)
         guard mode == .bar || mode == .plain, force || now - lastDraw >= interval else { return }
         lastDraw = now
-        let seconds = max(0.001, Self.seconds(now - start))
-        let rate = Double(statistics.done - statistics.resumedRows) / seconds
+        let line = ProgressLine(statistics, elapsed: now - start, cap: cap)
         if mode == .bar {
-            write("\r\u{1B}[2K" + barLine(statistics, rate: rate))
+            write("\r\u{1B}[2K" + line.bar)
         } else {
-            write(plainLine(statistics, rate: rate, seconds: seconds) + "\n")
+            write(line.plain + "\n")
         }
     }
 
@@ -53,29 +58,6 @@ public final class ProgressReporter: @unchecked Sendable {
     public func finish(_ statistics: RunStatistics) {
         update(statistics, force: true)
         if mode == .bar { write("\n") }
-    }
-
-    private func barLine(_ statistics: RunStatistics, rate: Double) -> String {
-        let done = statistics.done
-        guard let total = statistics.totalRows, total > 0 else {
-            return "\(done) rows  \(Self.format(rate)) rows/s"
-        }
-        let width = 30
-        let fraction = min(1, Double(done) / Double(total))
-        let filled = Int(fraction * Double(width))
-        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        let eta = rate > 0 ? Self.clock(Double(total - done) / rate) : "--:--"
-        var line = "\(bar) \(done)/\(total) rows  \(Self.format(rate)) rows/s  ETA \(eta)"
-        if statistics.cacheHits > 0 { line += "  \(statistics.cacheHits) cached" }
-        if statistics.failed > 0 { line += "  \(statistics.failed) failed" }
-        if statistics.retries > 0 { line += "  \(statistics.retries) retries" }
-        return line
-    }
-
-    private func plainLine(_ statistics: RunStatistics, rate: Double, seconds: Double) -> String {
-        let total = statistics.totalRows.map(String.init) ?? "?"
-        return
-            "progress rows=\(statistics.done)/\(total) failed=\(statistics.failed) cached=\(statistics.cacheHits) requests=\(statistics.requests) retries=\(statistics.retries) rate_limited=\(statistics.rateLimited) rows_per_s=\(Self.format(rate)) elapsed_s=\(Int(seconds))"
     }
 
     static func seconds(_ duration: Duration) -> Double {
