@@ -76,7 +76,9 @@ struct EstimateCommand: AsyncParsableCommand {
         }
         var estimate: JobEstimate
         do {
-            estimate = try JobEstimator(configuration: configuration, catalog: try ModelCatalog.builtIn()).estimate()
+            // A shared job's answers are in its database, not in this machine's cache.
+            let answers = try SharedState.open(configuration)?.answers
+            estimate = try JobEstimator(configuration: configuration, catalog: try ModelCatalog.builtIn(), answers: answers).estimate()
         } catch let error as InputError {
             Terminal.error(error.description)
             return 2

@@ -8,11 +8,15 @@ public struct JobEstimator: Sendable {
     /// The moment the plan starts from: a `deadline:` duration counts from it, as from a
     /// job's first run.
     let now: Date
+    /// The job's shared answer store (`state: postgres://...`), where its workers' answers
+    /// are; nil: the local response cache (`cache.path`), when it exists.
+    let answers: (any AnswerStore)?
 
-    public init(configuration: PipelineConfiguration, catalog: ModelCatalog, now: Date = Date()) {
+    public init(configuration: PipelineConfiguration, catalog: ModelCatalog, now: Date = Date(), answers: (any AnswerStore)? = nil) {
         self.configuration = configuration
         self.catalog = catalog
         self.now = now
+        self.answers = answers
     }
 
     /// Every step of the pipeline: the first exactly (with its cache lookups), the later ones
@@ -86,11 +90,16 @@ public struct JobEstimator: Sendable {
         let completionPerPrompt = CompletionBudget.perPrompt(configuration)
         let maxTokens = CompletionBudget.maxTokens(configuration.params, endpoint: configuration.endpoint, model: configuration.model)
         var tally = RequestTally(configuration: configuration, tokenizer: tokenizer, prices: prices)
-        // Rows whose answer is in the cache cost nothing: look each chunk of rows up, when
-        // the cache exists (the estimate never creates one).
-        let cache =
-            configuration.cache.enabled && FileManager.default.fileExists(atPath: configuration.cache.path)
-            ? try ResponseCache(path: configuration.cache.path) : nil
+        // Rows whose answer is in the cache cost nothing: look each chunk of rows up in the
+        // shared store, or in the local cache when it exists (the estimate never creates one).
+        var cache: (any AnswerStore)?
+        if configuration.cache.enabled {
+            if let answers {
+                cache = answers
+            } else if FileManager.default.fileExists(atPath: configuration.cache.path) {
+                cache = try ResponseCache(path: configuration.cache.path)
+            }
+        }
         var keyer = cache == nil ? nil : ResponseCacheKeyer(configuration: configuration)
         var chunk: [(row: PreparedRow, key: ResponseCacheKey)] = []
         func settle() throws {

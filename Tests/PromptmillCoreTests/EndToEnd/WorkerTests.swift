@@ -62,6 +62,13 @@ import Testing
         #expect(summary["complete"] == .bool(true))
         #expect(summary["requests"] == .number(String(harness.simulator.statistics().requests)))
         #expect(budget["spent_usd"] == .number(cost))
+        // An estimate on any machine prices the job from the shared answers, not from
+        // this machine's (empty) response cache.
+        let configuration = try Self.configuration(harness)
+        let catalog = try ModelCatalog.builtIn()
+        #expect(try JobEstimator(configuration: configuration, catalog: catalog).estimate().cachedRows == 0)
+        let answers = try #require(try harness.sharedState(for: configuration)).answers
+        #expect(try JobEstimator(configuration: configuration, catalog: catalog, answers: answers).estimate().cachedRows == 3000)
     }
 
     /// A worker that died holding a chunk: once its lease has passed, the live worker takes
