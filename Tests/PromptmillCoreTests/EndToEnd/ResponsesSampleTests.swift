@@ -64,6 +64,32 @@ import Testing
         try await SamplePipelineTests().checkCost(name)
     }
 
+    /// `promptmill export --format csv` of the review sample, read by Python's csv module:
+    /// one row per input row, in the input's order, with the input's columns and the
+    /// answer's `sentiment` as a column of its own, equal to the record's.
+    @Test func exportJoinsTheLabelsBackToTheReviews() async throws {
+        let run = try await run("review-responses")
+        let header = try #require(run.exported.first)
+        let column = { (name: String) throws -> Int in try #require(header.firstIndex(of: name), "no column \(name) in \(header)") }
+        let (id, text, sentiment, status) = (try column("review_id"), try column("text"), try column("sentiment"), try column("status"))
+        let rows = run.exported.dropFirst()
+        let input = try ExportFixture.pythonRows(SamplePipelineTests.repository.path + "/samples/reviews.csv").dropFirst()
+        #expect(rows.count == 2400 && input.count == 2400)
+        #expect(rows.map { $0[id] } == input.map { $0[0] })
+        #expect(rows.map { $0[text] } == input.map { $0[3] })
+        var labels: [String: String] = [:]
+        for record in run.records {
+            if case .string(let row)? = record["id"], case .object(let json)? = record["json"], case .string(let label)? = json["sentiment"] {
+                labels[row] = label
+            }
+        }
+        #expect(labels.count > 2300)
+        for row in rows {
+            #expect(row[sentiment] == (labels[row[id]] ?? ""), "\(row[id])")
+            #expect(row[status] == (labels[row[id]] == nil ? "failed" : "succeeded"), "\(row[id])")
+        }
+    }
+
     /// Packed or not, each row gets the same answer.
     @Test func packedRowsGetTheAnswersTheyGetAlone() async throws {
         let alone = try await run("review-responses")

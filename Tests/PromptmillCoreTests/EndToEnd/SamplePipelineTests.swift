@@ -20,6 +20,9 @@ struct SampleRun: Sendable {
     var records: [JSONObject]
     var summary: JSONObject
     var requests: [ReceivedRequest]
+    /// The job's results joined back to its input (`promptmill export --format csv`), as
+    /// Python's csv module reads them: the header, then one row per input row.
+    var exported: [[String]]
 }
 
 /// The suite's runs of the samples, each made once however many tests read it.
@@ -89,7 +92,12 @@ actor SampleRuns {
         guard case .object(let summary) = try summaryBytes.withUnsafeBytes({ try JSONParser.parse($0) }) else {
             throw CostCheckError.summaryNotAnObject
         }
-        return SampleRun(estimate: estimate, report: report, served: served, records: records, summary: summary, requests: requests)
+        let exportPath = directory.path + "/export.csv"
+        _ = try ResultsExporter(configuration: configuration, options: .init(format: .csv, destination: exportPath)).export()
+        let exported = try ExportFixture.pythonRows(exportPath)
+        return SampleRun(
+            estimate: estimate, report: report, served: served, records: records, summary: summary, requests: requests,
+            exported: exported)
     }
 
     enum CostCheckError: Error { case summaryNotAnObject }
