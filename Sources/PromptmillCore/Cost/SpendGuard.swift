@@ -31,6 +31,8 @@ public actor SpendGuard {
     private let clock: any Clock<Duration>
     /// How often a shared reservation that does not fit looks again while others are open.
     private let sharedPoll: Duration
+    /// The shared spend's database could not be reached and the user was told.
+    private var outageWarned = false
 
     /// `spent`: what the job spent before this run (records, unrecorded paid answers and
     /// requests of unknown fate). `warn` is called once when spend crosses `warnAt`.
@@ -155,13 +157,23 @@ public actor SpendGuard {
 
     /// A shared spend's operation, tried again while the database cannot be reached: money
     /// in flight is never forgotten because of a dropped connection.
+    /// One warning an outage, however many requests are waiting on it, and one note when
+    /// the database answers again.
     private func retrying<T>(_ operation: () async throws(StateError) -> T) async -> T {
         var wait = Duration.milliseconds(100)
         while true {
             do {
-                return try await operation()
+                let result = try await operation()
+                if outageWarned {
+                    outageWarned = false
+                    warn("the job's shared spend is reachable again")
+                }
+                return result
             } catch {
-                warn("warning: the job's shared spend could not be updated (\(error)); trying again")
+                if !outageWarned {
+                    outageWarned = true
+                    warn("warning: the job's shared spend could not be updated (\(error)); trying again until the database answers")
+                }
                 try? await clock.sleep(for: wait)
                 wait = min(wait * 2, .seconds(10))
             }
