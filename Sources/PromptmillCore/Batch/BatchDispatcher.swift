@@ -18,12 +18,17 @@ struct BatchDispatcher: RequestDispatcher {
             // Under a cap the flow reserved it (`BudgetGate`); without one, for the accounts.
             _ = await spend.reserve(worst)
         }
+        // A line of a batch file counts as a request, as in the summary.
+        live.telemetry?.submitted(prompts: request.rows.count)
         let result = await withTaskCancellationHandler {
             await queue.submit(request, body: body, worst: worst)
         } onCancel: {
             Task { await queue.release(.interrupted) }
         }
-        return try result.get()
+        let report = try result.get()
+        // Lines that went live after all were counted as they were sent.
+        for case .answered(_, let usage) in report.results.map(\.outcome) where usage.tier == .batch { live.telemetry?.used(usage) }
+        return report
     }
 
     func idle(dispatched: Int) async { await queue.idle(dispatched: dispatched) }

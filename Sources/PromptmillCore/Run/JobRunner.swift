@@ -40,6 +40,8 @@ public struct JobRunner: Sendable {
     /// A shared job's state (`state: postgres://...`): this run is one of its workers. nil:
     /// one machine, the job's SQLite files under the state directory.
     let shared: (any SharedJobState)?
+    /// Watches each run live (`run --metrics`); nil: nobody.
+    let watcher: (any RunWatcher)?
 
     /// How often a shared job's worker whose rows are done looks at the others'.
     static let workerPoll = Duration.seconds(1)
@@ -53,9 +55,11 @@ public struct JobRunner: Sendable {
         configuration: PipelineConfiguration, options: Options = Options(), transport: any HTTPTransport,
         progress: ProgressReporter, logger: Logger = Logger(label: "promptmill"),
         clock: any Clock<Duration> = ContinuousClock(), throttle: (any SendThrottle)? = nil,
-        stopRequest: StopRequest = StopRequest(), seed: UInt64? = nil, shared: (any SharedJobState)? = nil
+        stopRequest: StopRequest = StopRequest(), seed: UInt64? = nil, shared: (any SharedJobState)? = nil,
+        watcher: (any RunWatcher)? = nil
     ) {
         self.shared = shared
+        self.watcher = watcher
         self.configuration = configuration
         self.options = options
         self.transport = transport
@@ -144,6 +148,13 @@ public struct JobRunner: Sendable {
         let recorder = Recorder(
             sink: sink, rejects: RejectsFileWriter(path: shared == nil ? configuration.output.rejectsPath : outputPath + ".rejects.jsonl"),
             progress: progress, spend: spend, earlier: known, totalRows: scanned.rows + scanned.badRows, configuration: configuration)
+        // The run's timeline goes to the job store. A shared job's store (PostgreSQL) keeps
+        // none yet: its workers' runs are seen live only (`--metrics`).
+        let telemetry = RunTelemetry(
+            clock: clock, statistics: recorder.statistics, budget: configuration.budget.maxUSD, store: store as? any TimelineStore,
+            run: start.runID, watcher: watcher)
+        recorder.telemetry = telemetry
+        watcher?.runStarted(telemetry)
         let claims = try await shared?.join(run: start.runID, rows: scanned.rows + scanned.badRows)
         if let shared {
             progress.note("worker run \(start.runID) of job '\(configuration.name)' on \(shared.location): writing \(outputPath)")
@@ -170,8 +181,8 @@ public struct JobRunner: Sendable {
             progress.note("\(configuration.stages.count > 1 ? "step \(configuration.stages[index].name): " : "")\(way.reason)")
         }
         let (flowSteps, queues) = try steps(
-            answers: answers, generation: known.generation, spend: spend, contact: contact, ways: ways, deadline: deadline,
-            batchStore: batchStore, fingerprint: fingerprint.request, rows: max(0, scanned.rows - known.records.items))
+            answers: answers, generation: known.generation, spend: spend, contact: contact, telemetry: telemetry, ways: ways,
+            deadline: deadline, batchStore: batchStore, fingerprint: fingerprint.request, rows: max(0, scanned.rows - known.records.items))
         let flow = RowFlow(
             steps: flowSteps, source: source, recorder: recorder,
             budget: spend.flatMap { $0.cap == nil ? nil : BudgetGate(spend: $0) }, stopRequest: stopRequest, contact: contact)
@@ -302,7 +313,8 @@ public struct JobRunner: Sendable {
     /// Each step's planner, dispatcher and throttle. Steps on one model share its throttle:
     /// OpenAI's rate limits are per model.
     private func steps(
-        answers: (any AnswerStore)?, generation: JobGeneration, spend: SpendGuard?, contact: ServerContact, ways: [RunWay],
+        answers: (any AnswerStore)?, generation: JobGeneration, spend: SpendGuard?, contact: ServerContact, telemetry: RunTelemetry,
+        ways: [RunWay],
         deadline: Date?, batchStore: (any BatchStore)?, fingerprint: String, rows: Int
     ) throws -> ([RowFlow.Step], [BatchQueue]) {
         let stages = configuration.stages
@@ -319,6 +331,7 @@ public struct JobRunner: Sendable {
                 self.throttle ?? throttles[view.model]
                 ?? shared?.throttle(model: view.model, baseURL: view.api.baseURL, limits: view.limits, clock: clock)
                 ?? Self.rateLimiter(view.limits, clock: clock)
+            if throttles[view.model] == nil { telemetry.watch(throttle, model: view.model) }
             throttles[view.model] = throttle
             let planner = try StepPlanner(index: index, of: stages, store: answers, generation: generation)
             let settler = Settler(store: answers, generation: generation, model: view.model, prices: view.prices, spend: spend, logger: logger)
@@ -330,7 +343,8 @@ public struct JobRunner: Sendable {
                 flexSwitch: liveTier == .flex
                     ? FlexSwitch(
                         deadline: deadline, rows: rows,
-                        secondsPerRow: view.limits.requestsPerMinute.map { 60 / Double($0) / Double(max(1, view.batchSize)) } ?? 0) : nil)
+                        secondsPerRow: view.limits.requestsPerMinute.map { 60 / Double($0) / Double(max(1, view.batchSize)) } ?? 0) : nil,
+                telemetry: StepTelemetry(run: telemetry, step: stages[index].name))
             guard way.tier == .batch, let batchStore else {
                 return RowFlow.Step(planner: planner, dispatcher: dispatcher, throttle: throttle, maxConcurrency: view.limits.maxConcurrency)
             }

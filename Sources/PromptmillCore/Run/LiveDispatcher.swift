@@ -26,6 +26,8 @@ struct LiveDispatcher: RequestDispatcher {
     /// Flex requests (`params.service_tier: flex`): when a row that met flex's capacity 429
     /// goes at the standard tier instead; nil: it never does (it retries at flex).
     var flexSwitch: FlexSwitch?
+    /// Where the run's timeline and live metrics hear of each attempt; nil: nowhere.
+    var telemetry: StepTelemetry?
 
     /// The tier the requests ask for (`params.service_tier`).
     var requestedTier: ServiceTier {
@@ -75,6 +77,7 @@ struct LiveDispatcher: RequestDispatcher {
                 throw error
             }
             contact.sent(tier: tier)
+            telemetry?.sending(prompts: rows.count)
             if tier == .flex { flexSwitch?.sending(now: Date()) }
             var outcome: RetryPolicy.Outcome?
             var answered: (response: APIResponse, latency: Duration)?
@@ -97,6 +100,7 @@ struct LiveDispatcher: RequestDispatcher {
                             await spend?.release(worst)
                             if embedded.status == 429 {
                                 contact.rateLimited()
+                                telemetry?.rateLimited()
                             }
                             outcome = .http(status: embedded.status, error: embedded.error, retryAfter: RetryAfter.wait(in: response))
                         } else {
@@ -111,12 +115,15 @@ struct LiveDispatcher: RequestDispatcher {
                     await spend?.release(worst)
                     if response.status == 429 {
                         contact.rateLimited()
+                        telemetry?.rateLimited()
                     }
                     outcome = .http(
                         status: response.status, error: APIErrorBody.parse(response.body, status: response.status),
                         retryAfter: RetryAfter.wait(in: response))
                 }
+                telemetry?.answered(status: response.status, after: latency, usage: answered?.response.usage, rows: rows)
             } catch {
+                telemetry?.lost(after: stopwatch.elapsed(), rows: rows)
                 if error.kind == .unreachable {
                     // The request never reached a server: nothing was billed.
                     await spend?.release(worst)
@@ -186,6 +193,7 @@ struct LiveDispatcher: RequestDispatcher {
             switch decision {
             case .retry(let delay):
                 contact.retried()
+                telemetry?.retried(RetryCause(outcome))
                 do {
                     try await clock.sleep(for: delay)
                 } catch {
@@ -244,6 +252,7 @@ struct LiveDispatcher: RequestDispatcher {
         let half = again.count > 1 ? (again.count + 1) / 2 : again.count
         for start in stride(from: 0, to: again.count, by: half) {
             let part = Array(again[start..<min(start + half, again.count)])
+            telemetry?.retried(.schemaMismatch)
             report.add(try await send(part, tokenCost: part.tokenCost(completionBudget: completionBudget)))
         }
         return report

@@ -11,6 +11,10 @@ final class Recorder {
     /// Costs are known: every step's model has a price.
     private let priced: Bool
     private(set) var statistics: RunStatistics
+    /// The run's timeline and live figures: told the job's figures after each record.
+    var telemetry: RunTelemetry?
+    /// Rows of this run whose every step was skipped (`when`), for the timeline.
+    private var skipped = 0
 
     init(
         sink: OutputSink, rejects: RejectsFileWriter, progress: ProgressReporter, spend: SpendGuard?,
@@ -43,6 +47,7 @@ final class Recorder {
     /// A row whose last step settled, or whose step failed.
     func record(_ row: PreparedRow) {
         sink.append(row)
+        if row.settled.allSatisfy({ if case .skipped = $0.kind { true } else { false } }) { skipped += 1 }
     }
 
     /// A row whose step failed only for transient causes: no record; it stays pending for
@@ -80,6 +85,7 @@ final class Recorder {
         countRecords()
         statistics.spent = await spend?.spentSoFar
         progress.update(statistics)
+        await telemetry?.recorded(statistics, skipped: skipped)
     }
 
     /// Writes what is left and records how the run ended.
@@ -88,6 +94,7 @@ final class Recorder {
         try rejects.close()
         countRecords()
         statistics.spent = await spend?.jobSpent()
+        await telemetry?.finish(statistics, skipped: skipped)
     }
 
     /// This run's counters, for the job store.

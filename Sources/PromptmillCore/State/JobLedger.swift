@@ -284,6 +284,8 @@ public final class JobLedger: Sendable {
                     """)
         }
         migrator.registerMigration("v4") { db in try createBatchTables(db) }
+        // Each run's timeline and slowest requests (issue 17), for `promptmill report`.
+        migrator.registerMigration("v5") { db in try createTimelineTables(db) }
         return migrator
     }
 
@@ -611,7 +613,7 @@ public final class JobLedger: Sendable {
         }
     }
 
-    private func write(_ body: @Sendable (Database) throws -> Void) throws(StateError) {
+    func write(_ body: @Sendable (Database) throws -> Void) throws(StateError) {
         do {
             try queue.write(body)
         } catch {

@@ -66,20 +66,28 @@ struct RunHarness {
     /// The job's response cache: inside the test's folder, never the user's.
     var cachePath: String { directory.path + "/cache/responses.sqlite" }
 
-    /// Runs the pipeline already written, as the same command run again would.
-    func runAgain(
-        environment: [String: String]? = nil, options: JobRunner.Options = JobRunner.Options(),
-        overrides extra: (inout PipelineOverrides) -> Void = { _ in }
-    ) async throws -> (report: RunReport, records: [JSONObject]) {
+    /// The pipeline already written, loaded as `runAgain` loads it.
+    func configuration(
+        environment: [String: String]? = nil, overrides extra: (inout PipelineOverrides) -> Void = { _ in }
+    ) throws -> PipelineConfiguration {
         let path = directory.path + "/pipeline.yaml"
         var overrides = environment == nil ? PipelineOverrides(mockBaseURL: simulator.baseURL) : PipelineOverrides(baseURL: simulator.baseURL)
         overrides.cachePath = cachePath
         extra(&overrides)
-        let configuration = try PipelineLoader.load(path: path, overrides: overrides, environment: environment ?? [:], apiKey: .required)
+        return try PipelineLoader.load(path: path, overrides: overrides, environment: environment ?? [:], apiKey: .required)
+    }
+
+    /// Runs the pipeline already written, as the same command run again would.
+    func runAgain(
+        environment: [String: String]? = nil, options: JobRunner.Options = JobRunner.Options(),
+        watcher: (any RunWatcher)? = nil, overrides extra: (inout PipelineOverrides) -> Void = { _ in }
+    ) async throws -> (report: RunReport, records: [JSONObject]) {
+        let configuration = try configuration(environment: environment, overrides: extra)
         let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.concurrencyCeiling)
         let shared = try sharedState(for: configuration)
         let runner = JobRunner(
-            configuration: configuration, options: options, transport: transport, progress: ProgressReporter(mode: .quiet), shared: shared)
+            configuration: configuration, options: options, transport: transport, progress: ProgressReporter(mode: .quiet), shared: shared,
+            watcher: watcher)
         let report: RunReport
         do {
             report = try await runner.run()
