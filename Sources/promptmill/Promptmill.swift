@@ -8,5 +8,6 @@ struct Promptmill: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, ValidateCommand.self, EstimateCommand.self, StatusCommand.self, TokensCommand.self,
             CacheCommand.self, MockServerCommand.self, CancelCommand.self, CollectCommand.self, ExportCommand.self,
+            ReportCommand.self,
         ])
 }
