@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -58,6 +59,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // `run --metrics`: Prometheus text at /metrics over a small NIO HTTP server, kept out of
+        // PromptmillCore (like PostgreSQL) so the core stays light; the core only reports to a
+        // `RunWatcher`.
+        .target(
+            name: "PromptmillMetrics",
+            dependencies: [
+                "PromptmillCore",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "PromptmillSimulator",
             dependencies: [
@@ -83,6 +97,7 @@ let package = Package(
             name: "promptmill",
             dependencies: [
                 "PromptmillCore",
+                "PromptmillMetrics",
                 "PromptmillPostgres",
                 "PromptmillSimulator",
                 "PromptmillTokenizer",
@@ -97,7 +112,8 @@ let package = Package(
         .testTarget(
             name: "PromptmillCoreTests",
             dependencies: [
-                "PromptmillCore", "PromptmillPostgres", "PromptmillTesting", "PromptmillSimulator", "PromptmillTokenizer",
+                "PromptmillCore", "PromptmillMetrics", "PromptmillPostgres", "PromptmillTesting", "PromptmillSimulator",
+                "PromptmillTokenizer",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             resources: [.copy("Fixtures/release-0.1"), .copy("Fixtures/openai")]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PromptmillCore
+import PromptmillMetrics
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -58,6 +59,14 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Start the built-in simulator on a loopback port and run against it; no API key needed.")
     var mock = false
 
+    @Flag(help: "At the end of the run, write the job's HTML report (OUTPUT.report.html; see `promptmill report`).")
+    var report = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Serve live Prometheus metrics at http://HOST:PORT/metrics while the run lasts (e.g. 127.0.0.1:9464).", valueName: "host:port"))
+    var metrics: String?
+
     @Option(name: .customLong("mock-latency-ms"), help: "With --mock: milliseconds the simulator takes per answer, like a real API.")
     var mockLatencyMs = 50
 
@@ -99,13 +108,34 @@ struct RunCommand: AsyncParsableCommand {
             Terminal.error(error.description)
             return 1
         }
+        // What the end of the run needs is checked before it starts: a report without Chart.js
+        // is known now, not after a night's run.
+        if report {
+            do {
+                _ = try ChartLibrary.locate()
+            } catch {
+                Terminal.error("--report: " + error.description)
+                return 2
+            }
+        }
+        var server: MetricsServer?
+        if let metrics {
+            do {
+                server = try await MetricsServer.start(try MetricsAddress(metrics))
+            } catch {
+                Terminal.error(error.description)
+                return 2
+            }
+            Terminal.say("metrics: http://\(server!.address)/metrics")
+        }
+        defer { if let server { Task { await server.stop() } } }
         let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.concurrencyCeiling)
         let reporter = ProgressReporter(
             mode: progress.resolved(isTerminal: Terminal.isTerminal), cap: configuration.budget.maxUSD)
         let signals = InterruptHandler()
         let runner = JobRunner(
             configuration: configuration, options: JobRunner.Options(fresh: fresh, retryFailed: retryFailed, detach: detach), transport: transport,
-            progress: reporter, stopRequest: signals.stopRequest, shared: shared)
+            progress: reporter, stopRequest: signals.stopRequest, shared: shared, watcher: server)
         defer { signals.restore() }
         do {
             let report = try await signals.run { try await runner.run() }
@@ -117,6 +147,8 @@ struct RunCommand: AsyncParsableCommand {
                 Terminal.error(stop.message)
             }
             if let message = report.incompleteMessage { Terminal.error(message) }
+            if self.report { writeReport(configuration) }
+            await server?.stop()
             return report.exitCode
         } catch let error as BadRowsError {
             await transport.shutdown()
@@ -134,6 +166,17 @@ struct RunCommand: AsyncParsableCommand {
             await transport.shutdown()
             Terminal.error("\(error)")
             return 1
+        }
+    }
+
+    /// `--report`: the page of the job as it stands, whatever the run's end. A report that
+    /// cannot be written is said, and the run's exit code stays the run's.
+    private func writeReport(_ configuration: PipelineConfiguration) {
+        do {
+            let written = try ReportWriter.write(configuration)
+            if progress != .quiet { Terminal.say(ReportCommand.line(written)) }
+        } catch {
+            Terminal.error("--report: " + error.description)
         }
     }
 
