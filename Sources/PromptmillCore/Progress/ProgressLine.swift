@@ -3,7 +3,8 @@
 /// 429s, and how much of a budget is left. `ProgressReporter` draws it as a bar or as a
 /// plain `key=value` line.
 ///
-/// The rate counts this run's rows only (earlier runs' records are not this run's speed);
+/// The rate counts this run's rows only (earlier runs' records are not this run's speed),
+/// over the last minute once there is one (`RecentRate`), the run's average before;
 /// the projection prices the rows left at what the job's records cost per row so far
 /// (cache hits included at $0, as they will keep coming).
 public struct ProgressLine: Sendable, Equatable {
@@ -11,7 +12,7 @@ public struct ProgressLine: Sendable, Equatable {
     /// Rows without a record yet; nil when the input's size is not known.
     public var left: Int?
     public var total: Int?
-    /// This run's rows per second.
+    /// This run's rows per second, over the last minute when known.
     public var rowsPerSecond: Double
     /// Seconds to the end at `rowsPerSecond`; nil when unknown (no rate or no total).
     public var etaSeconds: Double?
@@ -28,11 +29,12 @@ public struct ProgressLine: Sendable, Equatable {
     public var rateLimited: Int
     public var elapsedSeconds: Double
 
-    /// `elapsed`: since this run started; `cap`: the budget's `max_usd`, if any.
-    public init(_ statistics: RunStatistics, elapsed: Duration, cap: Money?) {
+    /// `elapsed`: since this run started; `cap`: the budget's `max_usd`, if any; `recent`:
+    /// this run's rows per second lately (nil: the run's average is used).
+    public init(_ statistics: RunStatistics, elapsed: Duration, cap: Money?, recent: Double? = nil) {
         let seconds = max(0.001, ProgressReporter.seconds(elapsed))
         let left = statistics.totalRows.map { max(0, $0 - statistics.done) }
-        let rate = Double(max(0, statistics.done - statistics.resumedRows)) / seconds
+        let rate = recent ?? Double(max(0, statistics.done - statistics.resumedRows)) / seconds
         let spent = statistics.spent ?? statistics.cost
         done = statistics.done
         total = statistics.totalRows

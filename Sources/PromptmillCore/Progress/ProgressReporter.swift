@@ -10,6 +10,8 @@ public final class ProgressReporter: @unchecked Sendable {
     private let start: ContinuousClock.Instant
     private var lastDraw: ContinuousClock.Instant
     private let lock = NSLock()
+    /// This run's rows lately, for the rate and the time left.
+    private var recent = RecentRate()
     private let write: @Sendable (String) -> Void
 
     /// `mode` must already be resolved from `.auto` (see `resolved(isTerminal:)`).
@@ -33,7 +35,8 @@ public final class ProgressReporter: @unchecked Sendable {
         let interval: Duration = mode == .bar ? .milliseconds(200) : .seconds(5)
         guard mode == .bar || mode == .plain, force || now - lastDraw >= interval else { return }
         lastDraw = now
-        let line = ProgressLine(statistics, elapsed: now - start, cap: cap)
+        recent.add(rows: max(0, statistics.done - statistics.resumedRows), at: Self.seconds(now - start))
+        let line = ProgressLine(statistics, elapsed: now - start, cap: cap, recent: recent.rate)
         if mode == .bar {
             write("\r\u{1B}[2K" + line.bar)
         } else {

@@ -54,3 +54,40 @@ import Testing
         #expect(line.bar == "50 rows  10.0 rows/s")
     }
 }
+
+/// `RecentRate`: the speed of the last minute, not the run's average.
+@Suite struct RecentRateTests {
+    /// A fast first minute (a full bucket) then a steady 10 rows/s: after two minutes the
+    /// rate is 10, where the average says 30.
+    @Test func theLastMinuteNotTheAverage() {
+        var recent = RecentRate()
+        var rows = 0
+        for second in 0...120 {
+            recent.add(rows: rows, at: Double(second))
+            rows += second < 60 ? 50 : 10
+        }
+        #expect(recent.rate == 10)
+        #expect(Double(rows - 10) / 120 > 29)
+    }
+
+    /// Under ten seconds of history there is no rate; points closer than a second replace
+    /// the last one, so a run drawing five times a second keeps about 60 points.
+    @Test func noRateBeforeTenSecondsAndOnePointASecond() {
+        var recent = RecentRate()
+        for tick in 0..<45 { recent.add(rows: tick * 2, at: Double(tick) * 0.2) }
+        #expect(recent.rate == nil)
+        for tick in 45..<1_000 { recent.add(rows: tick * 2, at: Double(tick) * 0.2) }
+        #expect(recent.rate.map { abs($0 - 10) < 1e-9 } == true)
+    }
+
+    /// The time left is the rows left at the recent rate.
+    @Test func theETAUsesTheRecentRate() {
+        var statistics = RunStatistics()
+        statistics.totalRows = 1_000
+        statistics.succeeded = 400
+        let line = ProgressLine(statistics, elapsed: .seconds(10), cap: nil, recent: 20)
+        #expect(line.rowsPerSecond == 20)
+        #expect(line.etaSeconds == 30)
+        #expect(ProgressLine(statistics, elapsed: .seconds(10), cap: nil).etaSeconds == 15)
+    }
+}
