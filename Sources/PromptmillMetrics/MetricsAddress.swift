@@ -1,4 +1,4 @@
-/// Where `run --metrics` listens: `HOST:PORT`, `[IPv6]:PORT`, or `:PORT` for 127.0.0.1.
+/// Where `run --metrics` listens: `HOST:PORT`, `[IPv6]:PORT`, or `:PORT` or `PORT` for 127.0.0.1.
 /// Port 0 asks the system for a free one (the run says which it got).
 public struct MetricsAddress: Sendable, Equatable, CustomStringConvertible {
     public var host: String
@@ -22,7 +22,11 @@ public struct MetricsAddress: Sendable, Equatable, CustomStringConvertible {
             portPart = trimmed[trimmed.index(close, offsetBy: 2)...]
         } else {
             guard let colon = trimmed.lastIndex(of: ":") else {
-                throw .badAddress(text, reason: "no port: write HOST:PORT, as 127.0.0.1:9464")
+                guard let port = Int(trimmed), (0...65_535).contains(port) else {
+                    throw .badAddress(text, reason: "no port: write HOST:PORT, as 127.0.0.1:9464")
+                }
+                self.init(host: "127.0.0.1", port: port)
+                return
             }
             hostPart = trimmed[..<colon]
             portPart = trimmed[trimmed.index(after: colon)...]

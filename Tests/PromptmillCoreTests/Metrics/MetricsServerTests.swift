@@ -124,13 +124,14 @@ import Testing
         }
     }
 
-    /// `HOST:PORT`, `[IPv6]:PORT` and `:PORT`; anything else says what form works.
+    /// `HOST:PORT`, `[IPv6]:PORT`, `:PORT` and `PORT`; anything else says what form works.
     @Test func addressesParseOrSayWhy() throws {
         #expect(try MetricsAddress("127.0.0.1:9464") == MetricsAddress(host: "127.0.0.1", port: 9464))
         #expect(try MetricsAddress("[::1]:9464") == MetricsAddress(host: "::1", port: 9464))
         #expect(try MetricsAddress(":9464") == MetricsAddress(host: "127.0.0.1", port: 9464))
+        #expect(try MetricsAddress("9464") == MetricsAddress(host: "127.0.0.1", port: 9464))
         #expect(try MetricsAddress("0.0.0.0:0").port == 0)
-        for (text, says) in [("9464", "no port"), ("host:http", "not a port"), ("::1:9464", "brackets"), ("h:70000", "not a port")] {
+        for (text, says) in [("localhost", "no port"), ("host:http", "not a port"), ("::1:9464", "brackets"), ("h:70000", "not a port")] {
             #expect(throws: MetricsError.self) { try MetricsAddress(text) }
             do {
                 _ = try MetricsAddress(text)
