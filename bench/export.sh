@@ -3,12 +3,17 @@
 # show rows/s and that memory does not grow with rows: the output's records come in
 # scrambled (completion) order, 1% of the rows are pending. Prints rows/s and peak RSS for
 # CSV and JSONL, and checks the CSV with Python's csv module.
-# Usage: bench/export.sh [ROWS...] (default: 100000 1000000); SCRATCH=DIR picks the build folder.
+# Usage: bench/export.sh [ROWS...] (default: 100000 1000000); SCRATCH=DIR picks the build folder,
+# PROMPTMILL=PATH runs that binary instead of building one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scratch=${SCRATCH:-.build-release}
-swift build -c release --product promptmill --scratch-path "$scratch" >&2
-bin=$scratch/release/promptmill
+if [ -n "${PROMPTMILL:-}" ]; then
+  bin=$(realpath "$PROMPTMILL")
+else
+  swift build -c release --product promptmill --scratch-path "$scratch" >&2
+  bin=$scratch/release/promptmill
+fi
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(100000 1000000)
 for rows in "${sizes[@]}"; do
