@@ -169,18 +169,19 @@ import PromptmillTesting
         _ = try JobLedger(path: newLedger)
         _ = try ResponseCache(path: newCache)
         for path in [oldLedger, newLedger] {
-            #expect(try Self.migrations(path) == ["v1", "v2", "v3", "v4"], "\(path)")
+            #expect(try Self.migrations(path) == ["v1", "v2", "v3", "v4", "v5"], "\(path)")
         }
         for path in [oldCache, newCache] {
             #expect(try Self.migrations(path) == ["v1", "v2", "v3", "v4"], "\(path)")
         }
         #expect(try Self.schema(oldLedger) == Self.schema(newLedger))
         #expect(try Self.schema(oldCache) == Self.schema(newCache))
-        // Tables job, segments, runs, batches, batch_lines: each its SQL and its columns.
-        #expect(try Self.schema(newLedger).count == 5 + 12 + 21 + 11 + 14 + 2)
+        // Tables job, segments, runs, batches, batch_lines, timeline, slow_requests: each its
+        // SQL and its columns.
+        #expect(try Self.schema(newLedger).count == 5 + 12 + 21 + 11 + 14 + 2 + 4 + 4)
         // Opened again, nothing is left to apply.
         #expect(try JobLedger(path: oldLedger).progress()?.done.count == 20)
-        #expect(try Self.migrations(oldLedger) == ["v1", "v2", "v3", "v4"])
+        #expect(try Self.migrations(oldLedger) == ["v1", "v2", "v3", "v4", "v5"])
     }
 
     static func readOnly(_ path: String) throws -> DatabaseQueue {

@@ -46,8 +46,12 @@ import PromptmillTesting
                 try db.execute(sql: "ALTER TABLE segments DROP COLUMN tiers")
                 try db.execute(sql: "DROP TABLE batch_lines")
                 try db.execute(sql: "DROP TABLE batches")
+                // And what "v5" (issue 17's timeline) added.
+                try db.execute(sql: "DROP TRIGGER runs_take_their_timeline")
+                try db.execute(sql: "DROP TABLE timeline")
+                try db.execute(sql: "DROP TABLE slow_requests")
             }
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier IN ('v3', 'v4')")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier IN ('v3', 'v4', 'v5')")
             if !extra.isEmpty { try db.execute(sql: extra) }
         }
         try queue.close()
@@ -178,7 +182,7 @@ import PromptmillTesting
 
         let progress = try #require(try JobLedger(path: path).progress())
         _ = try JobLedger(path: fresh)
-        #expect(try ReleaseFixtureTests.migrations(path) == ["v1", "v2", "v3", "v4"])
+        #expect(try ReleaseFixtureTests.migrations(path) == ["v1", "v2", "v3", "v4", "v5"])
         #expect(try ReleaseFixtureTests.schema(path) == ReleaseFixtureTests.schema(fresh))
         #expect(progress.done.count == 4)
         #expect(progress.records.items == before.records.items)
