@@ -98,13 +98,15 @@ import Testing
 
     /// A live worker's heartbeat keeps its lease well past the lease's length.
     @Test func heartbeatKeepsTheLeaseAlive() async throws {
-        try await SharedJobFixture.with(2, leases: [.seconds(1), .seconds(20)]) { states in
+        // A 3 s lease renewed every 0.75 s, watched for 8 s: it lapses only if the machine
+        // stalls the heartbeat for 3 s (a 1 s lease lapsed under a loaded CI machine).
+        try await SharedJobFixture.with(2, leases: [.seconds(3), .seconds(20)]) { states in
             let first = try SharedJobFixture.start(states[0]).runID
             let firstClaims = try await states[0].join(run: first, rows: 100)
             #expect(try await firstClaims.claim() != nil)
             let second = try SharedJobFixture.start(states[1]).runID
             let secondClaims = try await states[1].join(run: second, rows: 100)
-            try await Task.sleep(for: .seconds(4))
+            try await Task.sleep(for: .seconds(8))
             #expect(try await secondClaims.othersHoldChunks())
             #expect(try await secondClaims.claim() == nil)
             await states[0].leave(run: first)

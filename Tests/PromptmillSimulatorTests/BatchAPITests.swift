@@ -389,22 +389,25 @@ import Testing
     /// A cancel moves a running batch to cancelling, then cancelled: the lines done by then
     /// are in the output file, and only those are paid.
     @Test func cancelKeepsTheLinesDoneByThen() async throws {
-        let client = try await Client.started { $0.batchSeconds = 100 }
+        // A window of 100,000 s: the seconds a busy machine takes between the batch's
+        // creation and its cancel move its lines by a thousandth of one, where a 100 s
+        // window let two seconds finish a 21st line.
+        let client = try await Client.started { $0.batchSeconds = 100_000 }
         defer { Task { await client.stop() } }
         let id = try #require(try await client.batch(Self.chatLines(40)).string("id"))
-        client.simulator.advanceBatchTime(by: .seconds(50))
+        client.simulator.advanceBatchTime(by: .seconds(50_000))
         let cancelling = try await client.json("POST", "/batches/\(id)/cancel")
         #expect(cancelling.status == 200)
         #expect(cancelling.body.string("status") == "cancelling")
         #expect(cancelling.body.int("cancelling_at") != nil)
-        client.simulator.advanceBatchTime(by: .seconds(10))
+        client.simulator.advanceBatchTime(by: .seconds(10_000))
         let batch = try await client.batch(id)
         #expect(batch.string("status") == "cancelled")
         #expect(batch.int("cancelled_at") != nil)
         #expect(Self.requestCounts(batch) == [40, 20, 0])
         #expect(try await client.lines(ofFile: batch.string("output_file_id")).count == 20)
         #expect(batch["error_file_id"] == .null)
-        client.simulator.advanceBatchTime(by: .seconds(100))
+        client.simulator.advanceBatchTime(by: .seconds(100_000))
         #expect(Self.requestCounts(try await client.batch(id)) == [40, 20, 0])
         #expect(client.simulator.statistics().batches.linesAnswered == 20)
         #expect(client.simulator.statistics().batches.cancelled == 1)
