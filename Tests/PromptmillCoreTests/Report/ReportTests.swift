@@ -106,6 +106,24 @@ import Testing
         #expect(png.count > 20_000)
     }
 
+    /// A job of 40 overnight runs, each at its 2,048-sample bound (80,000 samples, busy
+    /// every second): the charts get at most 1,500 points each, every request counted, and
+    /// the page stays far under 5 MB.
+    @Test func aLongJobsPageStaysSmall() async throws {
+        let harness = try await RunHarness()
+        defer { Task { await harness.stop() } }
+        _ = try await harness.run(pipeline: Self.pipeline, input: Self.rows)
+        let store = LongTimeline(runs: 40, samplesPerRun: 2_048)
+        let written = try ReportWriter.write(try harness.configuration(), timeline: store)
+        let report = written.report
+        #expect(report.timeline.samples == 81_920)
+        #expect(report.timeline.t.count <= ReportTimeline.maxPoints)
+        #expect(report.timeline.runStarts.count == 39)
+        let perMinute = report.timeline.requestsPerMinute
+        #expect(perMinute.allSatisfy { abs($0 - 600) < 1e-6 }, "10 requests a second, whatever the merge")
+        #expect(written.bytes < 1_500_000)
+    }
+
     /// Without Chart.js the report says how to install it; a named copy that is not there
     /// says so.
     @Test func aMissingChartLibrarySaysHowToInstallIt() {
@@ -164,5 +182,34 @@ struct Chromium {
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// A timeline of `runs` runs of `samplesPerRun` one-second samples, 10 requests and 8 rows
+/// each, runs an hour apart.
+struct LongTimeline: TimelineStore {
+    let runs: Int
+    let samplesPerRun: Int
+
+    func appendTimeline(_ samples: [TimelineSample], run: Int64) throws(StateError) {}
+    func recordSlowRequests(_ requests: [SlowRequest], run: Int64) throws(StateError) {}
+    func slowRequests(limit: Int) throws(StateError) -> [SlowRequest] { [] }
+
+    func timeline() throws(StateError) -> [(run: Int64, sample: TimelineSample)] {
+        (0..<runs).flatMap { run in
+            (0..<samplesPerRun).map { second in
+                var sample = TimelineSample(start: 1_800_000_000 + Double(run) * 3_600 * 12 + Double(second))
+                sample.requests = 10
+                sample.prompts = 10
+                sample.promptTokens = 1_000
+                sample.completionTokens = 20
+                sample.rows = ["answered": 8]
+                sample.retries = ["server_error": second % 7 == 0 ? 1 : 0]
+                sample.latency[5] = 10
+                sample.spentUSD = Double(run * samplesPerRun + second) * 0.001
+                sample.requestsPerMinuteLimit = 600
+                return (run: Int64(run + 1), sample: sample)
+            }
+        }
     }
 }
