@@ -1,6 +1,10 @@
-/// The run's timeline as the report's charts draw it: at most `maxPoints` points, each the
-/// merge of consecutive samples (rates over the seconds the samples cover, so the gap
-/// between two runs does not dilute them). `t` is seconds since the job's first sample.
+/// The job's timeline as the report's charts draw it: at most `maxPoints` points, each a
+/// bin of wall-clock time holding the samples that start in it, from every run. Runs one
+/// after another fill bins of their own; a shared job's workers, running at once, add up in
+/// the same bins. Rates are over the seconds the bin's samples cover (their union, at most
+/// the bin's width), so the gap between two runs does not dilute them and three workers'
+/// requests are one job's.
+/// Bins without a sample are left out. `t` is seconds since the job's first sample.
 public struct ReportTimeline: Sendable, Encodable, Equatable {
     /// Seconds since 1970 of the first sample; nil when nothing was recorded.
     public var origin: Double?
@@ -27,31 +31,54 @@ public struct ReportTimeline: Sendable, Encodable, Equatable {
 
     public init() {}
 
-    /// The points of `timeline` (oldest first), `maxPoints` at most.
+    /// The points of `timeline` (any order), `maxPoints` at most.
     public init(_ timeline: [(run: Int64, sample: TimelineSample)], maxPoints: Int = ReportTimeline.maxPoints) {
         samples = timeline.count
-        guard let first = timeline.first else { return }
-        origin = first.sample.start
-        let width = (timeline.count + maxPoints - 1) / max(maxPoints, 1)
-        var lastRun = first.run
-        for (run, sample) in timeline where run != lastRun {
-            runStarts.append(sample.start - first.sample.start)
-            lastRun = run
-        }
-        let causes = Set(timeline.flatMap { $0.sample.retries.keys })
-        for cause in causes { retries[cause] = [] }
+        let sorted = timeline.sorted { $0.sample.start < $1.sample.start }
+        guard let first = sorted.first else { return }
+        let origin = first.sample.start
+        self.origin = origin
+        var runFirst: [Int64: Double] = [:]
+        for (run, sample) in sorted where runFirst[run] == nil { runFirst[run] = sample.start - origin }
+        runStarts = runFirst.values.sorted().filter { $0 > 0 }
+        for cause in Set(timeline.flatMap { $0.sample.retries.keys }) { retries[cause] = [] }
+        // The narrowest bin (a power of two seconds, no narrower than the longest sample)
+        // that leaves at most `maxPoints` bins with a sample. A microsecond of slack: starts
+        // near 1.8e9 s hold a few tenths of a microsecond of rounding.
+        func bin(_ start: Double, _ width: Double) -> Int64 { Int64(((start - origin) / width + 1e-6).rounded(.down)) }
+        var width = 1.0
+        while width < sorted.map(\.sample.seconds).max() ?? 1 { width *= 2 }
+        while Set(sorted.map { bin($0.sample.start, width) }).count > max(maxPoints, 1) { width *= 2 }
         var start = 0
-        while start < timeline.count {
-            let group = timeline[start..<min(start + width, timeline.count)]
-            add(group.map(\.sample), origin: first.sample.start)
-            start += width
+        while start < sorted.count {
+            let index = bin(sorted[start].sample.start, width)
+            var end = start + 1
+            while end < sorted.count, bin(sorted[end].sample.start, width) == index { end += 1 }
+            add(sorted[start..<end].map(\.sample), at: Double(index) * width, width: width)
+            start = end
         }
     }
 
-    private mutating func add(_ group: [TimelineSample], origin: Double) {
-        let seconds = max(group.reduce(0) { $0 + $1.seconds }, 0.001)
+    /// Seconds covered by `samples` (sorted by start): overlapping ones count once.
+    static func covered(_ samples: [TimelineSample]) -> Double {
+        var total = 0.0
+        var reach = -Double.infinity
+        for sample in samples {
+            let end = sample.start + sample.seconds
+            if end > reach {
+                total += end - max(sample.start, reach)
+                reach = end
+            }
+        }
+        return total
+    }
+
+    /// A bin's point. Its samples may reach past its end (they start in it, each run at its
+    /// own offset): the seconds it stands for are those they cover, at most its width.
+    private mutating func add(_ group: [TimelineSample], at offset: Double, width: Double) {
+        let seconds = max(min(Self.covered(group), width), 0.001)
         let last = group[group.count - 1]
-        t.append(group[0].start - origin)
+        t.append(offset)
         rowsPerSecond.append(Double(group.reduce(0) { $0 + $1.rows.values.reduce(0, +) }) / seconds)
         requestsPerMinute.append(Double(group.reduce(0) { $0 + $1.requests }) * 60 / seconds)
         requestsPerMinuteLimit.append(last.requestsPerMinuteLimit)
@@ -66,6 +93,7 @@ public struct ReportTimeline: Sendable, Encodable, Equatable {
         latencyP99.append(LatencyPercentiles.value(0.99, of: buckets))
         for cause in retries.keys { retries[cause]!.append(group.reduce(0) { $0 + ($1.retries[cause] ?? 0) }) }
         rateLimited.append(group.reduce(0) { $0 + $1.rateLimited })
-        spentUSD.append(group.last { $0.spentUSD != nil }?.spentUSD)
+        // Workers each state the whole job's spend: the largest is the latest.
+        spentUSD.append(group.compactMap(\.spentUSD).max())
     }
 }
