@@ -33,5 +33,6 @@ public enum PostgresSchema {
         jobTables,
         // Shared rate-limit buckets (PostgresSchema+RateBuckets.swift).
         rateBucketTable,
+        timelineTables,
     ]
 }

@@ -19,9 +19,13 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .customLong("state-dir"), help: "Where the job's ledger lives, if the run was given --state-dir.")
     var stateDir: String?
 
+    @Option(help: "The PostgreSQL URL of the job's shared state, if the run was given --state.")
+    var state: String?
+
     func run() throws {
         var overrides = PipelineOverrides(outputPath: jobOutput)
         overrides.stateDirectory = stateDir
+        overrides.state = state
         let configuration: PipelineConfiguration
         do {
             configuration = try PipelineLoader.load(path: pipeline, overrides: overrides)
@@ -29,8 +33,16 @@ struct ReportCommand: ParsableCommand {
             Terminal.error(error.description)
             throw ExitCode(2)
         }
+        // A shared job's timeline is in its database: every worker run's samples.
+        let shared: (any SharedJobState)?
         do {
-            let written = try ReportWriter.write(configuration, to: output)
+            shared = try SharedState.open(configuration)
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCode(1)
+        }
+        do {
+            let written = try ReportWriter.write(configuration, to: output, timeline: shared?.store as? any TimelineStore)
             for note in written.report.notes { Terminal.say("note: " + note) }
             Terminal.say(Self.line(written))
         } catch {

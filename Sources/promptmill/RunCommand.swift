@@ -147,7 +147,7 @@ struct RunCommand: AsyncParsableCommand {
                 Terminal.error(stop.message)
             }
             if let message = report.incompleteMessage { Terminal.error(message) }
-            if self.report { writeReport(configuration) }
+            if self.report { writeReport(configuration, timeline: shared?.store as? any TimelineStore) }
             await server?.stop()
             return report.exitCode
         } catch let error as BadRowsError {
@@ -171,9 +171,9 @@ struct RunCommand: AsyncParsableCommand {
 
     /// `--report`: the page of the job as it stands, whatever the run's end. A report that
     /// cannot be written is said, and the run's exit code stays the run's.
-    private func writeReport(_ configuration: PipelineConfiguration) {
+    private func writeReport(_ configuration: PipelineConfiguration, timeline: (any TimelineStore)?) {
         do {
-            let written = try ReportWriter.write(configuration)
+            let written = try ReportWriter.write(configuration, timeline: timeline)
             if progress != .quiet { Terminal.say(ReportCommand.line(written)) }
         } catch {
             Terminal.error("--report: " + error.description)

@@ -148,8 +148,8 @@ public struct JobRunner: Sendable {
         let recorder = Recorder(
             sink: sink, rejects: RejectsFileWriter(path: shared == nil ? configuration.output.rejectsPath : outputPath + ".rejects.jsonl"),
             progress: progress, spend: spend, earlier: known, totalRows: scanned.rows + scanned.badRows, configuration: configuration)
-        // The run's timeline goes to the job store. A shared job's store (PostgreSQL) keeps
-        // none yet: its workers' runs are seen live only (`--metrics`).
+        // The run's timeline goes to the job store: the ledger, or a shared job's database,
+        // where each worker run keeps its own.
         let telemetry = RunTelemetry(
             clock: clock, statistics: recorder.statistics, budget: configuration.budget.maxUSD, store: store as? any TimelineStore,
             run: start.runID, watcher: watcher)

@@ -69,6 +69,17 @@ import Testing
         #expect(try JobEstimator(configuration: configuration, catalog: catalog).estimate().cachedRows == 0)
         let answers = try #require(try harness.sharedState(for: configuration)).answers
         #expect(try JobEstimator(configuration: configuration, catalog: catalog, answers: answers).estimate().cachedRows == 3000)
+        // Each worker run kept its timeline in the database; together they are the job's
+        // requests, and the report's points add the two workers up.
+        let store = try #require(try harness.sharedState(for: configuration)?.store as? any TimelineStore)
+        let timeline = try store.timeline()
+        #expect(Set(timeline.map(\.run)).count == 2)
+        #expect(timeline.reduce(0) { $0 + $1.sample.requests } == harness.simulator.statistics().requests)
+        #expect(timeline.reduce(0) { $0 + ($1.sample.rows["answered"] ?? 0) } == 3000)
+        let report = try JobReport(configuration: configuration, timeline: store)
+        #expect(report.timeline.samples == timeline.count)
+        #expect(report.timeline.runStarts.count == 1)
+        #expect(try store.slowRequests(limit: 20).count == 20)
     }
 
     /// A worker that died holding a chunk: once its lease has passed, the live worker takes
