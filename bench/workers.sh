@@ -17,5 +17,9 @@
 # SEED=N picks the kill; LATENCY_MS=N the simulator's latency, default 200)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# PROMPTMILL=PATH runs that binary instead of building one.
+if [ -n "${PROMPTMILL:-}" ]; then
+  exec python3 bench/workers.py "$(realpath "$PROMPTMILL")"
+fi
 swift build -c release --product promptmill --scratch-path .build-release >&2
 exec python3 bench/workers.py "$PWD/.build-release/release/promptmill"
