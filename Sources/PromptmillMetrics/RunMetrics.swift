@@ -1,3 +1,4 @@
+import Foundation
 import PromptmillCore
 import Prometheus
 
@@ -15,8 +16,9 @@ final class RunMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     let latency: DurationHistogram
 
-    /// Seconds: OpenAI answers take from tens of milliseconds to minutes.
-    static let latencyBuckets: [Duration] = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128].map { .milliseconds(Int64($0 * 1000)) }
+    /// Seconds: 25 ms × 2^(k/2) up to 181 s (two buckets a doubling), as OpenAI answers take
+    /// from tens of milliseconds to minutes.
+    static let latencyBuckets: [Duration] = (0...25).map { .microseconds(Int64((25_000 * pow(2, Double($0) / 2)).rounded())) }
 
     init() {
         latency = registry.makeDurationHistogram(

@@ -75,20 +75,29 @@ import Testing
     /// A latency falls in the first bucket whose upper bound holds it; past the last bound,
     /// in the overflow bucket.
     @Test func latencyBucketsByTheirUpperBound() {
-        #expect(TimelineSample.latencyBucket(milliseconds: 25) == 0)
-        #expect(TimelineSample.latencyBucket(milliseconds: 26) == 1)
+        #expect(TimelineSample.latencyBucket(milliseconds: 10) == 0)
+        #expect(TimelineSample.latencyBucket(milliseconds: 10.1) == 1)
+        #expect(TimelineSample.latencyBucket(milliseconds: 700) == 25)  // 640...761 ms
+        #expect(TimelineSample.latencyBoundsMs[24] == 640 && TimelineSample.latencyBoundsMs[28] == 1_280)
         #expect(TimelineSample.latencyBucket(milliseconds: 1e9) == TimelineSample.latencyBoundsMs.count)
     }
 
     /// Percentiles interpolate inside the bucket where the share is reached, as Prometheus'
     /// `histogram_quantile` does; nothing counted: no value.
     @Test func percentilesInterpolateInsideTheirBucket() {
-        var buckets = Array(repeating: 0, count: TimelineSample.latencyBoundsMs.count + 1)
+        let bounds: [Double] = [25, 50, 100, 200, 400, 800]
+        var buckets = Array(repeating: 0, count: bounds.count + 1)
         buckets[2] = 10  // 50...100 ms
         buckets[4] = 10  // 200...400 ms
-        #expect(LatencyPercentiles.value(0.25, of: buckets) == 75)
-        #expect(LatencyPercentiles.value(0.5, of: buckets) == 100)
-        #expect(LatencyPercentiles.value(0.9, of: buckets) == 360)
-        #expect(LatencyPercentiles.value(0.5, of: Array(repeating: 0, count: buckets.count)) == nil)
+        #expect(LatencyPercentiles.value(0.25, of: buckets, bounds: bounds) == 75)
+        #expect(LatencyPercentiles.value(0.5, of: buckets, bounds: bounds) == 100)
+        #expect(LatencyPercentiles.value(0.9, of: buckets, bounds: bounds) == 360)
+        #expect(LatencyPercentiles.value(0.5, of: Array(repeating: 0, count: buckets.count), bounds: bounds) == nil)
+        // With the timeline's buckets, answers of 700 to 761 ms read within their range.
+        var answers = Array(repeating: 0, count: TimelineSample.latencyBoundsMs.count + 1)
+        for latency in stride(from: 700.0, through: 761, by: 1) { answers[TimelineSample.latencyBucket(milliseconds: latency)] += 1 }
+        for quantile in [0.5, 0.9, 0.99] {
+            #expect((640...762).contains(LatencyPercentiles.value(quantile, of: answers) ?? 0), "\(quantile)")
+        }
     }
 }
