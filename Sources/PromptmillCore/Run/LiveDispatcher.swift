@@ -252,6 +252,8 @@ struct LiveDispatcher: RequestDispatcher {
         let half = again.count > 1 ? (again.count + 1) / 2 : again.count
         for start in stride(from: 0, to: again.count, by: half) {
             let part = Array(again[start..<min(start + half, again.count)])
+            // A request sent again is a retry, in the summary as in the metrics and timeline.
+            contact.retried()
             telemetry?.retried(.schemaMismatch)
             report.add(try await send(part, tokenCost: part.tokenCost(completionBudget: completionBudget)))
         }

@@ -85,6 +85,10 @@ import Testing
         #expect(report.summary.contains(JobReport.Fact("records", "300")))
         #expect(report.slowest.count == 20)
         #expect(report.timeline.retries["server_error"]?.reduce(0, +) ?? 0 > 0)
+        // Rows sent again for a broken schema are retries in the summary as in the chart.
+        let charted = report.timeline.retries.values.flatMap { $0 }.reduce(0, +)
+        #expect(report.timeline.retries["schema_mismatch"]?.reduce(0, +) ?? 0 > 0)
+        #expect(report.summary.contains(JobReport.Fact("retries", String(charted))))
         let mode = try FileManager.default.attributesOfItem(atPath: written.path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
     }
