@@ -10,7 +10,9 @@
 /// anything else (a string, number, boolean, null, an array, an empty object) is one
 /// column's value. A `json` that is not an object is the column `json`. The columns are
 /// the fields met in the output, in the order first met; `output` is kept beside them only
-/// when some record has an answer without `json`.
+/// when some record has an answer without `json`. A field named like one of the export's
+/// own columns (`status`, `cost_usd`, ...) is named `json.FIELD`: the export's columns keep
+/// their names and meanings whatever the schema says.
 struct AnswerColumns: Sendable {
     /// The most flattened fields one export takes.
     static let limit = 2_000
@@ -50,10 +52,13 @@ struct AnswerColumns: Sendable {
     var names: [String] {
         var names = ["status"]
         if hasPlainOutput || !hasJSON { names.append("output") }
-        names += jsonNames
+        names += jsonNames.map { Self.ownColumns.contains($0) ? "json." + $0 : $0 }
         names += ["finish_reason", "error_type", "error_message", "cost_usd", "cached"]
         return names
     }
+
+    /// The export's own column names, which a structured field never takes.
+    static let ownColumns: Set<String> = ["status", "output", "finish_reason", "error_type", "error_message", "cost_usd", "cached"]
 
     /// Where the answer's own columns start, after `status`.
     private var outputColumn: Int? { hasPlainOutput || !hasJSON ? 1 : nil }

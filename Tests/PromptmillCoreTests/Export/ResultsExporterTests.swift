@@ -117,6 +117,24 @@ import Testing
         #expect(object["output"] == .string("mine") && object["output_answer_answer"] == .string("theirs"))
     }
 
+    /// A schema whose fields are named like the export's own columns: those columns keep
+    /// their names and meanings (`cost_usd` is the row's cost), the fields become `json.NAME`.
+    @Test func structuredFieldsNeverTakeTheExportsOwnColumns() throws {
+        let job = try Fixture()
+        defer { job.directory.remove() }
+        try job.directory.write("rows.csv", "id,text\nr1,great\n")
+        try job.pipeline(input: "rows.csv")
+        try job.output([Fixture.record("r1", output: "{}", json: "{\"status\":\"ok\",\"cost_usd\":78,\"label\":\"positive\"}")])
+        let (_, summary) = try job.export(.csv)
+        #expect(
+            summary.columns == [
+                "id", "text", "status", "json.status", "json.cost_usd", "label", "finish_reason", "error_type", "error_message", "cost_usd",
+                "cached",
+            ])
+        let rows = try Fixture.pythonRows(job.directory.path + "/export.csv")
+        #expect(rows[1] == ["r1", "great", "succeeded", "ok", "78", "positive", "stop", "", "", "0.0000635", "false"])
+    }
+
     /// JSONL: each row's own input fields as they are, then the answer's names with their JSON
     /// types (numbers, booleans, null for a pending row), one object a line.
     @Test func jsonlKeepsEachRowsFieldsAndTypes() throws {
