@@ -43,6 +43,16 @@ extension JobReport {
         }
         summary = Self.facts(summaryPath: configuration.output.summaryPath)
         try readOutput(snapshot, pipeline: configuration.pipelinePath, display: configuration.output.displayPath)
+        // The summary file is written when a run ends: a run under way, or one killed, has
+        // records it does not count.
+        let summarized = summary.first { $0.name == "records" }.flatMap { Int($0.value) }
+        if summarized != digest.records {
+            summaryIsStale = true
+            notes.append(
+                summarized.map {
+                    "the summary table is OUTPUT.summary.json as the last run that ended wrote it (\($0) records); the output holds \(digest.records) records now, so a run is under way or one was killed: the charts and the other tables are as the job is now"
+                } ?? "no run of this job has ended yet (no summary file): the charts and tables are as the job is now")
+        }
     }
 
     /// Streams the output's committed records into `digest`.

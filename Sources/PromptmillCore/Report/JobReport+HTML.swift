@@ -38,7 +38,7 @@ extension JobReport {
 
             """
         for note in notes { page += "<p class=\"note\">note: \(HTMLText.escaped(note))</p>\n" }
-        page += "<h2>Summary</h2>\n<table>\n"
+        page += summaryIsStale ? "<h2>Summary (as the last run that ended left it: stale)</h2>\n<table>\n" : "<h2>Summary</h2>\n<table>\n"
         for fact in summary { page += "<tr><th>\(HTMLText.escaped(fact.name))</th><td class=\"n\">\(HTMLText.escaped(fact.value))</td></tr>\n" }
         page += "<tr><th>rows read from the output</th><td class=\"n\">\(digest.records)</td></tr>\n"
         if let share = cacheHitShare { page += "<tr><th>cache-hit share</th><td class=\"n\">\(String(format: "%.1f%%", share * 100))</td></tr>\n" }

@@ -21,6 +21,9 @@ public struct JobReport: Sendable {
     public var generatedAt: Date
     /// The summary table: `OUTPUT.summary.json`'s figures, and the ledger's progress.
     public var summary: [Fact] = []
+    /// The summary file counts other records than the output holds now (a run is under
+    /// way or was killed): the page says so above the table.
+    public var summaryIsStale = false
     /// The budget's cap, drawn on the spend chart.
     public var budgetUSD: Double?
     /// Steps in the pipeline's order.

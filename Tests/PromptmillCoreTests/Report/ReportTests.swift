@@ -128,6 +128,27 @@ import Testing
         #expect(written.bytes < 1_500_000)
     }
 
+    /// A run killed after its first run ended leaves the summary file behind the output:
+    /// the page says the table is stale and why; with no summary file at all, it says no
+    /// run has ended. (The killed run is played by rewriting the file a finished run left.)
+    @Test func aStaleSummaryIsSaidToBeStale() async throws {
+        let harness = try await RunHarness()
+        defer { Task { await harness.stop() } }
+        _ = try await harness.run(pipeline: Self.pipeline, input: Self.rows)
+        let configuration = try harness.configuration()
+        #expect(try JobReport(configuration: configuration).summaryIsStale == false)
+        let path = configuration.output.summaryPath
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"items\": 300", with: "\"items\": 120").write(toFile: path, atomically: true, encoding: .utf8)
+        let stale = try JobReport(configuration: configuration)
+        #expect(stale.summaryIsStale)
+        #expect(stale.notes.contains { $0.contains("(120 records); the output holds 300 records now") })
+        #expect(stale.html(chartLibrary: ChartLibrary(path: "-", script: "")).contains("stale)</h2>"))
+        try FileManager.default.removeItem(atPath: path)
+        let none = try JobReport(configuration: configuration)
+        #expect(none.summaryIsStale && none.notes.contains { $0.contains("no run of this job has ended yet") })
+    }
+
     /// Without Chart.js the report says how to install it; a named copy that is not there
     /// says so.
     @Test func aMissingChartLibrarySaysHowToInstallIt() {
