@@ -3,6 +3,8 @@ public enum ExportError: Error, Sendable, CustomStringConvertible {
     /// The job has no output file yet. `shared`: its state is in PostgreSQL, so the output is
     /// written by `promptmill collect` (or the last worker), not by each run.
     case noOutput(path: String, pipeline: String, shared: Bool)
+    /// The job's last run wrote its output elsewhere (`run --output`) than the pipeline says.
+    case outputMoved(path: String, ledger: String, pipeline: String)
     /// The job's output cannot be read as records (not gzip JSONL, cut in the middle of a
     /// member, a line that is not a record with an `id`).
     case unreadableOutput(path: String, reason: String, pipeline: String)
@@ -21,7 +23,9 @@ public enum ExportError: Error, Sendable, CustomStringConvertible {
         case .noOutput(let path, let pipeline, let shared):
             shared
                 ? "no output at \(path) yet: the job keeps its state in PostgreSQL, and its output is written when its last worker finishes — run `promptmill collect \(pipeline)` to write it from the workers' parts now, then export again"
-                : "no output at \(path) yet — run `promptmill run \(pipeline)` first (or pass the run's --output)"
+                : "no output at \(path) yet — run `promptmill run \(pipeline)` first (or pass the run's --output as --job-output)"
+        case .outputMoved(let path, let ledger, let pipeline):
+            "the job's last run wrote its output to \(ledger) (it was given --output), not \(path): pass --job-output \(ledger) to read it, or run `promptmill run \(pipeline)` to write \(path) again"
         case .unreadableOutput(let path, let reason, let pipeline):
             "cannot read the output \(path): \(reason) — run `promptmill run \(pipeline)` to repair and continue it, then export again"
         case .input(let error):

@@ -29,6 +29,11 @@ struct OutputSnapshot {
         else {
             return snapshot
         }
+        // A run given --output wrote the job's records elsewhere: the file here is an older
+        // run's, which the ledger no longer describes.
+        if progress.outputPath != path, FileManager.default.fileExists(atPath: progress.outputPath) {
+            throw .outputMoved(path: configuration.output.displayPath, ledger: progress.outputPath, pipeline: configuration.pipelinePath)
+        }
         // Only the bytes the ledger committed: a run appending now, or one killed in the
         // middle of a member, adds nothing half-written.
         if progress.outputPath == path, progress.outputEnd <= size { snapshot.length = progress.outputEnd }

@@ -14,6 +14,7 @@ extension JobReport {
         do {
             snapshot = try OutputSnapshot.locate(configuration)
         } catch {
+            if case .outputMoved = error { throw .outputMoved(error.description) }
             throw .noOutput(path: configuration.output.displayPath, pipeline: configuration.pipelinePath)
         }
         notes = snapshot.notes

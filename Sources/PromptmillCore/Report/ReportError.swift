@@ -6,6 +6,8 @@ public enum ReportError: Error, Sendable, CustomStringConvertible, Equatable {
     case chartLibraryUnreadable(path: String, reason: String)
     /// The job has no output file yet.
     case noOutput(path: String, pipeline: String)
+    /// The job's last run wrote its output elsewhere (`run --output`): what to pass.
+    case outputMoved(String)
     /// The job's output cannot be read as records.
     case unreadableOutput(path: String, reason: String, pipeline: String)
     /// The job's ledger (its progress or timeline) cannot be read.
@@ -17,7 +19,7 @@ public enum ReportError: Error, Sendable, CustomStringConvertible, Equatable {
     /// the command, 1 for what went wrong reading or writing files.
     public var exitCode: Int32 {
         switch self {
-        case .chartLibraryMissing, .chartLibraryUnreadable, .noOutput: 2
+        case .chartLibraryMissing, .chartLibraryUnreadable, .noOutput, .outputMoved: 2
         case .unreadableOutput, .state, .cannotWrite: 1
         }
     }
@@ -32,6 +34,8 @@ public enum ReportError: Error, Sendable, CustomStringConvertible, Equatable {
             "cannot read Chart.js at \(path) (PROMPTMILL_CHARTJS): \(reason) — point PROMPTMILL_CHARTJS at a readable chart.min.js, or unset it to use the one `apt-get install libjs-chart.js` installs"
         case .noOutput(let path, let pipeline):
             "no output at \(path) yet — run `promptmill run \(pipeline)` first (or pass the run's --output as --job-output)"
+        case .outputMoved(let message):
+            message
         case .unreadableOutput(let path, let reason, let pipeline):
             "cannot read the output \(path): \(reason) — run `promptmill run \(pipeline)` to repair and continue it, then report again"
         case .state(let error):

@@ -228,7 +228,7 @@ import Testing
         }
         #expect(
             error?.description
-                == "no output at \(job.directory.path)/out/job.jsonl.gz yet — run `promptmill run \(job.directory.path)/pipeline.yaml` first (or pass the run's --output)"
+                == "no output at \(job.directory.path)/out/job.jsonl.gz yet — run `promptmill run \(job.directory.path)/pipeline.yaml` first (or pass the run's --output as --job-output)"
         )
         #expect(!FileManager.default.fileExists(atPath: job.directory.path + "/x.csv"))
     }

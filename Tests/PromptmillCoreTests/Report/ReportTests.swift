@@ -149,6 +149,31 @@ import Testing
         #expect(none.summaryIsStale && none.notes.contains { $0.contains("no run of this job has ended yet") })
     }
 
+    /// A job's last run given `--output` elsewhere: export and report without `--job-output`
+    /// refuse the older file and name the one to pass; with it, they read the new one.
+    @Test func anOutputMovedByRunOutputIsNamed() async throws {
+        let harness = try await RunHarness()
+        defer { Task { await harness.stop() } }
+        _ = try await harness.run(pipeline: Self.pipeline, input: Self.rows)
+        let moved = harness.directory.path + "/elsewhere.jsonl.gz"
+        _ = try await harness.runAgain(options: JobRunner.Options(fresh: true)) { $0.outputPath = moved }
+        let configuration = try harness.configuration()
+        #expect {
+            try ResultsExporter(configuration: configuration, options: .init(format: .csv, destination: harness.directory.path + "/x.csv"))
+                .export()
+        } throws: { error in
+            "\(error)".contains("pass --job-output \(moved)")
+        }
+        #expect {
+            try ReportWriter.write(configuration)
+        } throws: { error in
+            "\(error)".contains("pass --job-output \(moved)")
+        }
+        let there = try harness.configuration { $0.outputPath = moved }
+        let summary = try ResultsExporter(configuration: there, options: .init(format: .csv, destination: harness.directory.path + "/x.csv")).export()
+        #expect(summary.rows == 300 && summary.pending == 0)
+    }
+
     /// Without Chart.js the report says how to install it; a named copy that is not there
     /// says so.
     @Test func aMissingChartLibrarySaysHowToInstallIt() {
