@@ -27,6 +27,9 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "The PostgreSQL URL of the job's shared state, if the run was given --state.")
     var state: String?
 
+    @Flag(help: "CSV: start with a UTF-8 byte order mark, so Excel opens non-ASCII text right with a double click.")
+    var bom = false
+
     @Option(name: .customLong("temp-dir"), help: "Where the temporary index of the output's records goes; default: the output's folder.")
     var tempDir: String?
 
@@ -44,7 +47,8 @@ struct ExportCommand: ParsableCommand {
         let summary: ExportSummary
         do {
             summary = try ResultsExporter(
-                configuration: configuration, options: ResultsExporter.Options(format: format, destination: output, temporaryDirectory: tempDir)
+                configuration: configuration,
+                options: ResultsExporter.Options(format: format, destination: output, temporaryDirectory: tempDir, byteOrderMark: bom)
             ).export()
         } catch {
             Terminal.error(error.description)

@@ -19,11 +19,15 @@ public struct ResultsExporter {
         public var destination: String?
         /// Where the temporary index goes; nil: the folder of the job's output.
         public var temporaryDirectory: String?
+        /// CSV only: start with a UTF-8 byte order mark, which Excel needs to read the file
+        /// as UTF-8 when it is opened with a double click (without it, the system's code page).
+        public var byteOrderMark: Bool
 
-        public init(format: ExportFormat, destination: String? = nil, temporaryDirectory: String? = nil) {
+        public init(format: ExportFormat, destination: String? = nil, temporaryDirectory: String? = nil, byteOrderMark: Bool = false) {
             self.format = format
             self.destination = destination
             self.temporaryDirectory = temporaryDirectory
+            self.byteOrderMark = byteOrderMark
         }
     }
 
@@ -119,7 +123,10 @@ public struct ResultsExporter {
     ) throws(ExportError) {
         let input = configuration.input
         var encoder = ExportRowEncoder(format: options.format, columns: columns, inputIsCSV: input.format == .csv)
-        try destination.withBuffer { encoder.header(into: &$0) }
+        try destination.withBuffer { buffer in
+            if options.byteOrderMark, options.format == .csv { buffer += [0xEF, 0xBB, 0xBF] }
+            encoder.header(into: &buffer)
+        }
         let reader: RowReader
         do {
             reader = try RowReader(path: input.path, format: input.format, displayName: input.displayPath, delimiter: input.delimiter)

@@ -135,6 +135,23 @@ import Testing
         #expect(rows[1] == ["r1", "great", "succeeded", "ok", "78", "positive", "stop", "", "", "0.0000635", "false"])
     }
 
+    /// `--bom`: a UTF-8 byte order mark first (for Excel), then the same file; Python reads
+    /// it with `utf-8-sig` as the same rows.
+    @Test func aByteOrderMarkForExcel() throws {
+        let job = try Fixture()
+        defer { job.directory.remove() }
+        try job.directory.write("rows.csv", "id,text\nr1,très bien 👍\n")
+        try job.pipeline(input: "rows.csv")
+        try job.output([Fixture.record("r1", output: "positive")])
+        let path = job.directory.path + "/excel.csv"
+        _ = try ResultsExporter(configuration: try job.configuration, options: .init(format: .csv, destination: path, byteOrderMark: true)).export()
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(bytes.starts(with: [0xEF, 0xBB, 0xBF, UInt8(ascii: "i"), UInt8(ascii: "d")]))
+        let rows = try Fixture.python(
+            "import csv, json, sys; print(json.dumps(list(csv.reader(open(sys.argv[1], newline='', encoding='utf-8-sig')))))", [path])
+        #expect(rows.contains("[\"id\", \"text\", \"status\"") && rows.contains("tr\\u00e8s bien"))
+    }
+
     /// JSONL: each row's own input fields as they are, then the answer's names with their JSON
     /// types (numbers, booleans, null for a pending row), one object a line.
     @Test func jsonlKeepsEachRowsFieldsAndTypes() throws {
