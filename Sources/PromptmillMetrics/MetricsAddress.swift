@@ -53,7 +53,7 @@ public enum MetricsError: Error, Sendable, CustomStringConvertible {
         case .badAddress(let text, let reason):
             "--metrics \(text): \(reason)"
         case .cannotListen(let address, let reason):
-            "--metrics: cannot listen on \(address): \(reason) — choose another port, or stop what holds this one"
+            "--metrics: cannot listen on \(address): \(reason) — choose another port (or stop what holds this one), or an address of this machine (127.0.0.1, 0.0.0.0 for all)"
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -37,6 +38,8 @@ public final class MetricsServer: RunWatcher, Sendable {
         let channel: any Channel
         do {
             channel = try await bootstrap.bind(host: address.host, port: address.port).get()
+        } catch let error as IOError {
+            throw .cannotListen(address, reason: String(cString: strerror(error.errnoCode)).lowercased())
         } catch {
             throw .cannotListen(address, reason: "\(error)")
         }

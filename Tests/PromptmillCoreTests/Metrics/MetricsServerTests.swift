@@ -120,7 +120,7 @@ import Testing
         await #expect {
             _ = try await MetricsServer.start(first.address)
         } throws: { error in
-            "\(error)".contains("cannot listen on \(first.address)")
+            "\(error)".contains("cannot listen on \(first.address): address already in use")
         }
     }
 
