@@ -76,7 +76,9 @@ public struct ReportTimeline: Sendable, Encodable, Equatable {
     /// A bin's point. Its samples may reach past its end (they start in it, each run at its
     /// own offset): the seconds it stands for are those they cover, at most its width.
     private mutating func add(_ group: [TimelineSample], at offset: Double, width: Double) {
-        let seconds = max(min(Self.covered(group), width), 0.001)
+        // At least a second: a run's last sample may be a tenth of one, and the rows its
+        // end flushed would spike to ten times their rate.
+        let seconds = min(max(Self.covered(group), 1), width)
         let last = group[group.count - 1]
         t.append(offset)
         rowsPerSecond.append(Double(group.reduce(0) { $0 + $1.rows.values.reduce(0, +) }) / seconds)

@@ -48,4 +48,15 @@ import Testing
         #expect(timeline.requestsPerMinute.suffix(30).allSatisfy { abs($0 - 480) < 1e-6 })
         #expect(timeline.runStarts.count == 1 && abs(timeline.runStarts[0] - 86_400.7) < 1e-3)
     }
+
+    /// A run's last, shorter sample (0.1 s) counts as a second: the rows flushed at its end
+    /// do not spike the chart to ten times their rate.
+    @Test func aShortLastSampleDoesNotSpike() {
+        var samples = Self.run(1, from: 1_800_000_000, seconds: 10, requests: 5)
+        var last = TimelineSample(start: 1_800_000_010, seconds: 0.1)
+        last.rows = ["answered": 5]
+        samples.append((1, last))
+        let timeline = ReportTimeline(samples)
+        #expect(timeline.rowsPerSecond.max() == 5)
+    }
 }
