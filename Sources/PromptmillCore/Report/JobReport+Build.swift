@@ -23,12 +23,19 @@ extension JobReport {
             let ledgerPath = JobLedger.path(stateDirectory: configuration.stateDirectory, jobName: configuration.name)
             if FileManager.default.fileExists(atPath: ledgerPath) {
                 do {
-                    // Held as `Any` so this reads the same before and after the ledger keeps a timeline.
-                    let ledger: Any = try JobLedger(path: ledgerPath, readOnly: true)
-                    store = ledger as? any TimelineStore
+                    let ledger = try JobLedger(path: ledgerPath, readOnly: true)
+                    store = ledger
+                    inputRows = try ledger.progress()?.inputRows
                 } catch {
                     throw .state(error)
                 }
+            }
+        }
+        if let jobStore = timeline as? any JobStore {
+            do {
+                inputRows = try jobStore.progress()?.inputRows
+            } catch {
+                throw .state(error)
             }
         }
         if let store {

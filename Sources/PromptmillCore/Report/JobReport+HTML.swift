@@ -41,6 +41,8 @@ extension JobReport {
         page += summaryIsStale ? "<h2>Summary (as the last run that ended left it: stale)</h2>\n<table>\n" : "<h2>Summary</h2>\n<table>\n"
         for fact in summary { page += "<tr><th>\(HTMLText.escaped(fact.name))</th><td class=\"n\">\(HTMLText.escaped(fact.value))</td></tr>\n" }
         page += "<tr><th>rows read from the output</th><td class=\"n\">\(digest.records)</td></tr>\n"
+        if let inputRows { page += "<tr><th>rows in the input</th><td class=\"n\">\(inputRows)</td></tr>\n" }
+        if let pendingRows { page += "<tr><th>rows pending (no record yet)</th><td class=\"n\">\(pendingRows)</td></tr>\n" }
         if let share = cacheHitShare { page += "<tr><th>cache-hit share</th><td class=\"n\">\(String(format: "%.1f%%", share * 100))</td></tr>\n" }
         page += "<tr><th>timeline samples</th><td class=\"n\">\(timeline.samples)</td></tr>\n</table>\n"
         page += "<h2>Charts</h2>\n<div class=\"charts\">\n"

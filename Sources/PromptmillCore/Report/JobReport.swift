@@ -32,6 +32,11 @@ public struct JobReport: Sendable {
     /// Slowest first.
     public var slowest: [SlowRequest] = []
     public var digest: OutputDigest
+    /// Rows the input holds (bad rows left out), as the job store last counted them; nil
+    /// when unknown.
+    public var inputRows: Int?
+    /// Input rows without a record yet; nil when the input's size is unknown.
+    public var pendingRows: Int? { inputRows.map { max(0, $0 - digest.records) } }
     /// Notes for the reader (no timeline recorded, a run holds the job now).
     public var notes: [String] = []
 

@@ -14,6 +14,7 @@ struct ReportPageData: Encodable {
     var answered: Int
     var fromCache: Int
     var failed: Int
+    var pending: Int
 
     init(_ report: JobReport) {
         job = report.jobName
@@ -28,5 +29,6 @@ struct ReportPageData: Encodable {
         answered = digest.answered
         fromCache = digest.fromCache
         failed = digest.failed
+        pending = report.pendingRows ?? 0
     }
 }

@@ -53,8 +53,9 @@ enum ReportPageScript {
             spend.push(line('budget (USD)', tl.t.map(() => data.budgetUSD), 1, limit));
           }
           draw('chart-spend', {type: 'line', data: {datasets: spend}, options: {scales: {x: timeScale, y: axis('USD')}}});
-          draw('chart-cache', {type: 'doughnut', data: {labels: ['answered by the API', 'from the cache', 'failed'],
-              datasets: [{data: [data.answered, data.fromCache, data.failed], backgroundColor: [colors[0], colors[2], colors[1]]}]}});
+          draw('chart-cache', {type: 'doughnut', data: {labels: ['answered by the API', 'from the cache', 'failed', 'pending'],
+              datasets: [{data: [data.answered, data.fromCache, data.failed, data.pending],
+                backgroundColor: [colors[0], colors[2], colors[1], '#d1d5db']}]}});
           // The same colour for an outcome on every chart: answered blue, cache green,
           // skipped grey, each failure type a warm colour of its own.
           const warm = ['#dc2626', '#d97706', '#db2777', '#ea580c', '#7c3aed', '#b91c1c'];

@@ -79,6 +79,7 @@ import Testing
         let report = try JobReport(configuration: configuration, timeline: store)
         #expect(report.timeline.samples == timeline.count)
         #expect(report.timeline.runStarts.count == 1)
+        #expect(report.inputRows == 3000 && report.pendingRows == 0)
         #expect(try store.slowRequests(limit: 20).count == 20)
     }
 
