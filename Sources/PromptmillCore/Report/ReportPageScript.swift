@@ -26,7 +26,7 @@ enum ReportPageScript {
           const line = (label, ys, i, extra) => Object.assign({label: label, data: points(ys), borderColor: colors[i % colors.length],
             backgroundColor: colors[i % colors.length], pointRadius: 0, borderWidth: 1.5, spanGaps: true}, extra || {});
           const limit = {borderDash: [6, 4], stepped: true};
-          const timeScale = {type: 'linear', title: {display: true, text: 'time since the first run started (m:ss)'},
+          const timeScale = {type: 'linear', title: {display: true, text: 'running time (m:ss; idle time between runs left out)'},
             ticks: {callback: v => clock(v)}};
           const axis = text => ({beginAtZero: true, title: {display: true, text: text}});
           function draw(id, config) {

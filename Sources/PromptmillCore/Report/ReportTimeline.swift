@@ -4,7 +4,8 @@
 /// the same bins. Rates are over the seconds the bin's samples cover (their union, at most
 /// the bin's width), so the gap between two runs does not dilute them and three workers'
 /// requests are one job's.
-/// Bins without a sample are left out. `t` is seconds since the job's first sample.
+/// Bins without a sample are left out, and so is the idle time they stand for: `t` is
+/// seconds of the job's running time since its first sample.
 public struct ReportTimeline: Sendable, Encodable, Equatable {
     /// Seconds since 1970 of the first sample; nil when nothing was recorded.
     public var origin: Double?
@@ -21,7 +22,7 @@ public struct ReportTimeline: Sendable, Encodable, Equatable {
     public var retries: [String: [Int]] = [:]
     public var rateLimited: [Int] = []
     public var spentUSD: [Double?] = []
-    /// Where each run after the first begins, in `t`'s seconds.
+    /// Where each run after the first begins, in `t`'s seconds (running time).
     public var runStarts: [Double] = []
     /// How many samples the points stand for.
     public var samples = 0
@@ -39,8 +40,7 @@ public struct ReportTimeline: Sendable, Encodable, Equatable {
         let origin = first.sample.start
         self.origin = origin
         var runFirst: [Int64: Double] = [:]
-        for (run, sample) in sorted where runFirst[run] == nil { runFirst[run] = sample.start - origin }
-        runStarts = runFirst.values.sorted().filter { $0 > 0 }
+        for (run, sample) in sorted where runFirst[run] == nil { runFirst[run] = sample.start }
         for cause in Set(timeline.flatMap { $0.sample.retries.keys }) { retries[cause] = [] }
         // The narrowest bin (a power of two seconds, no narrower than the longest sample)
         // that leaves at most `maxPoints` bins with a sample. A microsecond of slack: starts
@@ -49,12 +49,23 @@ public struct ReportTimeline: Sendable, Encodable, Equatable {
         var width = 1.0
         while width < sorted.map(\.sample.seconds).max() ?? 1 { width *= 2 }
         while Set(sorted.map { bin($0.sample.start, width) }).count > max(maxPoints, 1) { width *= 2 }
+        // Time on the charts is time the job ran: the idle bins between runs (a night
+        // between a kill and the rerun) are left out, so every run keeps its width.
         var start = 0
+        var previous: Int64?
+        var idle = 0.0
+        var runsSeen = Set<Int64>()
         while start < sorted.count {
             let index = bin(sorted[start].sample.start, width)
+            if let previous, index > previous + 1 { idle += Double(index - previous - 1) * width }
+            previous = index
             var end = start + 1
             while end < sorted.count, bin(sorted[end].sample.start, width) == index { end += 1 }
-            add(sorted[start..<end].map(\.sample), at: Double(index) * width, width: width)
+            let offset = Double(index) * width - idle
+            for (run, _) in sorted[start..<end] where run != first.run && runsSeen.insert(run).inserted {
+                runStarts.append(offset + (runFirst[run] ?? 0) - origin - Double(index) * width)
+            }
+            add(sorted[start..<end].map(\.sample), at: offset, width: width)
             start = end
         }
     }
