@@ -231,7 +231,9 @@ import Testing
     @Test func cancelThenRerunsPayEveryLineOnce() async throws {
         let rows = 300
         var configuration = SimulatorConfiguration()
-        configuration.batchSeconds = 20
+        // Batch time is the wall clock plus what the test advances: long enough that a
+        // loaded machine's seconds cannot finish the batch before it is cancelled.
+        configuration.batchSeconds = 200
         let harness = try await RunHarness(simulator: configuration)
         defer { Task { await harness.stop() } }
         try harness.directory.write("rows.jsonl", Self.input(rows: rows))
@@ -239,7 +241,7 @@ import Testing
         var detach = Self.fastBatches
         detach.detach = true
         _ = try await harness.runAgain(options: detach)
-        harness.simulator.advanceBatchTime(by: .seconds(8))
+        harness.simulator.advanceBatchTime(by: .seconds(80))
 
         var overrides = PipelineOverrides(mockBaseURL: harness.simulator.baseURL)
         overrides.cachePath = harness.cachePath
@@ -248,11 +250,11 @@ import Testing
         let cancelled = try await BatchCancel.cancel(pipeline, transport: transport)
         await transport.shutdown()
         #expect(cancelled.count == 1)
-        harness.simulator.advanceBatchTime(by: .seconds(4))
+        harness.simulator.advanceBatchTime(by: .seconds(40))
 
         let second = try await harness.runAgain(options: detach)
         #expect(second.report.exitCode == 0)
-        harness.simulator.advanceBatchTime(by: .seconds(30))
+        harness.simulator.advanceBatchTime(by: .seconds(300))
         let third = try await harness.runAgain(options: Self.fastBatches)
         #expect(third.report.complete)
         #expect(third.records.count == rows)
