@@ -1,8 +1,10 @@
 import Foundation
+import PromptmillCore
 
 /// Benchmarks whose figures the README's performance table quotes:
 /// `promptmill-bench tokenizer|input|ratelimit|failures|steps|quota|pack ...`.
 let arguments = Array(CommandLine.arguments.dropFirst())
+OpenFileLimit.raiseToHardLimit()
 do {
     switch arguments.first {
     case "failures":

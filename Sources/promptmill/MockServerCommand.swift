@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PromptmillCore
 import PromptmillSimulator
 
 struct MockServerCommand: AsyncParsableCommand {
@@ -132,6 +133,8 @@ struct MockServerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // A client at a large account's quota holds thousands of connections to it.
+        OpenFileLimit.raiseToHardLimit()
         var configuration = SimulatorConfiguration()
         configuration.host = host
         configuration.port = port

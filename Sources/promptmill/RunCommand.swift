@@ -129,6 +129,8 @@ struct RunCommand: AsyncParsableCommand {
             Terminal.say("metrics: http://\(server!.address)/metrics")
         }
         defer { if let server { Task { await server.stop() } } }
+        // Each request in flight holds a connection, and the quota may need thousands.
+        OpenFileLimit.raiseToHardLimit()
         let transport = AsyncHTTPClientTransport(maximumConnections: configuration.limits.concurrencyCeiling)
         let reporter = ProgressReporter(
             mode: progress.resolved(isTerminal: Terminal.isTerminal), cap: configuration.budget.maxUSD)
