@@ -52,12 +52,16 @@ public struct PipelineConfiguration: Sendable {
 
         public static let flexTimeout: Duration = .seconds(900)
 
-        /// The ceiling on requests in flight when `max_concurrency` is not set: enough for
-        /// 10,000 requests a minute at 3 s each.
-        public static let defaultConcurrencyCeiling = 512
+        /// The ceiling on requests in flight when `max_concurrency` is not set: the first
+        /// minute's bucket of a 4,096 RPM account sent at once, or 80,000 requests a minute
+        /// at 3 s each. OpenAI's buckets start full, so an account's whole minute may go
+        /// at once: a ceiling under it leaves a short job waiting on answers while its quota
+        /// sits unused.
+        public static let preferredConcurrencyCeiling = 4096
 
-        /// The most requests a step may have in flight.
-        public var concurrencyCeiling: Int { maxConcurrency ?? Self.defaultConcurrencyCeiling }
+        /// The most requests a step may have in flight: `max_concurrency` when set, else the
+        /// default ceiling; either held to the connections the open-file limit allows.
+        public var concurrencyCeiling: Int { min(maxConcurrency ?? Self.preferredConcurrencyCeiling, OpenFileLimit.connections) }
     }
 
     public struct Output: Sendable {

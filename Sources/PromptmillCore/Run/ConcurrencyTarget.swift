@@ -10,11 +10,12 @@
 /// 504, 529, timeouts, dropped connections) halve the requests in flight, at most once per
 /// window of answers, and each window answered without one grows them back by a tenth
 /// (additive-increase/multiplicative-decrease, as TCP's congestion control, RFC 5681, but
-/// growing in proportion so a job at 512 in flight recovers in seconds, not minutes).
+/// growing in proportion so a job at 4,096 in flight recovers in seconds, not minutes).
 ///
 /// A pure value: the flow feeds it what it sees and reads `limit`.
 struct ConcurrencyTarget: Sendable {
-    /// `max_concurrency` when the user set it, else `Limits.defaultConcurrencyCeiling`.
+    /// `max_concurrency` when the user set it, else `Limits.preferredConcurrencyCeiling`;
+    /// either held to the connections the open-file limit allows.
     let ceiling: Int
     /// In flight before the first answer (whose headers teach or correct the limits and
     /// whose latency sizes the rest): `max_concurrency` when the user set it, else
@@ -49,9 +50,10 @@ struct ConcurrencyTarget: Sendable {
     /// Each window answered without overload grows `tolerated` by this share.
     static let growth = 0.1
 
-    /// `maxConcurrency`: the user's `max_concurrency`, if set.
-    init(maxConcurrency: Int?) {
-        ceiling = max(1, maxConcurrency ?? PipelineConfiguration.Limits.defaultConcurrencyCeiling)
+    /// `maxConcurrency`: the user's `max_concurrency`, if set. `connections`: the most the
+    /// process may hold open (`OpenFileLimit.connections`); the ceiling never passes it.
+    init(maxConcurrency: Int?, connections: Int = OpenFileLimit.connections) {
+        ceiling = max(1, min(maxConcurrency ?? PipelineConfiguration.Limits.preferredConcurrencyCeiling, connections))
         unknownLimits = max(1, maxConcurrency ?? Self.withoutLimits)
         userSetLimit = maxConcurrency != nil
     }

@@ -4,8 +4,8 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
-/// `HTTPTransport` over AsyncHTTPClient: a keep-alive connection pool sized to the job's
-/// concurrency, TLS for https.
+/// `HTTPTransport` over AsyncHTTPClient: a keep-alive HTTP/1.1 connection pool sized to
+/// the job's concurrency, TLS for https.
 public final class AsyncHTTPClientTransport: HTTPTransport {
     private let client: HTTPClient
     /// Bodies above this are refused as malformed rather than buffered without end.
@@ -20,7 +20,11 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         // (and the stop for a server that cannot be reached) decides, not the pool.
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.decompression = .enabled(limit: .ratio(50))
-        configuration.httpVersion = .automatic
+        // HTTP/1.1 only: over HTTP/2 the client multiplexes one connection per host and
+        // queues whatever passes the server's MAX_CONCURRENT_STREAMS (often 100 to 256
+        // behind a load balancer; swift-server/async-http-client#567), far under what a
+        // large account's quota needs in flight. OpenAI's own SDKs speak HTTP/1.1 by default.
+        configuration.httpVersion = .http1Only
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

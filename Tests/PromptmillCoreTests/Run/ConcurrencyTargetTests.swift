@@ -4,14 +4,15 @@ import Testing
 /// Requests in flight by Little's law: rate × latency, with headroom, within bounds.
 @Suite struct ConcurrencyTargetTests {
     /// 600 requests a minute answered in 2 s need 20 in flight; with 25% headroom and two
-    /// spare, 27. At 10,000 a minute, 419 (under the default ceiling of 512).
+    /// spare, 27. At 10,000 a minute, 419; at 100,000, 4,169, held to the default ceiling
+    /// of 4,096.
     @Test func requestsInFlightFollowRateAndLatency() {
         var target = ConcurrencyTarget(maxConcurrency: nil)
         target.sent(tokenCost: 100)
         target.answered(after: .seconds(2))
         #expect(target.limit(ThrottleSnapshot(requestsPerMinute: 600, tokensPerMinute: nil)) == 27)
         #expect(target.limit(ThrottleSnapshot(requestsPerMinute: 10_000, tokensPerMinute: nil)) == 419)
-        #expect(target.limit(ThrottleSnapshot(requestsPerMinute: 100_000, tokensPerMinute: nil)) == 512)
+        #expect(target.limit(ThrottleSnapshot(requestsPerMinute: 100_000, tokensPerMinute: nil)) == 4096)
     }
 
     /// Tokens per minute bind when they allow fewer requests than requests per minute:
@@ -36,12 +37,14 @@ import Testing
     }
 
     /// Room left in a bucket (OpenAI's start full) may go at once: 600 a minute with 584
-    /// left, answered in 2 s, is 27 + 584 in flight, held to the ceiling of 512.
+    /// left, answered in 2 s, is 27 + 584 in flight; 6,000 a minute with 5,936 left is
+    /// 252 + 5,936, held to the ceiling of 4,096.
     @Test func roomLeftInTheBucketsMayGoAtOnce() {
         var target = ConcurrencyTarget(maxConcurrency: nil)
         target.sent(tokenCost: 50)
         target.answered(after: .seconds(2))
-        #expect(target.limit(ThrottleSnapshot(requestsPerMinute: 600, availableRequests: 584)) == 512)
+        #expect(target.limit(ThrottleSnapshot(requestsPerMinute: 600, availableRequests: 584)) == 611)
+        #expect(target.limit(ThrottleSnapshot(requestsPerMinute: 6000, availableRequests: 5936)) == 4096)
         #expect(target.limit(ThrottleSnapshot(requestsPerMinute: 600, availableRequests: 40)) == 67)
         // The tighter room binds: 1,000 tokens left at 50 a request is 20 requests.
         #expect(
@@ -76,9 +79,10 @@ import Testing
         #expect(target.limit(limits) == 110)
     }
 
-    /// Grown back past the ceiling, the bound is gone: rate × latency rules again.
+    /// Grown back past the ceiling (512, with 512 connections allowed), the bound is gone:
+    /// rate × latency rules again.
     @Test func growthPastTheCeilingLiftsTheBound() {
-        var target = ConcurrencyTarget(maxConcurrency: nil)
+        var target = ConcurrencyTarget(maxConcurrency: nil, connections: 512)
         let limits = ThrottleSnapshot(requestsPerMinute: 10_000, tokensPerMinute: nil)
         target.answered(after: .seconds(2))
         target.overloaded(inFlight: 800)
@@ -91,6 +95,18 @@ import Testing
         // 256, 281.6, 309.8, 340.7, 374.8, 412.3, 453.5, 498.9, then past 512.
         #expect(answers == 256 + 282 + 310 + 341 + 375 + 413 + 454 + 499)
         #expect(target.limit(limits) == 419)
+    }
+
+    /// The ceiling never passes the connections the open-file limit allows, whether it is
+    /// the default or the user's `max_concurrency`.
+    @Test func theCeilingFollowsTheOpenFileLimit() {
+        #expect(ConcurrencyTarget(maxConcurrency: nil, connections: .max).ceiling == 4096)
+        #expect(ConcurrencyTarget(maxConcurrency: nil, connections: 768).ceiling == 768)
+        #expect(ConcurrencyTarget(maxConcurrency: 10_000, connections: 1000).ceiling == 1000)
+        #expect(ConcurrencyTarget(maxConcurrency: 10_000, connections: .max).ceiling == 10_000)
+        var target = ConcurrencyTarget(maxConcurrency: nil, connections: 768)
+        target.answered(after: .seconds(2))
+        #expect(target.limit(ThrottleSnapshot(requestsPerMinute: 6000, availableRequests: 6000)) == 768)
     }
 
     /// Before the first answer, at most 64 requests go, and at most 20,000 tokens' worth:

@@ -312,6 +312,48 @@ import PromptmillTokenizer
         #expect(overloaded < 200, "\(overloaded) answers were 503")
     }
 
+    /// A large account (6,000 RPM, its first minute's bucket full, as OpenAI's start) with
+    /// nothing set in the pipeline: once the first answer's headers tell the limits, the
+    /// rest of the 1,100 rows go out at once, past the ceiling of 512 that once held such a
+    /// job to a sixth of its quota. The server answers the first request at once and holds
+    /// every later one until 1,000 are waiting together (or 30 s pass), so the count held
+    /// is the count the job kept in flight. Needs a hard open-file limit of 4,096 or more
+    /// (1,100 connections, each with a socket at both ends of loopback in this process).
+    @Test(.enabled(if: OpenFileLimit.raiseToHardLimit() >= 4096, "the hard open-file limit is under 4,096"))
+    func aLargeAccountsBucketGoesOutAtOnce() async throws {
+        let rows = 1100
+        let job = try Flow.Job(pipeline: Self.chatPipeline(), rows: (0..<rows).map { "row \($0)" })
+        let gate = HeldRequests(opensAt: 1000)
+        let answered = Mutex(0)
+        let timeout = Task {
+            try? await Task.sleep(for: .seconds(30))
+            gate.open()
+        }
+        defer { timeout.cancel() }
+        let server = try await LoopbackServer.started { _, index in
+            if index > 0 { await gate.hold() }
+            let count = answered.withLock {
+                $0 += 1
+                return $0
+            }
+            var answer = Self.chatAnswer("ok")
+            answer.headers += [
+                ("x-ratelimit-limit-requests", "6000"), ("x-ratelimit-remaining-requests", "\(6000 - count)"),
+                ("x-ratelimit-reset-requests", "10ms"),
+            ]
+            return .respond(answer)
+        }
+        let (report, records) = try await job.run(over: server, connections: PipelineConfiguration.Limits.preferredConcurrencyCeiling)
+        #expect(report.complete)
+        #expect(records.count == rows && records.allSatisfy { $0["error"] == .null })
+        let peak = gate.peak
+        #expect(
+            peak >= 1000,
+            "at most \(peak) requests were in flight together; \(report.statistics.retries) retries, last transient failure: \(String(describing: report.statistics.lastTransientFailure))"
+        )
+        #expect(server.received.count == rows)
+    }
+
     // MARK: - Refusals of the account, not of a row
 
     /// A proxy's budget refusal with a code promptmill does not know: batches are halved
@@ -476,13 +518,61 @@ extension LoopbackServer {
     }
 }
 
+/// Requests a test server holds until `opensAt` are held together (or `open()` is called),
+/// counting the most held at once. Waiters sleep on continuations: polling a thousand of them
+/// starved the server's event loops on a loaded machine.
+final class HeldRequests: Sendable {
+    private struct State {
+        var held = 0
+        var peak = 0
+        var isOpen = false
+        var waiting: [CheckedContinuation<Void, Never>] = []
+    }
+    private let opensAt: Int
+    private let state = Mutex(State())
+
+    init(opensAt: Int) { self.opensAt = opensAt }
+
+    /// The most requests held at once.
+    var peak: Int { state.withLock { $0.peak } }
+
+    /// Returns once the gate is open: at once when it already is.
+    func hold() async {
+        await withCheckedContinuation { continuation in
+            let released: [CheckedContinuation<Void, Never>] = state.withLock { state in
+                state.held += 1
+                state.peak = max(state.peak, state.held)
+                if state.isOpen { return [continuation] }
+                state.waiting.append(continuation)
+                guard state.held >= opensAt else { return [] }
+                state.isOpen = true
+                defer { state.waiting = [] }
+                return state.waiting
+            }
+            for waiter in released { waiter.resume() }
+        }
+        state.withLock { $0.held -= 1 }
+    }
+
+    /// Releases every request held and every later one.
+    func open() {
+        let released: [CheckedContinuation<Void, Never>] = state.withLock { state in
+            state.isOpen = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for waiter in released { waiter.resume() }
+    }
+}
+
 extension RowFlowTests.Job {
-    /// Runs the job with promptmill's real HTTP transport against `server` (or `baseURL`),
-    /// on the test clock.
+    /// Runs the job with promptmill's real HTTP transport (a pool of `connections`) against
+    /// `server` (or `baseURL`), on the test clock.
     func run(
-        over server: LoopbackServer? = nil, baseURL: String? = nil, options: JobRunner.Options = JobRunner.Options()
+        over server: LoopbackServer? = nil, baseURL: String? = nil, options: JobRunner.Options = JobRunner.Options(),
+        connections: Int = 16
     ) async throws -> (report: RunReport, records: [JSONObject]) {
-        let transport = AsyncHTTPClientTransport(maximumConnections: 16)
+        let transport = AsyncHTTPClientTransport(maximumConnections: connections)
         do {
             let outcome = try await run(
                 transport, overrides: PipelineOverrides(baseURL: baseURL ?? server?.baseURL),
