@@ -8,8 +8,11 @@ import PromptmillSimulator
 /// - `limits`: 600 rows, simulator at 300 RPM answering in 0.2 s; the pipeline says
 ///   600 RPM (twice the account's), then 300 (right).
 /// - `latency`: 1,500 rows at 600 RPM and 3,000 rows at 6,000 RPM, answering in 2 s, no
-///   limits in the pipeline; and 12,000 rows at 6,000 RPM, where the quota binds past the
-///   first minute's bucket.
+///   limits in the pipeline; beside the 3,000 rows, the same job with `max_concurrency:
+///   3000`, which sends every row at once before any answer: the floor a client reaches
+///   that knows the account's limits before it starts (nothing set, the limits are learned
+///   from the first answer's headers, one latency in). And 12,000 rows at 6,000 RPM, where
+///   the quota binds past the first minute's bucket.
 ///
 /// The simulator's buckets start full, as OpenAI's do, so the bound is
 /// max(0, requests − RPM) / RPM minutes (the requests the first minute's bucket holds go
@@ -27,6 +30,9 @@ enum QuotaBenchmark {
         if which == "all" || which == "latency" {
             try await scenario(rows: 1500, serverRPM: 600, pipelineRPM: nil, latency: .seconds(2), label: "600 RPM, 2 s answers, nothing set")
             try await scenario(rows: 3000, serverRPM: 6000, pipelineRPM: nil, latency: .seconds(2), label: "6,000 RPM, 2 s answers, nothing set")
+            try await scenario(
+                rows: 3000, serverRPM: 6000, pipelineRPM: nil, maxConcurrency: 3000, latency: .seconds(2),
+                label: "6,000 RPM, 2 s answers, max_concurrency 3000 (all at once)")
         }
         if which == "all" || which == "latency" || which == "large" {
             // Enough rows for the 6,000 RPM quota to bind past its first minute's bucket.
@@ -34,13 +40,16 @@ enum QuotaBenchmark {
         }
     }
 
-    static func scenario(rows: Int, serverRPM: Int, pipelineRPM: Int?, latency: Duration, label: String) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("promptmill-quota-\(getpid())-\(rows)-\(pipelineRPM ?? 0)").path
+    static func scenario(rows: Int, serverRPM: Int, pipelineRPM: Int?, maxConcurrency: Int? = nil, latency: Duration, label: String) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "promptmill-quota-\(getpid())-\(rows)-\(pipelineRPM ?? 0)-\(maxConcurrency ?? 0)"
+        ).path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let lines = (1...rows).map { "{\"id\":\"r\($0)\",\"text\":\"review number \($0): the kettle works but the lid is loose\"}" }
         try (lines.joined(separator: "\n") + "\n").write(toFile: directory + "/rows.jsonl", atomically: true, encoding: .utf8)
-        let limits = pipelineRPM.map { "limits: {requests_per_minute: \($0)}" } ?? ""
+        let written = [pipelineRPM.map { "requests_per_minute: \($0)" }, maxConcurrency.map { "max_concurrency: \($0)" }].compactMap { $0 }
+        let limits = written.isEmpty ? "" : "limits: {\(written.joined(separator: ", "))}"
         let pipeline = """
             name: bench-quota
             input: {path: rows.jsonl, id: id}

@@ -34,8 +34,9 @@ struct SimulatedRun {
             var last = 0
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(500))
-                let now = simulator.statistics().requests
-                print("t=\(clock.now - start) served \(now) (+\(now - last))")
+                let statistics = simulator.statistics()
+                let now = statistics.requests
+                print("t=\(clock.now - start) served \(now) (+\(now - last)), 429s \(statistics.rateLimited)")
                 last = now
             }
         }
