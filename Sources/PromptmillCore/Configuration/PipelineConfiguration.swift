@@ -53,15 +53,23 @@ public struct PipelineConfiguration: Sendable {
         public static let flexTimeout: Duration = .seconds(900)
 
         /// The ceiling on requests in flight when `max_concurrency` is not set: the first
-        /// minute's bucket of a 4,096 RPM account sent at once, or 80,000 requests a minute
-        /// at 3 s each. OpenAI's buckets start full, so an account's whole minute may go
-        /// at once: a ceiling under it leaves a short job waiting on answers while its quota
-        /// sits unused.
-        public static let preferredConcurrencyCeiling = 4096
+        /// minute's bucket of a 4,096 RPM account sent at once, or about 65,000 requests a
+        /// minute at 3 s each (with `ConcurrencyTarget`'s 25% headroom). OpenAI's buckets
+        /// start full, so an account's whole minute may go at once: a ceiling under it
+        /// leaves a short job waiting on answers while its quota sits unused.
+        public static let defaultConcurrencyCeiling = 4096
 
-        /// The most requests a step may have in flight: `max_concurrency` when set, else the
-        /// default ceiling; either held to the connections the open-file limit allows.
-        public var concurrencyCeiling: Int { min(maxConcurrency ?? Self.preferredConcurrencyCeiling, OpenFileLimit.connections) }
+        /// The most requests a step may have in flight: `concurrencyCeiling(maxConcurrency:
+        /// connections:)` with the connections the open-file limit allows now.
+        public var concurrencyCeiling: Int {
+            Self.concurrencyCeiling(maxConcurrency: maxConcurrency, connections: OpenFileLimit.connections)
+        }
+
+        /// `maxConcurrency` when set, else `defaultConcurrencyCeiling`; either held to
+        /// `connections`, and at least 1.
+        static func concurrencyCeiling(maxConcurrency: Int?, connections: Int) -> Int {
+            max(1, min(maxConcurrency ?? defaultConcurrencyCeiling, connections))
+        }
     }
 
     public struct Output: Sendable {

@@ -14,8 +14,9 @@
 ///
 /// A pure value: the flow feeds it what it sees and reads `limit`.
 struct ConcurrencyTarget: Sendable {
-    /// `max_concurrency` when the user set it, else `Limits.preferredConcurrencyCeiling`;
-    /// either held to the connections the open-file limit allows.
+    /// `Limits.concurrencyCeiling(maxConcurrency:connections:)`: `max_concurrency` when the
+    /// user set it, else `Limits.defaultConcurrencyCeiling`; either held to the connections
+    /// the open-file limit allows.
     let ceiling: Int
     /// In flight before the first answer (whose headers teach or correct the limits and
     /// whose latency sizes the rest): `max_concurrency` when the user set it, else
@@ -53,7 +54,7 @@ struct ConcurrencyTarget: Sendable {
     /// `maxConcurrency`: the user's `max_concurrency`, if set. `connections`: the most the
     /// process may hold open (`OpenFileLimit.connections`); the ceiling never passes it.
     init(maxConcurrency: Int?, connections: Int = OpenFileLimit.connections) {
-        ceiling = max(1, min(maxConcurrency ?? PipelineConfiguration.Limits.preferredConcurrencyCeiling, connections))
+        ceiling = PipelineConfiguration.Limits.concurrencyCeiling(maxConcurrency: maxConcurrency, connections: connections)
         unknownLimits = max(1, maxConcurrency ?? Self.withoutLimits)
         userSetLimit = maxConcurrency != nil
     }

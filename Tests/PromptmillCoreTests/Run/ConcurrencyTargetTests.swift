@@ -5,9 +5,9 @@ import Testing
 @Suite struct ConcurrencyTargetTests {
     /// 600 requests a minute answered in 2 s need 20 in flight; with 25% headroom and two
     /// spare, 27. At 10,000 a minute, 419; at 100,000, 4,169, held to the default ceiling
-    /// of 4,096.
+    /// of 4,096 (the open-file limit out of the way).
     @Test func requestsInFlightFollowRateAndLatency() {
-        var target = ConcurrencyTarget(maxConcurrency: nil)
+        var target = ConcurrencyTarget(maxConcurrency: nil, connections: .max)
         target.sent(tokenCost: 100)
         target.answered(after: .seconds(2))
         #expect(target.limit(ThrottleSnapshot(requestsPerMinute: 600, tokensPerMinute: nil)) == 27)
@@ -38,9 +38,9 @@ import Testing
 
     /// Room left in a bucket (OpenAI's start full) may go at once: 600 a minute with 584
     /// left, answered in 2 s, is 27 + 584 in flight; 6,000 a minute with 5,936 left is
-    /// 252 + 5,936, held to the ceiling of 4,096.
+    /// 252 + 5,936, held to the ceiling of 4,096 (the open-file limit out of the way).
     @Test func roomLeftInTheBucketsMayGoAtOnce() {
-        var target = ConcurrencyTarget(maxConcurrency: nil)
+        var target = ConcurrencyTarget(maxConcurrency: nil, connections: .max)
         target.sent(tokenCost: 50)
         target.answered(after: .seconds(2))
         #expect(target.limit(ThrottleSnapshot(requestsPerMinute: 600, availableRequests: 584)) == 611)
@@ -98,12 +98,13 @@ import Testing
     }
 
     /// The ceiling never passes the connections the open-file limit allows, whether it is
-    /// the default or the user's `max_concurrency`.
+    /// the default or the user's `max_concurrency`; the configuration's pool is sized alike.
     @Test func theCeilingFollowsTheOpenFileLimit() {
         #expect(ConcurrencyTarget(maxConcurrency: nil, connections: .max).ceiling == 4096)
         #expect(ConcurrencyTarget(maxConcurrency: nil, connections: 768).ceiling == 768)
         #expect(ConcurrencyTarget(maxConcurrency: 10_000, connections: 1000).ceiling == 1000)
         #expect(ConcurrencyTarget(maxConcurrency: 10_000, connections: .max).ceiling == 10_000)
+        #expect(PipelineConfiguration.Limits.concurrencyCeiling(maxConcurrency: nil, connections: 768) == 768)
         var target = ConcurrencyTarget(maxConcurrency: nil, connections: 768)
         target.answered(after: .seconds(2))
         #expect(target.limit(ThrottleSnapshot(requestsPerMinute: 6000, availableRequests: 6000)) == 768)

@@ -344,7 +344,7 @@ import PromptmillTokenizer
             ]
             return .respond(answer)
         }
-        let (report, records) = try await job.run(over: server, connections: PipelineConfiguration.Limits.preferredConcurrencyCeiling)
+        let (report, records) = try await job.run(over: server, connections: PipelineConfiguration.Limits.defaultConcurrencyCeiling)
         #expect(report.complete)
         #expect(records.count == rows && records.allSatisfy { $0["error"] == .null })
         let peak = gate.peak
