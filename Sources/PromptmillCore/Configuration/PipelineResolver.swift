@@ -443,18 +443,26 @@ struct PipelineResolver {
                     "params.\(key) is not a parameter of the \(endpoint.rawValue) endpoint — \(hint)it accepts: \(allowed.joined(separator: ", "))",
                     line: params.line)
             } else {
-                checkParameterType(key, value, line: params.line)
+                checkParameterType(key, value, endpoint: endpoint, line: params.line)
             }
         }
         return params.value
     }
 
-    private mutating func checkParameterType(_ key: String, _ value: JSONValue, line: Int?) {
+    private mutating func checkParameterType(_ key: String, _ value: JSONValue, endpoint: Endpoint, line: Int?) {
         func integer(_ value: JSONValue) -> Int? {
             if case .number(let text) = value { return Int(text) }
             return nil
         }
         switch key {
+        case "logprobs" where endpoint == .chat:
+            // Chat's `logprobs` is a switch; `top_logprobs` (0 to 20) asks for the alternatives
+            // (platform.openai.com/docs/api-reference/chat/create). Completions' is a count.
+            if case .bool = value { return }
+            report("params.logprobs must be true or false on the chat endpoint (top_logprobs: 0 to 20 asks for alternatives)", line: line)
+        case "top_logprobs":
+            if let number = integer(value), (0...20).contains(number) { return }
+            report("params.top_logprobs must be a whole number from 0 to 20", line: line)
         case "n", "best_of", "max_tokens", "max_completion_tokens", "logprobs", "dimensions":
             // No model writes more than a few hundred thousand tokens, or a hundred choices:
             // the bounds keep every reservation and cost exact in 64-bit picodollars.

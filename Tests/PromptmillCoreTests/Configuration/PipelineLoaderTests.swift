@@ -128,6 +128,21 @@ import PromptmillTesting
             ])
     }
 
+    /// `logprobs` is a count on completions and a switch on chat, as OpenAI defines them.
+    @Test func logprobsFollowTheEndpoint() throws {
+        let chat = Self.valid.replacingOccurrences(of: "endpoint: completions", with: "endpoint: chat")
+            .replacingOccurrences(of: "model: gpt-3.5-turbo-instruct", with: "model: gpt-4o-mini")
+            .replacingOccurrences(of: "prompt: \"Say {{text}}\"", with: "messages: [{role: user, content: \"Say {{text}}\"}]")
+        #expect(try problems(chat + "\nparams: {logprobs: true, top_logprobs: 3}") == [])
+        #expect(
+            try problems(chat + "\nparams: {logprobs: 3, top_logprobs: 21}") == [
+                "\(file):9: params.logprobs must be true or false on the chat endpoint (top_logprobs: 0 to 20 asks for alternatives)",
+                "\(file):9: params.top_logprobs must be a whole number from 0 to 20",
+            ])
+        #expect(try problems(Self.valid + "\nparams: {logprobs: 3}") == [])
+        #expect(try problems(Self.valid + "\nparams: {logprobs: true}") == ["\(file):9: params.logprobs must be a whole number from 0 to 20"])
+    }
+
     /// An on_bad_row value outside fail|skip suggests the nearest.
     @Test func badRowPolicyIsChecked() throws {
         let yaml = Self.valid.replacingOccurrences(of: "  path: rows.jsonl", with: "  path: rows.jsonl\n  on_bad_row: skipp")
