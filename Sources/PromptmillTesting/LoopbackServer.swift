@@ -8,14 +8,20 @@ import PromptmillCore
 /// decides every status, header and body byte (an HTML 429, a 200 without usage, an error
 /// object in a 200...), and promptmill's real transport talks to it over loopback.
 /// `.fail` closes the connection without an answer.
+///
+/// With `streamHead`, a request it gives a head for is answered as a stream is: that head
+/// at once (chunked, no length), then the responder's body whenever the responder returns.
 public final class LoopbackServer: Sendable {
     public typealias Responder = @Sendable (HTTPRequest, Int) async -> ScriptedTransport.Step
+    public typealias StreamHead = @Sendable (HTTPRequest, Int) -> HTTPResponse?
 
     private let responder: Responder
+    private let streamHead: StreamHead?
     private let state = NIOLockedValueBox<(channel: Channel?, received: [HTTPRequest])>((nil, []))
 
-    public init(respond: @escaping Responder) {
+    public init(respond: @escaping Responder, streamHead: StreamHead? = nil) {
         responder = respond
+        self.streamHead = streamHead
     }
 
     /// Binds a free port and starts serving.
@@ -48,12 +54,17 @@ public final class LoopbackServer: Sendable {
     /// Every request received, in order.
     public var received: [HTTPRequest] { state.withLockedValue { $0.received } }
 
-    fileprivate func answer(_ request: HTTPRequest) async -> ScriptedTransport.Step {
+    /// Records the request; its index and, for a streamed answer, the head to send at once.
+    fileprivate func receive(_ request: HTTPRequest) -> (index: Int, head: HTTPResponse?) {
         let index = state.withLockedValue { state in
             state.received.append(request)
             return state.received.count - 1
         }
-        return await responder(request, index)
+        return (index, streamHead?(request, index))
+    }
+
+    fileprivate func answer(_ request: HTTPRequest, index: Int) async -> ScriptedTransport.Step {
+        await responder(request, index)
     }
 
     private final class Handler: ChannelInboundHandler, @unchecked Sendable {
@@ -85,11 +96,17 @@ public final class LoopbackServer: Sendable {
                 let loop = context.eventLoop
                 let bound = NIOLoopBound((context: context, handler: self), eventLoop: loop)
                 let server = self.server
+                let (index, streamed) = server.receive(request)
+                if let streamed { sendHead(streamed, context: context) }
                 Task {
-                    let step = await server.answer(request)
+                    let step = await server.answer(request, index: index)
                     loop.execute {
                         let (context, handler) = bound.value
-                        handler.send(step, keepAlive: requestHead.isKeepAlive, context: context)
+                        if streamed != nil {
+                            handler.sendStreamEnd(step, keepAlive: requestHead.isKeepAlive, context: context)
+                        } else {
+                            handler.send(step, keepAlive: requestHead.isKeepAlive, context: context)
+                        }
                     }
                 }
             }
@@ -107,6 +124,27 @@ public final class LoopbackServer: Sendable {
             if !keepAlive { headers.add(name: "connection", value: "close") }
             let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
             context.write(wrapOutboundOut(.head(head)), promise: nil)
+            var buffer = context.channel.allocator.buffer(capacity: response.body.count)
+            buffer.writeBytes(response.body)
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            if !keepAlive { context.close(promise: nil) }
+        }
+
+        private func sendHead(_ response: HTTPResponse, context: ChannelHandlerContext) {
+            var headers = HTTPHeaders()
+            for (name, value) in response.headers where name != "content-length" { headers.add(name: name, value: value) }
+            let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+            context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+        }
+
+        /// The rest of a streamed answer: the responder's body and the end (a `.fail` cuts it).
+        private func sendStreamEnd(_ step: ScriptedTransport.Step, keepAlive: Bool, context: ChannelHandlerContext) {
+            guard context.channel.isActive else { return }
+            guard case .respond(let response) = step else {
+                context.close(promise: nil)
+                return
+            }
             var buffer = context.channel.allocator.buffer(capacity: response.body.count)
             buffer.writeBytes(response.body)
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)

@@ -37,7 +37,13 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
     /// (swiftlang/swift#60441), so at 1,000 requests a second and a 60 s timeout 30 MB of
     /// timers were alive at any time.
     public func send(_ request: HTTPRequest, timeout: Duration) async throws(TransportError) -> HTTPResponse {
-        let exchange = Task { await self.exchange(request, timeout: timeout) }
+        try await send(request, timeout: timeout) { _ in }
+    }
+
+    public func send(
+        _ request: HTTPRequest, timeout: Duration, head: @escaping @Sendable (HTTPResponse) async -> Void
+    ) async throws(TransportError) -> HTTPResponse {
+        let exchange = Task { await self.exchange(request, timeout: timeout, head: head) }
         let (seconds, attoseconds) = timeout.components
         let timer = client.eventLoopGroup.any().scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) {
             exchange.cancel()
@@ -55,7 +61,9 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         return try outcome.get()
     }
 
-    private func exchange(_ request: HTTPRequest, timeout: Duration) async -> Result<HTTPResponse, TransportError> {
+    private func exchange(
+        _ request: HTTPRequest, timeout: Duration, head: @Sendable (HTTPResponse) async -> Void
+    ) async -> Result<HTTPResponse, TransportError> {
         var outgoing = HTTPClientRequest(url: request.url)
         outgoing.method = HTTPMethod(rawValue: request.method)
         for header in request.headers {
@@ -65,13 +73,13 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
         do {
             let response = try await client.execute(outgoing, timeout: .milliseconds(milliseconds))
+            let headers = response.headers.map { (name: $0.name, value: $0.value) }
+            await head(HTTPResponse(status: Int(response.status.code), headers: headers, body: []))
             var body = try await response.body.collect(upTo: maximumBodyBytes)
             let bytes = body.readBytes(length: body.readableBytes) ?? []
             return .success(
                 HTTPResponse(
-                    status: Int(response.status.code),
-                    headers: response.headers.map { (name: $0.name, value: $0.value) },
-                    body: bytes))
+                    status: Int(response.status.code), headers: headers, body: bytes))
         } catch let error as HTTPClientError {
             return .failure(Self.classify(error))
         } catch is CancellationError {

@@ -66,5 +66,21 @@ public struct TransportError: Error, Sendable, Equatable, CustomStringConvertibl
 /// scripted transport.
 public protocol HTTPTransport: Sendable {
     func send(_ request: HTTPRequest, timeout: Duration) async throws(TransportError) -> HTTPResponse
+    /// The same exchange, handing `head` the answer's status and headers (an empty body) as
+    /// soon as they arrive, before the body is read: a streamed answer's head comes before
+    /// its first event. Transports that only see whole answers call `head` once they have it.
+    func send(
+        _ request: HTTPRequest, timeout: Duration, head: @escaping @Sendable (HTTPResponse) async -> Void
+    ) async throws(TransportError) -> HTTPResponse
     func shutdown() async
+}
+
+extension HTTPTransport {
+    public func send(
+        _ request: HTTPRequest, timeout: Duration, head: @escaping @Sendable (HTTPResponse) async -> Void
+    ) async throws(TransportError) -> HTTPResponse {
+        let response = try await send(request, timeout: timeout)
+        await head(HTTPResponse(status: response.status, headers: response.headers, body: []))
+        return response
+    }
 }
