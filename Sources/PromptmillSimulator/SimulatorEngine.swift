@@ -265,6 +265,7 @@ final class SimulatorEngine: Sendable {
         var reply = SimulatorReply.json(
             200, answer.body, headers: limitHeaders + [("openai-processing-ms", String(max(1, Int(latency / .milliseconds(1)))))])
         reply.latency = latency
+        reply.stream = SimulatorStream(request)
         return reply
     }
 

@@ -38,7 +38,15 @@ final class SimulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
                 headers: requestHead.headers.map { ($0.name, $0.value) }, body: bytes)
             let keepAlive = requestHead.isKeepAlive
             let latency = reply.latency ?? engine.configuration.latency
-            if latency > .zero {
+            if let stream = reply.stream, reply.kind == .answer, reply.status == 200 {
+                streamHead(reply, keepAlive: keepAlive, context: context)
+                var events = reply
+                events.body = stream.events(for: reply.body)
+                let nanoseconds = latency.components.seconds * 1_000_000_000 + latency.components.attoseconds / 1_000_000_000
+                context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(max(0, nanoseconds))) {
+                    self.streamEvents(events, keepAlive: keepAlive, context: context)
+                }
+            } else if latency > .zero {
                 let nanoseconds = latency.components.seconds * 1_000_000_000 + latency.components.attoseconds / 1_000_000_000
                 context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) {
                     self.send(reply, keepAlive: keepAlive, context: context)
@@ -77,6 +85,26 @@ final class SimulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             if !keepAlive { context.close(promise: nil) }
         }
+    }
+
+    /// A streamed answer's head: at once, with no length (the body goes chunked).
+    private func streamHead(_ reply: SimulatorReply, keepAlive: Bool, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "text/event-stream; charset=utf-8")
+        for (name, value) in reply.headers where name.lowercased() != "content-type" { headers.add(name: name, value: value) }
+        if !keepAlive { headers.add(name: "connection", value: "close") }
+        let head = HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)
+        context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
+    }
+
+    private func streamEvents(_ reply: SimulatorReply, keepAlive: Bool, context: ChannelHandlerContext) {
+        engine.replied()
+        guard context.channel.isActive else { return }
+        var buffer = context.channel.allocator.buffer(capacity: reply.body.count)
+        buffer.writeBytes(reply.body)
+        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        if !keepAlive { context.close(promise: nil) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {

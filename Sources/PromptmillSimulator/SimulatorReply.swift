@@ -19,6 +19,9 @@ struct SimulatorReply: Sendable, Error {
     var body: [UInt8]
     /// How long the reply waits before it is sent; nil: the configured live latency.
     var latency: Duration?
+    /// The request asked for a streamed answer: the head goes at once, `body` as these
+    /// events after the latency.
+    var stream: SimulatorStream?
 
     static func json(_ status: Int, _ body: [UInt8], headers: [(String, String)] = []) -> SimulatorReply {
         SimulatorReply(kind: .answer, status: status, headers: headers, body: body)
