@@ -37,6 +37,10 @@ struct ConcurrencyTarget: Sendable {
 
     /// Seconds from send to whole answer, smoothed; nil before the first answer.
     private(set) var latency: Double?
+    /// When the server's rate-limit headers came before any whole answer (a streamed first
+    /// answer's head): the requests then in flight plus the room the limits left. Until the
+    /// first answer gives a latency, that many may be in flight.
+    private(set) var heardRoom: Double?
     /// Tokens a request reserves, smoothed; nil before the first request.
     private(set) var tokenCost: Double?
     /// Requests in flight the server has shown it tolerates; nil while it has shown no sign
@@ -61,6 +65,22 @@ struct ConcurrencyTarget: Sendable {
 
     mutating func sent(tokenCost cost: Int) {
         tokenCost = tokenCost.map { $0 + Self.smoothing * (Double(cost) - $0) } ?? Double(cost)
+    }
+
+    /// The server's limits are known, though no whole answer has come yet: `inFlight`
+    /// requests are out, and `throttle` holds the room the limits leave.
+    mutating func heardLimits(inFlight: Int, _ throttle: ThrottleSnapshot) {
+        guard let room = Self.room(throttle, tokenCost: tokenCost) else { return }
+        heardRoom = Double(inFlight) + room
+    }
+
+    /// What could be sent at once now, in requests: the least the known limits leave; nil
+    /// when no limit is known.
+    private static func room(_ throttle: ThrottleSnapshot, tokenCost: Double?) -> Double? {
+        var room: [Double] = []
+        if throttle.requestsPerMinute != nil { room.append(Double(throttle.availableRequests ?? 0)) }
+        if throttle.tokensPerMinute != nil, let tokenCost, tokenCost > 0 { room.append(Double(throttle.availableTokens ?? 0) / tokenCost) }
+        return room.min()
     }
 
     mutating func answered(after duration: Duration) {
@@ -102,6 +122,11 @@ struct ConcurrencyTarget: Sendable {
         guard let rate = rates.min(), let latency else {
             var blind = Double(unknownLimits)
             if !userSetLimit, let tokenCost, tokenCost > 0 { blind = min(blind, (Self.tokensWithoutLimits / tokenCost).rounded(.down)) }
+            if let heardRoom {
+                // The server's limits, no latency yet: what they left when they came goes at
+                // once (the limiter still holds each send to the buckets).
+                return max(1, Int(min(max(blind, heardRoom), bound)))
+            }
             return max(1, Int(min(blind, bound)))
         }
         let needed = (rate * latency * Self.headroom).rounded(.up) + 2 + (room.min() ?? 0)

@@ -335,7 +335,7 @@ public struct JobRunner: Sendable {
             throttles[view.model] = throttle
             let planner = try StepPlanner(index: index, of: stages, store: answers, generation: generation)
             let settler = Settler(store: answers, generation: generation, model: view.model, prices: view.prices, spend: spend, logger: logger)
-            let dispatcher = LiveDispatcher(
+            var dispatcher = LiveDispatcher(
                 configuration: view, transport: transport,
                 policy: RetryPolicy(maxRetries: view.limits.maxRetries, maxWait: view.limits.maxWait),
                 clock: clock, throttle: throttle, settler: settler, completionBudget: planner.completionBudget,
@@ -346,7 +346,10 @@ public struct JobRunner: Sendable {
                         secondsPerRow: view.limits.requestsPerMinute.map { 60 / Double($0) / Double(max(1, view.batchSize)) } ?? 0) : nil,
                 telemetry: StepTelemetry(run: telemetry, step: stages[index].name))
             guard way.tier == .batch, let batchStore else {
-                return RowFlow.Step(planner: planner, dispatcher: dispatcher, throttle: throttle, maxConcurrency: view.limits.maxConcurrency)
+                if StreamedAnswer.streamable(view) { dispatcher.headProbe = HeadProbe() }
+                return RowFlow.Step(
+                    planner: planner, dispatcher: dispatcher, throttle: throttle, maxConcurrency: view.limits.maxConcurrency,
+                    headProbe: dispatcher.headProbe)
             }
             let queue = BatchQueue(
                 settings: BatchQueue.Settings(

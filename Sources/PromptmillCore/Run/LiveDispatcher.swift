@@ -28,6 +28,10 @@ struct LiveDispatcher: RequestDispatcher {
     var flexSwitch: FlexSwitch?
     /// Where the run's timeline and live metrics hear of each attempt; nil: nowhere.
     var telemetry: StepTelemetry?
+    /// The step's first request streams, so its head teaches the limits before its whole
+    /// answer is in (`HeadProbe`); nil: nothing streams (a batch step, or a step whose
+    /// parameters `StreamedAnswer` cannot put back together).
+    var headProbe: HeadProbe?
 
     /// The tier the requests ask for (`params.service_tier`).
     var requestedTier: ServiceTier {
@@ -59,6 +63,13 @@ struct LiveDispatcher: RequestDispatcher {
             url: configuration.api.baseURL + configuration.endpoint.path,
             headers: configuration.api.requestHeaders,
             body: APIRequest.body(configuration, rows: rows))
+        // The step's first request streams its first attempt (the head comes before the first
+        // token); any later attempt goes whole.
+        let probing = headProbe?.claim() ?? false
+        var streams = probing
+        if streams { request.body = APIRequest.body(StreamedAnswer.streaming(configuration), rows: rows) }
+        // However the request ends, the flow stops waiting for its head.
+        defer { if probing { headProbe?.resolve(heardLimits: false) } }
         var report = DispatchReport()
         var random = JitterSource(seed: seed.map { $0 ^ UInt64(rows.first?.number ?? 0) })
         var attempt = 0
@@ -81,20 +92,36 @@ struct LiveDispatcher: RequestDispatcher {
             if tier == .flex { flexSwitch?.sending(now: Date()) }
             var outcome: RetryPolicy.Outcome?
             var answered: (response: APIResponse, latency: Duration)?
+            let streamed = streams
             let stopwatch = clock.stopwatch()
             do {
-                let response = try await transport.send(request, timeout: configuration.limits.timeout(for: tier))
+                let timeout = configuration.limits.timeout(for: tier)
+                let response: HTTPResponse
+                if streamed, let headProbe {
+                    let throttle = throttle
+                    response = try await transport.send(request, timeout: timeout) { head in
+                        let limits = RateLimitHeaders(head)
+                        await throttle.observe(limits, ticket: ticket)
+                        headProbe.resolve(heardLimits: limits.limitRequests != nil || limits.limitTokens != nil)
+                    }
+                } else {
+                    response = try await transport.send(request, timeout: timeout)
+                }
                 let latency = stopwatch.elapsed()
                 await throttle.observe(RateLimitHeaders(response), ticket: ticket)
                 if response.status == 200 {
+                    var body = response.body
                     do {
+                        if streamed, StreamedAnswer.isEventStream(response) {
+                            body = try StreamedAnswer.whole(response.body, endpoint: configuration.endpoint)
+                        }
                         let parsed = try APIResponse.parse(
-                            response.body, endpoint: configuration.endpoint, promptTokens: rows.map(\.promptTokens),
+                            body, endpoint: configuration.endpoint, promptTokens: rows.map(\.promptTokens),
                             choicesPerPrompt: n, tokenizer: tokenizer)
                         answered = (parsed, latency)
                     } catch {
                         contact.heard(success: false)
-                        if let embedded = APIErrorBody.embedded(in: response.body) {
+                        if let embedded = APIErrorBody.embedded(in: body) {
                             // A 200 whose body is an error object (some proxies answer so):
                             // the error it says, not an answer, and not billed.
                             await spend?.release(worst)
@@ -136,6 +163,12 @@ struct LiveDispatcher: RequestDispatcher {
                 }
                 outcome = .transport(error)
             }
+            if streamed {
+                // The head has come (or never will): later attempts go whole.
+                streams = false
+                headProbe?.resolve(heardLimits: false)
+                request.body = APIRequest.body(configuration, rows: rows)
+            }
             if let answered {
                 var answer = answered.response
                 answer.check(rows: rows, configuration: configuration, tokenizer: tokenizer)
@@ -147,6 +180,12 @@ struct LiveDispatcher: RequestDispatcher {
                 return try await sendAgain(results, after: report)
             }
             guard let outcome else { preconditionFailure("an attempt ends in an answer or an outcome") }
+            if streamed, case .http(let status, let error, _) = outcome, Self.refusesStreaming(status: status, error) {
+                // Some compatible servers refuse `stream` or `stream_options` ("Unrecognized
+                // request argument supplied: stream_options"): send it again whole at once. The
+                // refusal cost nothing; the row's attempts count it.
+                continue
+            }
             if tier == .flex, case .http(429, let error, _) = outcome, Self.flexCapacity(error) {
                 // Flex's own capacity, not the account's rate limit or quota: no pause for
                 // the job; back off and retry at flex, or go at standard when the deadline
@@ -266,6 +305,13 @@ struct LiveDispatcher: RequestDispatcher {
         if error.code == "insufficient_quota" || error.code == "rate_limit_exceeded" { return false }
         return error.code == "resource_unavailable" || error.type == "resource_unavailable"
             || error.message.lowercased().contains("resource unavailable")
+    }
+
+    /// A 400 or 422 that names `stream` or `stream_options` (as its `param` or in its
+    /// message): the server takes no streamed requests.
+    static func refusesStreaming(status: Int, _ error: APIErrorBody) -> Bool {
+        guard status == 400 || status == 422 else { return false }
+        return error.param?.contains("stream") == true || error.message.lowercased().contains("stream")
     }
 
     /// Requests refused alike for good (single rows, or batches that are not split), with

@@ -21,9 +21,16 @@ final class RowFlow {
         /// Requests handed to the dispatcher so far (a long-waiting dispatcher seals what it
         /// has once it has them all).
         var dispatched = 0
+        /// The dispatcher's `HeadProbe`: the flow hears from it when the first request's
+        /// head has taught the limits.
+        let headProbe: HeadProbe?
 
         /// `maxConcurrency`: the user's `max_concurrency`, if set.
-        init(planner: StepPlanner, dispatcher: any RequestDispatcher, throttle: any SendThrottle, maxConcurrency: Int?) {
+        init(
+            planner: StepPlanner, dispatcher: any RequestDispatcher, throttle: any SendThrottle, maxConcurrency: Int?,
+            headProbe: HeadProbe? = nil
+        ) {
+            self.headProbe = headProbe
             self.planner = planner
             self.dispatcher = dispatcher
             self.throttle = throttle
@@ -69,6 +76,8 @@ final class RowFlow {
     private enum Event: Sendable {
         case read(RowSource.Chunk?)
         case dispatched(step: Int, Result<DispatchReport, JobStop>)
+        /// The step's `HeadProbe` is resolved.
+        case heard(step: Int)
     }
 
     /// Moves every row it can to its record; returns why it stopped early, if it did.
@@ -79,6 +88,15 @@ final class RowFlow {
         defer { source.cancel() }
         var outputFailure: (any Error)?
         try await withThrowingTaskGroup(of: Event.self) { group in
+            for index in steps.indices {
+                guard let probe = steps[index].headProbe else { continue }
+                group.addTask {
+                    await probe.wait()
+                    return .heard(step: index)
+                }
+            }
+            // Whatever ends the loop, no probe is left waiting.
+            defer { for step in steps { step.headProbe?.resolve(heardLimits: false) } }
             var reading = false
             while true {
                 if stop == nil, stopRequest.isRequested || Task.isCancelled { stop = .interrupted }
@@ -103,6 +121,10 @@ final class RowFlow {
                 case .read(nil):
                     reading = false
                     inputEnded = true
+                case .heard(let index):
+                    guard steps[index].headProbe?.heardLimits == true else { continue }
+                    steps[index].concurrency.heardLimits(inFlight: steps[index].inFlight, await steps[index].throttle.snapshot)
+                    steps[index].inFlightLimit = steps[index].concurrency.limit(await steps[index].throttle.snapshot)
                 case .dispatched(let index, let result):
                     steps[index].inFlight -= 1
                     switch result {

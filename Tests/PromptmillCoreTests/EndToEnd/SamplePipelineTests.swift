@@ -352,6 +352,13 @@ actor SampleRuns {
             "temperature": number, "seed": integer, "response_format": responseFormat, "stop": stringOrStrings,
             "n": integer, "top_p": number, "user": string, "frequency_penalty": number, "presence_penalty": number,
             "logprobs": { if case .bool = $0 { true } else { false } }, "top_logprobs": integer,
+            // A step's first request streams (`HeadProbe`).
+            "stream": { if case .bool = $0 { true } else { false } },
+            "stream_options": {
+                guard case .object(let options) = $0 else { return false }
+                return options.keys.allSatisfy { ["include_usage", "include_obfuscation"].contains($0) }
+                    && options.values.allSatisfy { if case .bool = $0 { true } else { false } }
+            },
         ],
         "embeddings": [
             "model": string, "input": stringOrStrings, "dimensions": integer, "user": string,

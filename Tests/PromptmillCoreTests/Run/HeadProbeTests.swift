@@ -1,0 +1,149 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import PromptmillCore
+import PromptmillTesting
+
+/// A step's first request streams, and the head of its answer, before any whole answer, sizes
+/// the requests in flight (issue 13: the whole quota used at real latency).
+@Suite struct HeadProbeTests {
+    typealias Flow = RowFlowTests
+    typealias Answers = ServerAnswerTests
+
+    static func streams(_ request: HTTPRequest) -> Bool {
+        guard case .object(let body)? = try? request.body.withUnsafeBytes({ try JSONParser.parse($0) }) else { return false }
+        return body["stream"] == .bool(true)
+    }
+
+    /// The event stream of a chat answer `content`, with its usage.
+    static func events(_ content: String) -> [UInt8] {
+        let chunk = #"{"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":"#
+        return Array(
+            """
+            data: \(chunk){"role":"assistant","content":"\(content)"},"finish_reason":null}],"usage":null}
+
+            data: \(chunk){},"finish_reason":"stop"}],"usage":null}
+
+            data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11}}
+
+            data: [DONE]
+
+
+            """.utf8)
+    }
+
+    static let limitHeaders = [
+        ("x-ratelimit-limit-requests", "6000"), ("x-ratelimit-remaining-requests", "5999"), ("x-ratelimit-reset-requests", "10ms"),
+    ]
+
+    /// 300 rows, limits unknown. The server sends the streamed first request's head at once
+    /// (6,000 RPM) and holds every answer, the first one's events too, until 300 requests
+    /// are waiting together (or 50 s pass). Only the head can have told the job to send past
+    /// its blind start of 64; every row is answered, the streamed one like the rest.
+    @Test func theFirstHeadSizesTheStartBeforeAnyAnswer() async throws {
+        let rows = 300
+        let job = try Flow.Job(pipeline: Answers.chatPipeline(), rows: (0..<rows).map { "row \($0)" })
+        let gate = HeldRequests(opensAt: rows)
+        let timeout = Task {
+            try? await Task.sleep(for: .seconds(50))
+            gate.open()
+        }
+        defer { timeout.cancel() }
+        let server = LoopbackServer(
+            respond: { request, _ in
+                await gate.hold()
+                if Self.streams(request) { return .respond(HTTPResponse(status: 200, headers: [], body: Self.events("ok"))) }
+                var answer = Answers.chatAnswer("ok")
+                answer.headers += Self.limitHeaders
+                return .respond(answer)
+            },
+            streamHead: { request, _ in
+                guard Self.streams(request) else { return nil }
+                return HTTPResponse(status: 200, headers: [("content-type", "text/event-stream")] + Self.limitHeaders, body: [])
+            })
+        try await server.start()
+        let (report, records) = try await job.run(over: server, connections: 512)
+        try await server.stop()
+        #expect(report.complete)
+        #expect(records.count == rows && records.allSatisfy { $0["error"] == .null && $0["output"] == .string("ok") })
+        #expect(gate.peak == rows, "at most \(gate.peak) requests were in flight before the first answer")
+        #expect(server.received.filter(Self.streams).count == 1)
+        #expect(report.statistics.retries == 0)
+    }
+
+    /// A server that refuses streaming (as some compatible servers refuse `stream_options`)
+    /// gets the first request again, whole; no row fails and nothing else streams.
+    @Test func aServerThatRefusesStreamingGetsTheRequestWhole() async throws {
+        let job = try Flow.Job(pipeline: Answers.chatPipeline(), rows: ["a", "b", "c"])
+        let server = try await LoopbackServer.started { request, _ in
+            if Self.streams(request) {
+                return .respond(
+                    .json(
+                        400,
+                        #"{"error":{"message":"Unrecognized request argument supplied: stream_options","type":"invalid_request_error","param":null,"code":null}}"#
+                    ))
+            }
+            return .respond(Answers.chatAnswer("ok, " + Answers.message(request)))
+        }
+        let (report, records) = try await job.run(over: server)
+        #expect(report.complete)
+        #expect(Set(records.compactMap { if case .string(let text)? = $0["output"] { text } else { nil } }) == ["ok, a", "ok, b", "ok, c"])
+        #expect(server.received.count == 4)
+        #expect(server.received.filter(Self.streams).count == 1)
+    }
+
+    /// A server that ignores `stream` and answers whole is read as it answered.
+    @Test func aServerThatIgnoresStreamingIsReadWhole() async throws {
+        let job = try Flow.Job(pipeline: Answers.chatPipeline(), rows: ["a", "b"])
+        let server = try await LoopbackServer.started { request, _ in .respond(Answers.chatAnswer("ok, " + Answers.message(request))) }
+        let (report, records) = try await job.run(over: server)
+        #expect(report.complete)
+        #expect(records.count == 2 && records.allSatisfy { $0["error"] == .null })
+        #expect(server.received.count == 2)
+        #expect(server.received.filter(Self.streams).count == 1)
+    }
+
+    /// A streamed answer cut off after its head is a transient failure: the row is sent again
+    /// (whole is not needed: the probe only streams once) and answered.
+    @Test func aStreamCutAfterItsHeadIsSentAgain() async throws {
+        let job = try Flow.Job(pipeline: Answers.chatPipeline(), rows: ["a"])
+        let server = LoopbackServer(
+            respond: { request, index in
+                if Self.streams(request) { return .respond(HTTPResponse(status: 200, headers: [], body: Array(Self.events("ok").prefix(40)))) }
+                return .respond(Answers.chatAnswer("ok"))
+            },
+            streamHead: { request, _ in
+                Self.streams(request) ? HTTPResponse(status: 200, headers: [("content-type", "text/event-stream")], body: []) : nil
+            })
+        try await server.start()
+        let (report, records) = try await job.run(over: server)
+        try await server.stop()
+        #expect(report.complete)
+        #expect(records.count == 1 && records[0]["output"] == .string("ok"))
+        #expect(server.received.count == 2)
+    }
+
+    /// Limits heard, no latency yet: what was in flight and the room the limits left go.
+    @Test func heardLimitsOpenTheirRoom() {
+        var target = ConcurrencyTarget(maxConcurrency: nil, connections: .max)
+        let snapshot = ThrottleSnapshot(requestsPerMinute: 6000, availableRequests: 5936)
+        #expect(target.limit(snapshot) == ConcurrencyTarget.withoutLimits)
+        target.heardLimits(inFlight: 64, snapshot)
+        #expect(target.limit(snapshot) == 4096)
+        var small = ConcurrencyTarget(maxConcurrency: nil, connections: .max)
+        small.heardLimits(inFlight: 64, ThrottleSnapshot(requestsPerMinute: 600, availableRequests: 536))
+        // The room stays what it was when the head came, however much has gone since.
+        #expect(small.limit(ThrottleSnapshot(requestsPerMinute: 600, availableRequests: 0)) == 600)
+        // A small account's room under the blind start keeps the blind start's count.
+        var tiny = ConcurrencyTarget(maxConcurrency: nil, connections: .max)
+        tiny.heardLimits(inFlight: 3, ThrottleSnapshot(requestsPerMinute: 20, availableRequests: 17))
+        #expect(tiny.limit(ThrottleSnapshot(requestsPerMinute: 20, availableRequests: 17)) == ConcurrencyTarget.withoutLimits)
+        // No limit in the head: nothing heard.
+        var none = ConcurrencyTarget(maxConcurrency: nil, connections: .max)
+        none.heardLimits(inFlight: 64, ThrottleSnapshot())
+        #expect(none.heardRoom == nil)
+        var capped = ConcurrencyTarget(maxConcurrency: 100, connections: .max)
+        capped.heardLimits(inFlight: 64, snapshot)
+        #expect(capped.limit(snapshot) == 100)
+    }
+}
