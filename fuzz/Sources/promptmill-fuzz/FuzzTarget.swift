@@ -16,6 +16,8 @@ enum FuzzTarget: String, CaseIterable {
     case template
     /// `PipelineLoader.validate` (which loads) on a pipeline YAML file.
     case pipeline
+    /// `StreamedAnswer.whole`: a streamed chat or responses answer put back together.
+    case stream
 
     /// The target named by `PROMPTMILL_FUZZ_TARGET`; the process exits when it names none.
     static let selected: FuzzTarget = {
@@ -38,6 +40,7 @@ enum FuzzTarget: String, CaseIterable {
         case .json: JSONParserFuzzer.run(bytes)
         case .template: PromptTemplateFuzzer.run(bytes)
         case .pipeline: PipelineLoaderFuzzer.run(bytes)
+        case .stream: StreamedAnswerFuzzer.run(bytes)
         }
     }
 }
