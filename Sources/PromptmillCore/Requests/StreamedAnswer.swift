@@ -14,9 +14,12 @@
 ///
 /// An error event (`{"error": {...}}` in chat, `type: "error"` in responses) becomes that
 /// error's body, as a 200 whose body is an error object. Events are read as the HTML
-/// standard's event-stream format says (html.spec.whatwg.org, "server-sent events"): lines
-/// `field: value`, `data` lines of one event joined by newlines, a blank line ends an event,
-/// a line starting with `:` is a comment.
+/// standard's event-stream format says (html.spec.whatwg.org, "server-sent events"): one
+/// leading byte-order mark dropped, lines ended by CRLF, LF or CR, `field: value` (one space
+/// after the colon dropped), `data` lines of one event joined by newlines, a blank line ends
+/// an event, a line starting with `:` is a comment. Unlike a browser, a last event the body
+/// ends without a blank line is kept: whether the answer is whole is the chunks' to say
+/// (`[DONE]`, every choice's finish reason, the completed event).
 enum StreamedAnswer {
     /// Whether a step's requests may stream: chat and responses with one choice, and none of
     /// the parameters whose streamed pieces promptmill does not put back together (tool
@@ -44,9 +47,15 @@ enum StreamedAnswer {
         return streamed
     }
 
-    /// Whether the answer is an event stream (a server that ignores `stream` answers whole).
+    /// Whether the answer is an event stream: its content type says so, or (a proxy that
+    /// dropped or rewrote the type) its body starts as events do, with `data:`, `event:`,
+    /// `id:`, `retry:` or a `:` comment. A server that ignores `stream` answers whole JSON.
     static func isEventStream(_ response: HTTPResponse) -> Bool {
-        response.header("content-type")?.lowercased().hasPrefix("text/event-stream") ?? false
+        if response.header("content-type")?.lowercased().hasPrefix("text/event-stream") == true { return true }
+        var body = response.body[...]
+        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+        body = body.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        return ["data:", "event:", "id:", "retry:", ":"].contains { body.starts(with: Array($0.utf8)) }
     }
 
     /// The whole answer's JSON body, or the error object an error event carried.
@@ -66,7 +75,8 @@ enum StreamedAnswer {
         var events: [(name: String?, data: String)] = []
         var name: String?
         var data: [Substring] = []
-        let text = String(decoding: body, as: UTF8.self)
+        var text = Substring(String(decoding: body, as: UTF8.self))
+        if text.first == "\u{FEFF}" { text = text.dropFirst() }
         // CRLF, LF and CR all end a line in an event stream.
         for line in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) {
             if line.isEmpty {
@@ -110,11 +120,14 @@ enum StreamedAnswer {
         return writer.bytes
     }
 
-    /// One choice's pieces, in the order they came.
+    /// One choice's pieces, in the order they came. `other`: the delta's other fields
+    /// (`reasoning_content` of some compatible servers, `annotations`): text joined, any
+    /// other value the last one sent.
     private struct Choice {
         var role: String?
         var content: String?
         var refusal: String?
+        var other = JSONObject()
         var finish: JSONValue = .null
     }
 
@@ -129,7 +142,10 @@ enum StreamedAnswer {
                 break
             }
             let chunk = try object(event.data)
-            if chunk["error"] != nil { return written(chunk) }
+            switch chunk["error"] {
+            case .object?, .string?: return written(chunk)
+            default: break
+            }
             for key in ["id", "created", "model", "service_tier", "system_fingerprint"] {
                 if let value = chunk[key], value != .null { top.append(key, value) }
             }
@@ -139,14 +155,27 @@ enum StreamedAnswer {
                 guard case .number(let indexText)? = piece["index"], let index = Int(indexText) else {
                     throw .malformed("a streamed choice has no integer index")
                 }
-                var choice = choices[index] ?? Choice()
+                // Taken out while it grows, so its texts are appended in place, not copied.
+                var choice = choices.removeValue(forKey: index) ?? Choice()
                 if case .object(let delta)? = piece["delta"] {
                     for key in ["tool_calls", "function_call", "audio"] where delta[key] != nil && delta[key] != .null {
                         throw .malformed("a streamed choice holds \(key), which promptmill does not put back together")
                     }
-                    if case .string(let role)? = delta["role"] { choice.role = role }
-                    if case .string(let text)? = delta["content"] { choice.content = (choice.content ?? "") + text }
-                    if case .string(let text)? = delta["refusal"] { choice.refusal = (choice.refusal ?? "") + text }
+                    for (key, value) in zip(delta.keys, delta.values) {
+                        switch (key, value) {
+                        case (_, .null): continue
+                        case ("role", .string(let role)): choice.role = role
+                        case ("content", .string(let text)): choice.content.append(text)
+                        case ("refusal", .string(let text)): choice.refusal.append(text)
+                        case (_, .string(let text)):
+                            if case .string(let earlier)? = choice.other[key] {
+                                choice.other.append(key, .string(earlier + text))
+                            } else {
+                                choice.other.append(key, .string(text))
+                            }
+                        default: choice.other.append(key, value)
+                        }
+                    }
                 }
                 if let finish = piece["finish_reason"], finish != .null { choice.finish = finish }
                 choices[index] = choice
@@ -163,12 +192,13 @@ enum StreamedAnswer {
             .array(
                 choices.keys.sorted().map { index in
                     let choice = choices[index]!
-                    let message = JSONObject(
+                    var message = JSONObject(
                         keys: ["role", "content", "refusal"],
                         values: [
                             .string(choice.role ?? "assistant"), choice.content.map(JSONValue.string) ?? .null,
                             choice.refusal.map(JSONValue.string) ?? .null,
                         ])
+                    for (key, value) in zip(choice.other.keys, choice.other.values) { message.append(key, value) }
                     return .object(
                         JSONObject(
                             keys: ["index", "message", "logprobs", "finish_reason"],
@@ -201,5 +231,12 @@ enum StreamedAnswer {
             }
         }
         throw .malformed("the streamed answer ended before its response.completed event")
+    }
+}
+
+extension String? {
+    /// Appends `text`, starting from "" when there is nothing yet.
+    fileprivate mutating func append(_ text: String) {
+        if self == nil { self = text } else { self!.append(text) }
     }
 }

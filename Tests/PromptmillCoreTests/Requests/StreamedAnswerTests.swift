@@ -77,6 +77,43 @@ import PromptmillTokenizer
         #expect(embedded.error.message == "Rate limit reached for gpt-4o-mini")
     }
 
+    /// `"error": null` in a chunk is no error; a leading byte-order mark is dropped; a
+    /// message without content keeps the delta's other fields, as the whole message has them.
+    @Test func oddButValidChunks() throws {
+        let stream = """
+            \u{FEFF}data: {"id":"c","created":1,"model":"m","error":null,"choices":[{"index":0,"delta":{"role":"assistant","content":null,"reasoning_content":"thin"},"finish_reason":null}]}
+
+            data:{"id":"c","choices":[{"index":0,"delta":{"reasoning_content":"king"},"finish_reason":null}]}
+
+            data: {"id":"c","choices":[{"index":0,"delta":{},"finish_reason":"length"}]}
+
+            data: [DONE]
+
+            """
+        let answer = try Self.parse(try StreamedAnswer.whole(Array(stream.utf8), endpoint: .chat))
+        #expect(
+            answer.rows[0].answer.output
+                == .object(
+                    JSONObject(
+                        keys: ["role", "content", "refusal", "reasoning_content"],
+                        values: [.string("assistant"), .null, .null, .string("thinking")])))
+        #expect(answer.rows[0].answer.finishReasons == ["length"])
+    }
+
+    /// An event stream is told by its content type, or by its first bytes when a proxy lost
+    /// the type; a whole JSON answer is not one.
+    @Test func whatIsAnEventStream() {
+        func response(_ type: String?, _ body: String) -> HTTPResponse {
+            HTTPResponse(status: 200, headers: type.map { [("Content-Type", $0)] } ?? [], body: Array(body.utf8))
+        }
+        #expect(StreamedAnswer.isEventStream(response("text/event-stream; charset=utf-8", "")))
+        #expect(StreamedAnswer.isEventStream(response("application/json", "data: {}\n\n")))
+        #expect(StreamedAnswer.isEventStream(response(nil, "\u{FEFF}\r\n: keep-alive\n\ndata: {}\n\n")))
+        #expect(StreamedAnswer.isEventStream(response("text/plain", "event: response.created\n")))
+        #expect(!StreamedAnswer.isEventStream(response("application/json", #"{"data": 1}"#)))
+        #expect(!StreamedAnswer.isEventStream(response(nil, "")))
+    }
+
     /// A stream cut before its last event is unusable, never a short answer.
     @Test func aStreamCutShortIsUnusable() {
         let cut = Self.chatEvents.components(separatedBy: "\n\n").prefix(3).joined(separator: "\n\n")
