@@ -50,6 +50,7 @@ final class HeadProbe: Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resolved = state.withLock { state -> Bool in
                     if state.resolved { return true }
+                    precondition(state.waiter == nil, "a head probe has one waiter, the flow")
                     state.waiter = continuation
                     return false
                 }

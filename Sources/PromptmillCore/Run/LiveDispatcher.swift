@@ -74,12 +74,17 @@ struct LiveDispatcher: RequestDispatcher {
         var random = JitterSource(seed: seed.map { $0 ^ UInt64(rows.first?.number ?? 0) })
         var attempt = 0
         let worst = rows.worstCase(prices: prices, completionBudget: completionBudget)
+        // Every send reserves its worst case but the first when the flow has; each ends by
+        // releasing, holding or settling it. (Counted apart from `attempt`, which a refusal
+        // that is no attempt of the row's, flex's or a streaming refusal, gives back.)
+        var flowReserved = reserved
         while true {
             attempt += 1
-            if let spend, attempt > 1 || !reserved, !(await spend.reserve(worst)) {
+            if let spend, !flowReserved, !(await spend.reserve(worst)) {
                 report.unsent = rows
                 return report
             }
+            flowReserved = false
             let ticket: ThrottleTicket
             do {
                 ticket = try await acquire(tokenCost: tokenCost)
@@ -183,7 +188,10 @@ struct LiveDispatcher: RequestDispatcher {
             if streamed, case .http(let status, let error, _) = outcome, Self.refusesStreaming(status: status, error) {
                 // Some compatible servers refuse `stream` or `stream_options` ("Unrecognized
                 // request argument supplied: stream_options"): send it again whole at once. The
-                // refusal cost nothing; the row's attempts count it.
+                // refusal cost nothing and is no attempt of the row's, as flex's refusals are not.
+                if Task.isCancelled { throw .interrupted }
+                if let stop = contact.stop { throw stop }
+                attempt -= 1
                 continue
             }
             if tier == .flex, case .http(429, let error, _) = outcome, Self.flexCapacity(error) {
@@ -307,11 +315,13 @@ struct LiveDispatcher: RequestDispatcher {
             || error.message.lowercased().contains("resource unavailable")
     }
 
-    /// A 400 or 422 that names `stream` or `stream_options` (as its `param` or in its
-    /// message): the server takes no streamed requests.
+    /// A 400 or 422 that names `stream` or `stream_options`, as its `param` or as a word of
+    /// its message ("upstream" is not one): the server takes no streamed requests.
     static func refusesStreaming(status: Int, _ error: APIErrorBody) -> Bool {
         guard status == 400 || status == 422 else { return false }
-        return error.param?.contains("stream") == true || error.message.lowercased().contains("stream")
+        if let param = error.param, ["stream", "stream_options"].contains(param) { return true }
+        let words = error.message.lowercased().split { !($0.isLetter || $0.isNumber || $0 == "_") }
+        return words.contains("stream") || words.contains("stream_options")
     }
 
     /// Requests refused alike for good (single rows, or batches that are not split), with

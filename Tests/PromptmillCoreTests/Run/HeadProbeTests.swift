@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import PromptmillCore
+import PromptmillSimulator
 import PromptmillTesting
 
 /// A step's first request streams, and the head of its answer, before any whole answer, sizes
@@ -71,25 +72,42 @@ import PromptmillTesting
         #expect(report.statistics.retries == 0)
     }
 
-    /// A server that refuses streaming (as some compatible servers refuse `stream_options`)
-    /// gets the first request again, whole; no row fails and nothing else streams.
-    @Test func aServerThatRefusesStreamingGetsTheRequestWhole() async throws {
+    /// A server that refuses streaming (as some compatible servers refuse `stream_options`,
+    /// by message or by `param`, with a 400 or a 422) gets the first request again, whole, at
+    /// once; no row fails, nothing else streams, and the refusal is no attempt of the row's.
+    @Test(arguments: [
+        (
+            400,
+            #"{"error":{"message":"Unrecognized request argument supplied: stream_options","type":"invalid_request_error","param":null,"code":null}}"#
+        ),
+        (422, #"{"error":{"message":"Extra inputs are not permitted","type":"BadRequestError","param":"stream","code":422}}"#),
+        (400, #"{"error":{"message":"'stream' is not supported by this deployment","type":"invalid_request_error","param":null,"code":null}}"#),
+    ])
+    func aServerThatRefusesStreamingGetsTheRequestWhole(status: Int, body: String) async throws {
         let job = try Flow.Job(pipeline: Answers.chatPipeline(), rows: ["a", "b", "c"])
         let server = try await LoopbackServer.started { request, _ in
-            if Self.streams(request) {
-                return .respond(
-                    .json(
-                        400,
-                        #"{"error":{"message":"Unrecognized request argument supplied: stream_options","type":"invalid_request_error","param":null,"code":null}}"#
-                    ))
-            }
+            if Self.streams(request) { return .respond(.json(status, body)) }
             return .respond(Answers.chatAnswer("ok, " + Answers.message(request)))
         }
         let (report, records) = try await job.run(over: server)
         #expect(report.complete)
         #expect(Set(records.compactMap { if case .string(let text)? = $0["output"] { text } else { nil } }) == ["ok, a", "ok, b", "ok, c"])
+        #expect(records.allSatisfy { $0["attempts"] == .number("1") })
         #expect(server.received.count == 4)
         #expect(server.received.filter(Self.streams).count == 1)
+        #expect(job.clock.sleeps.isEmpty)
+    }
+
+    /// Only a refusal that names streaming is one: "upstream" is not "stream".
+    @Test func whatRefusesStreaming() {
+        func error(_ message: String, param: String? = nil) -> APIErrorBody {
+            APIErrorBody(message: message, type: "invalid_request_error", code: nil, param: param)
+        }
+        #expect(LiveDispatcher.refusesStreaming(status: 400, error("stream_options is not allowed")))
+        #expect(LiveDispatcher.refusesStreaming(status: 422, error("Extra inputs", param: "stream_options")))
+        #expect(!LiveDispatcher.refusesStreaming(status: 400, error("upstream connect error")))
+        #expect(!LiveDispatcher.refusesStreaming(status: 400, error("bad", param: "streams")))
+        #expect(!LiveDispatcher.refusesStreaming(status: 429, error("stream rate limited")))
     }
 
     /// A server that ignores `stream` and answers whole is read as it answered.
@@ -103,13 +121,17 @@ import PromptmillTesting
         #expect(server.received.filter(Self.streams).count == 1)
     }
 
-    /// A streamed answer cut off after its head is a transient failure: the row is sent again
-    /// (whole is not needed: the probe only streams once) and answered.
-    @Test func aStreamCutAfterItsHeadIsSentAgain() async throws {
+    /// A streamed answer that breaks after its head (its events end before the last one, or
+    /// the connection drops) is retried, whole, and answered; its record counts both attempts.
+    @Test(arguments: [true, false])
+    func aStreamCutAfterItsHeadIsSentAgain(dropped: Bool) async throws {
         let job = try Flow.Job(pipeline: Answers.chatPipeline(), rows: ["a"])
         let server = LoopbackServer(
             respond: { request, index in
-                if Self.streams(request) { return .respond(HTTPResponse(status: 200, headers: [], body: Array(Self.events("ok").prefix(40)))) }
+                if Self.streams(request) {
+                    if dropped { return .fail(TransportError(.connection, "dropped")) }
+                    return .respond(HTTPResponse(status: 200, headers: [], body: Array(Self.events("ok").prefix(40))))
+                }
                 return .respond(Answers.chatAnswer("ok"))
             },
             streamHead: { request, _ in
@@ -120,7 +142,36 @@ import PromptmillTesting
         try await server.stop()
         #expect(report.complete)
         #expect(records.count == 1 && records[0]["output"] == .string("ok"))
+        #expect(records.first?["attempts"] == .number("2"))
         #expect(server.received.count == 2)
+        #expect(server.received.filter(Self.streams).count == 1)
+    }
+
+    /// A responses step streams its first request through the whole run, against the
+    /// simulator over real HTTP: every row answered, with the usage the server reported.
+    @Test func aResponsesStepStreamsItsFirstRequest() async throws {
+        var configuration = SimulatorConfiguration()
+        configuration.requestsPerMinute = 6000
+        let harness = try await RunHarness(simulator: configuration)
+        defer { Task { await harness.stop() } }
+        let (report, records) = try await harness.run(
+            pipeline: """
+                name: responses
+                input: {path: INPUT, id: id}
+                endpoint: responses
+                model: gpt-5-mini
+                messages: [{role: user, content: "Is this review positive? {{text}}"}]
+                params: {max_output_tokens: 400}
+                output: {path: out.jsonl.gz}
+                """, input: EndpointTests.rows(30))
+        #expect(report.complete)
+        #expect(records.count == 30 && records.allSatisfy { $0["error"] == .null })
+        let streamed = harness.simulator.receivedRequests().filter { request in
+            guard case .object(let body)? = try? request.body.withUnsafeBytes({ try JSONParser.parse($0) }) else { return false }
+            return body["stream"] == .bool(true)
+        }
+        #expect(streamed.count == 1)
+        #expect(report.statistics.countedItems == 0)
     }
 
     /// Limits heard, no latency yet: what was in flight and the room the limits left go.

@@ -41,6 +41,39 @@ import PromptmillTokenizer
             completionBudget: 4, tokenizer: try Tokenizer.shared(.cl100k_base), contact: contact, seed: 1)
     }
 
+    /// A refusal that is no attempt of the row's (a server that takes no streaming) gives its
+    /// reservation back, and the request sent again reserves its own: once answered, nothing
+    /// stays reserved under the cap and the cost is the answer's.
+    @Test func aRefusedStreamLeavesNothingReserved() async throws {
+        let clock = TestClock()
+        let transport = ScriptedTransport([
+            .respond(
+                .json(
+                    400,
+                    #"{"error":{"message":"Unrecognized request argument supplied: stream","type":"invalid_request_error","param":null,"code":null}}"#
+                )),
+            .respond(Self.answer(indices: [0, 1, 2])),
+        ])
+        let configuration = try Self.configuration()
+        let prices = try #require(configuration.prices)
+        let spend = SpendGuard(cap: Money(picodollars: 1_000_000_000_000), warnAt: nil, spent: .zero) { _ in }
+        var dispatcher = LiveDispatcher(
+            configuration: configuration, transport: transport, policy: RetryPolicy(maxRetries: 3), clock: clock,
+            throttle: RateLimiter(requestsPerMinute: nil, tokensPerMinute: nil, clock: clock),
+            settler: Settler(store: nil, generation: JobGeneration.random(), model: configuration.model, prices: prices, spend: spend),
+            completionBudget: 4, tokenizer: try Tokenizer.shared(.cl100k_base), contact: ServerContact(), seed: 1)
+        dispatcher.headProbe = HeadProbe()
+        let worst = Self.rows.worstCase(prices: prices, completionBudget: 4)
+        #expect(worst > .zero)
+        #expect(await spend.reserve(worst))
+        let report = try await dispatcher.send(Self.rows, tokenCost: 30, reserved: true)
+        #expect(transport.sent.map { String(decoding: $0.body, as: UTF8.self).contains("\"stream\":true") } == [true, false])
+        #expect(report.results.allSatisfy { if case .answered = $0.outcome { $0.attempts == 1 } else { false } })
+        #expect(await !spend.hasOpenReservations)
+        #expect(await spend.spentSoFar > .zero)
+        #expect(clock.sleeps.isEmpty)
+    }
+
     /// An answer whose choices do not cover every prompt is never mapped: it is retried, and
     /// the next whole answer gives each row its own text, out of order or not.
     @Test func incompleteChoicesAreRetried() async throws {
