@@ -39,14 +39,16 @@ import PromptmillTesting
 
     /// 300 rows, limits unknown. The server sends the streamed first request's head at once
     /// (6,000 RPM) and holds every answer, the first one's events too, until 300 requests
-    /// are waiting together (or 50 s pass). Only the head can have told the job to send past
-    /// its blind start of 64; every row is answered, the streamed one like the rest.
+    /// are waiting together (or 240 s pass, under the pipeline's 300 s request timeout: the
+    /// full parallel suite on 2 cores opens connections slowly). Only the head can have told
+    /// the job to send past its blind start of 64; every row is answered, the streamed one
+    /// like the rest.
     @Test func theFirstHeadSizesTheStartBeforeAnyAnswer() async throws {
         let rows = 300
-        let job = try Flow.Job(pipeline: Answers.chatPipeline(), rows: (0..<rows).map { "row \($0)" })
+        let job = try Flow.Job(pipeline: Answers.chatPipeline("limits: {timeout_s: 300}"), rows: (0..<rows).map { "row \($0)" })
         let gate = HeldRequests(opensAt: rows)
         let timeout = Task {
-            try? await Task.sleep(for: .seconds(50))
+            try? await Task.sleep(for: .seconds(240))
             gate.open()
         }
         defer { timeout.cancel() }
