@@ -38,41 +38,43 @@ final class SimulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
                 headers: requestHead.headers.map { ($0.name, $0.value) }, body: bytes)
             let keepAlive = requestHead.isKeepAlive
             let latency = reply.latency ?? engine.configuration.latency
-            if let stream = reply.stream, reply.kind == .answer, reply.status == 200 {
+            var pending = reply
+            let streamed = reply.stream != nil && reply.kind == .answer && reply.status == 200
+            if streamed, let stream = reply.stream {
+                // The head goes at once; the events are the body the latency holds back.
                 streamHead(reply, keepAlive: keepAlive, context: context)
-                var events = reply
-                events.body = stream.events(for: reply.body)
-                let nanoseconds = latency.components.seconds * 1_000_000_000 + latency.components.attoseconds / 1_000_000_000
-                context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(max(0, nanoseconds))) {
-                    self.streamEvents(events, keepAlive: keepAlive, context: context)
-                }
-            } else if latency > .zero {
+                pending.body = stream.events(for: reply.body)
+            }
+            if latency > .zero {
                 let nanoseconds = latency.components.seconds * 1_000_000_000 + latency.components.attoseconds / 1_000_000_000
                 context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) {
-                    self.send(reply, keepAlive: keepAlive, context: context)
+                    self.send(pending, keepAlive: keepAlive, headSent: streamed, context: context)
                 }
             } else {
-                send(reply, keepAlive: keepAlive, context: context)
+                send(pending, keepAlive: keepAlive, headSent: streamed, context: context)
             }
         }
     }
 
-    private func send(_ reply: SimulatorReply, keepAlive: Bool, context: ChannelHandlerContext) {
+    /// `headSent`: a streamed answer's head went already (`streamHead`); only its body is left.
+    private func send(_ reply: SimulatorReply, keepAlive: Bool, headSent: Bool = false, context: ChannelHandlerContext) {
         engine.replied()
         guard context.channel.isActive else { return }
         switch reply.kind {
         case .drop:
             context.close(promise: nil)
         case .answer, .truncate, .stall:
-            var headers = HTTPHeaders()
-            if !reply.headers.contains(where: { $0.0.lowercased() == "content-type" }) {
-                headers.add(name: "content-type", value: "application/json")
+            if !headSent {
+                var headers = HTTPHeaders()
+                if !reply.headers.contains(where: { $0.0.lowercased() == "content-type" }) {
+                    headers.add(name: "content-type", value: "application/json")
+                }
+                headers.add(name: "content-length", value: String(reply.body.count))
+                for (name, value) in reply.headers { headers.add(name: name, value: value) }
+                if !keepAlive { headers.add(name: "connection", value: "close") }
+                let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: reply.status), headers: headers)
+                context.write(wrapOutboundOut(.head(head)), promise: nil)
             }
-            headers.add(name: "content-length", value: String(reply.body.count))
-            for (name, value) in reply.headers { headers.add(name: name, value: value) }
-            if !keepAlive { headers.add(name: "connection", value: "close") }
-            let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: reply.status), headers: headers)
-            context.write(wrapOutboundOut(.head(head)), promise: nil)
             let sent = reply.kind == .answer ? reply.body.count : reply.body.count / 2
             var buffer = context.channel.allocator.buffer(capacity: sent)
             buffer.writeBytes(reply.body[0..<sent])
@@ -95,16 +97,6 @@ final class SimulatorHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
         if !keepAlive { headers.add(name: "connection", value: "close") }
         let head = HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)
         context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
-    }
-
-    private func streamEvents(_ reply: SimulatorReply, keepAlive: Bool, context: ChannelHandlerContext) {
-        engine.replied()
-        guard context.channel.isActive else { return }
-        var buffer = context.channel.allocator.buffer(capacity: reply.body.count)
-        buffer.writeBytes(reply.body)
-        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        if !keepAlive { context.close(promise: nil) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {

@@ -102,28 +102,28 @@ public final class LoopbackServer: Sendable {
                     let step = await server.answer(request, index: index)
                     loop.execute {
                         let (context, handler) = bound.value
-                        if streamed != nil {
-                            handler.sendStreamEnd(step, keepAlive: requestHead.isKeepAlive, context: context)
-                        } else {
-                            handler.send(step, keepAlive: requestHead.isKeepAlive, context: context)
-                        }
+                        handler.send(step, keepAlive: requestHead.isKeepAlive, headSent: streamed != nil, context: context)
                     }
                 }
             }
         }
 
-        private func send(_ step: ScriptedTransport.Step, keepAlive: Bool, context: ChannelHandlerContext) {
+        /// `headSent`: a streamed answer's head went already (`sendHead`); only the responder's
+        /// body and the end are left (a `.fail` cuts the stream).
+        private func send(_ step: ScriptedTransport.Step, keepAlive: Bool, headSent: Bool, context: ChannelHandlerContext) {
             guard context.channel.isActive else { return }
             guard case .respond(let response) = step else {
                 context.close(promise: nil)
                 return
             }
-            var headers = HTTPHeaders()
-            for (name, value) in response.headers { headers.add(name: name, value: value) }
-            headers.replaceOrAdd(name: "content-length", value: String(response.body.count))
-            if !keepAlive { headers.add(name: "connection", value: "close") }
-            let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
-            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            if !headSent {
+                var headers = HTTPHeaders()
+                for (name, value) in response.headers { headers.add(name: name, value: value) }
+                headers.replaceOrAdd(name: "content-length", value: String(response.body.count))
+                if !keepAlive { headers.add(name: "connection", value: "close") }
+                let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+                context.write(wrapOutboundOut(.head(head)), promise: nil)
+            }
             var buffer = context.channel.allocator.buffer(capacity: response.body.count)
             buffer.writeBytes(response.body)
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
@@ -136,20 +136,6 @@ public final class LoopbackServer: Sendable {
             for (name, value) in response.headers where name != "content-length" { headers.add(name: name, value: value) }
             let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
             context.writeAndFlush(wrapOutboundOut(.head(head)), promise: nil)
-        }
-
-        /// The rest of a streamed answer: the responder's body and the end (a `.fail` cuts it).
-        private func sendStreamEnd(_ step: ScriptedTransport.Step, keepAlive: Bool, context: ChannelHandlerContext) {
-            guard context.channel.isActive else { return }
-            guard case .respond(let response) = step else {
-                context.close(promise: nil)
-                return
-            }
-            var buffer = context.channel.allocator.buffer(capacity: response.body.count)
-            buffer.writeBytes(response.body)
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-            if !keepAlive { context.close(promise: nil) }
         }
 
         func errorCaught(context: ChannelHandlerContext, error: Error) {

@@ -28,10 +28,12 @@ enum StreamedAnswer {
         switch configuration.endpoint {
         case .chat:
             guard APIRequest.choicesPerPrompt(configuration.params) == 1 else { return false }
-            let unassembled = ["tools", "functions", "logprobs", "top_logprobs", "audio", "modalities", "prediction", "stream", "stream_options"]
+            // (A pipeline's own `stream`, `stream_options` and `background` never get here:
+            // its check refuses them.)
+            let unassembled = ["tools", "logprobs", "top_logprobs", "audio", "modalities", "prediction"]
             return !unassembled.contains { configuration.params[$0] != nil }
         case .responses:
-            return configuration.params["background"] == nil && configuration.params["stream"] == nil
+            return true
         case .completions, .embeddings, .moderations:
             return false
         }

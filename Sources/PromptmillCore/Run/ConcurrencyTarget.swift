@@ -109,15 +109,8 @@ struct ConcurrencyTarget: Sendable {
     /// The most requests in flight, given the limits known now and the room left in them.
     func limit(_ throttle: ThrottleSnapshot) -> Int {
         var rates: [Double] = []
-        var room: [Double] = []
-        if let perMinute = throttle.requestsPerMinute {
-            rates.append(Double(perMinute) / 60)
-            room.append(Double(throttle.availableRequests ?? 0))
-        }
-        if let perMinute = throttle.tokensPerMinute, let tokenCost, tokenCost > 0 {
-            rates.append(Double(perMinute) / 60 / tokenCost)
-            room.append(Double(throttle.availableTokens ?? 0) / tokenCost)
-        }
+        if let perMinute = throttle.requestsPerMinute { rates.append(Double(perMinute) / 60) }
+        if let perMinute = throttle.tokensPerMinute, let tokenCost, tokenCost > 0 { rates.append(Double(perMinute) / 60 / tokenCost) }
         let bound = min(Double(ceiling), tolerated ?? .infinity)
         guard let rate = rates.min(), let latency else {
             var blind = Double(unknownLimits)
@@ -129,7 +122,7 @@ struct ConcurrencyTarget: Sendable {
             }
             return max(1, Int(min(blind, bound)))
         }
-        let needed = (rate * latency * Self.headroom).rounded(.up) + 2 + (room.min() ?? 0)
+        let needed = (rate * latency * Self.headroom).rounded(.up) + 2 + (Self.room(throttle, tokenCost: tokenCost) ?? 0)
         return max(1, Int(min(needed, bound)))
     }
 }

@@ -123,8 +123,9 @@ final class RowFlow {
                     inputEnded = true
                 case .heard(let index):
                     guard steps[index].headProbe?.heardLimits == true else { continue }
-                    steps[index].concurrency.heardLimits(inFlight: steps[index].inFlight, await steps[index].throttle.snapshot)
-                    steps[index].inFlightLimit = steps[index].concurrency.limit(await steps[index].throttle.snapshot)
+                    let snapshot = await steps[index].throttle.snapshot
+                    steps[index].concurrency.heardLimits(inFlight: steps[index].inFlight, snapshot)
+                    steps[index].inFlightLimit = steps[index].concurrency.limit(snapshot)
                 case .dispatched(let index, let result):
                     steps[index].inFlight -= 1
                     switch result {

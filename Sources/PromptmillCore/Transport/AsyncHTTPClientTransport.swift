@@ -37,11 +37,18 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
     /// (swiftlang/swift#60441), so at 1,000 requests a second and a 60 s timeout 30 MB of
     /// timers were alive at any time.
     public func send(_ request: HTTPRequest, timeout: Duration) async throws(TransportError) -> HTTPResponse {
-        try await send(request, timeout: timeout) { _ in }
+        try await send(request, timeout: timeout, head: nil)
     }
 
     public func send(
         _ request: HTTPRequest, timeout: Duration, head: @escaping @Sendable (HTTPResponse) async -> Void
+    ) async throws(TransportError) -> HTTPResponse {
+        try await send(request, timeout: timeout, head: .some(head))
+    }
+
+    /// `head`: nil for the whole answer alone (no head is built per request then).
+    private func send(
+        _ request: HTTPRequest, timeout: Duration, head: (@Sendable (HTTPResponse) async -> Void)?
     ) async throws(TransportError) -> HTTPResponse {
         let exchange = Task { await self.exchange(request, timeout: timeout, head: head) }
         let (seconds, attoseconds) = timeout.components
@@ -62,7 +69,7 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
     }
 
     private func exchange(
-        _ request: HTTPRequest, timeout: Duration, head: @Sendable (HTTPResponse) async -> Void
+        _ request: HTTPRequest, timeout: Duration, head: (@Sendable (HTTPResponse) async -> Void)?
     ) async -> Result<HTTPResponse, TransportError> {
         var outgoing = HTTPClientRequest(url: request.url)
         outgoing.method = HTTPMethod(rawValue: request.method)
@@ -74,7 +81,7 @@ public final class AsyncHTTPClientTransport: HTTPTransport {
         do {
             let response = try await client.execute(outgoing, timeout: .milliseconds(milliseconds))
             let headers = response.headers.map { (name: $0.name, value: $0.value) }
-            await head(HTTPResponse(status: Int(response.status.code), headers: headers, body: []))
+            if let head { await head(HTTPResponse(status: Int(response.status.code), headers: headers, body: [])) }
             var body = try await response.body.collect(upTo: maximumBodyBytes)
             let bytes = body.readBytes(length: body.readableBytes) ?? []
             return .success(
